@@ -1,0 +1,65 @@
+# The two commands a new machine needs: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: help install run test lint unit e2e bench drop status replay emulator clean
+
+help:
+	@echo "make run            start Azurite, the Service Bus emulator and the devhost; process the samples; watch incoming/"
+	@echo "make run ONCE=1     process the samples, then exit 0 only if each reached its expected state"
+	@echo "make test           lint, type-check and run every test layer (what CI runs)"
+	@echo "make drop FILE=path/to/file.csv SENDER=acme-payroll   upload a file to incoming/ of the running stack"
+	@echo "make status ID=<file id>    the file's timeline"
+	@echo "make replay ID=<file id>    re-send an archived dead-lettered payload"
+	@echo "make bench          print the benchmarks' figures"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+run: install
+	$(PY) -m localdev.run $(if $(ONCE),--once,)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: install lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+unit: $(VENV)/.installed
+	$(PY) -m pytest -m "unit or contract or functions" $(PYTEST_ARGS)
+
+e2e: install
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+bench: install
+	$(PY) -m bench.core
+	$(PY) -m bench.emulator
+	$(PY) -m bench.e2e
+
+drop: $(VENV)/.installed
+	$(PY) -m localdev.drop $(FILE) $(if $(SENDER),--sender $(SENDER),)
+
+status: $(VENV)/.installed
+	$(PY) -m localdev.status $(ID)
+
+replay: $(VENV)/.installed
+	$(PY) -m localdev.replay $(ID)
+
+emulator: $(VENV)/.installed
+	$(PY) -m localdev.servicebus_emulator --config shared/topology/servicebus-config.json
+
+clean:
+	rm -rf .localdev .pytest_cache .mypy_cache .ruff_cache .hypothesis
