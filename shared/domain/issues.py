@@ -1,0 +1,52 @@
+"""Validation issues: one per problem found in a payment file, with a stable snake_case code.
+
+File-level issues have `row = None`; row-level issues carry the physical line number (header = line 1)
+and, where one column is at fault, its header name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# The stable codes, so that operators and tests can rely on them.
+HEADER_MISMATCH = "header_mismatch"
+INVALID_ENCODING = "invalid_encoding"
+EMPTY_FILE = "empty_file"
+TOO_MANY_ROWS = "too_many_rows"
+FILE_TOO_LARGE = "file_too_large"
+LINE_TOO_LONG = "line_too_long"
+MALFORMED_ROW = "malformed_row"
+WRONG_COLUMN_COUNT = "wrong_column_count"
+DUPLICATE_PAYMENT_ID = "duplicate_payment_id"
+PAYMENT_ID_TOO_LONG = "payment_id_too_long"
+INVALID_CHARACTERS = "invalid_characters"
+INVALID_IBAN = "invalid_iban"
+INVALID_BIC = "invalid_bic"
+INVALID_CURRENCY = "invalid_currency"
+CURRENCY_NOT_ALLOWED = "currency_not_allowed"
+INVALID_AMOUNT = "invalid_amount"
+AMOUNT_DECIMALS = "amount_decimals"
+AMOUNT_NOT_POSITIVE = "amount_not_positive"
+AMOUNT_OVER_LIMIT = "amount_over_limit"
+FILE_AMOUNT_OVER_LIMIT = "file_amount_over_limit"
+INVALID_DATE = "invalid_date"
+DATE_OUTSIDE_WINDOW = "date_outside_window"
+FIELD_TOO_LONG = "field_too_long"
+UNKNOWN_SENDER = "unknown_sender"
+SENDER_SUSPENDED = "sender_suspended"
+DEBTOR_NOT_REGISTERED = "debtor_not_registered"
+MISSING_VALUE = "missing_value"
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationIssue:
+    """One problem: where it is (row, column), a stable code, and a message an operator can act on."""
+
+    row: int | None
+    column: str | None
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}

@@ -1,0 +1,111 @@
+"""A validated payment row, and its JSON-safe record form for messages and claim-check blobs.
+
+A `Payment` exists only after its row passed every row-level check, so its fields are already
+normalised: IBANs compact and upper case, BIC upper case or None, amount an exact Decimal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+_STR_FIELDS = (
+    "payment_id",
+    "debtor_iban",
+    "debtor_name",
+    "creditor_iban",
+    "creditor_name",
+    "currency",
+    "remittance_info",
+)
+
+
+class PaymentRecordError(ValueError):
+    """A payment record (from a message or a staged blob) is not a well-formed payment."""
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One validated credit transfer instruction; `row` is its line number in the file (header = 1)."""
+
+    row: int
+    payment_id: str
+    debtor_iban: str
+    debtor_name: str
+    creditor_iban: str
+    creditor_name: str
+    creditor_bic: str | None
+    amount: Decimal
+    currency: str
+    execution_date: date
+    remittance_info: str
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-safe form: the amount as a decimal string (never a float), the date as ISO 8601."""
+        return {
+            "row": self.row,
+            "payment_id": self.payment_id,
+            "debtor_iban": self.debtor_iban,
+            "debtor_name": self.debtor_name,
+            "creditor_iban": self.creditor_iban,
+            "creditor_name": self.creditor_name,
+            "creditor_bic": self.creditor_bic,
+            "amount": str(self.amount),
+            "currency": self.currency,
+            "execution_date": self.execution_date.isoformat(),
+            "remittance_info": self.remittance_info,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Payment:
+        """Rebuild a payment from `to_record()` output; raise `PaymentRecordError` naming the bad field."""
+        if not isinstance(record, dict):
+            raise PaymentRecordError(f"payment record must be a JSON object, got {type(record).__name__}")
+        strings = {name: _string(record, name) for name in _STR_FIELDS}
+        row = record.get("row")
+        if not isinstance(row, int) or isinstance(row, bool) or row < 1:
+            raise PaymentRecordError(f"payment record field 'row' must be a positive integer, got {row!r}")
+        bic = record.get("creditor_bic")
+        if bic is not None and not isinstance(bic, str):
+            raise PaymentRecordError(f"payment record field 'creditor_bic' must be a string or null: {bic!r}")
+        return cls(
+            row=row,
+            creditor_bic=bic or None,
+            amount=parse_record_amount(record, "amount"),
+            execution_date=parse_record_date(record, "execution_date"),
+            **strings,
+        )
+
+
+def _string(record: dict[str, Any], name: str) -> str:
+    value = record.get(name)
+    if not isinstance(value, str):
+        raise PaymentRecordError(f"payment record field {name!r} must be a string, got {value!r}")
+    return value
+
+
+def parse_record_amount(record: dict[str, Any], name: str) -> Decimal:
+    """A decimal string field; floats are refused because they cannot carry money exactly."""
+    value = record.get(name)
+    if not isinstance(value, str):
+        raise PaymentRecordError(f"record field {name!r} must be a decimal string, got {value!r}")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise PaymentRecordError(f"record field {name!r} is not a decimal number: {value!r}") from None
+    if not amount.is_finite():
+        raise PaymentRecordError(f"record field {name!r} must be a finite number, got {value!r}")
+    return amount
+
+
+def parse_record_date(record: dict[str, Any], name: str) -> date:
+    """An ISO 8601 calendar date field (YYYY-MM-DD)."""
+    value = record.get(name)
+    if not isinstance(value, str) or len(value) != 10:
+        raise PaymentRecordError(f"record field {name!r} must be a date YYYY-MM-DD, got {value!r}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PaymentRecordError(f"record field {name!r} is not a valid date: {value!r}") from None

@@ -1,0 +1,109 @@
+"""The reference table: registered senders, their debtor accounts, currencies and limits.
+
+It is a public contract edited by operators, so its JSON shape is exactly DESIGN.md §3 and unknown
+keys are refused (a typo such as `max_row` must not silently disable a limit). Amounts are decimal
+strings, parsed to `Decimal`; debtor IBANs are checked with schwifty and kept in compact form.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from shared.domain.currencies import minor_units
+
+
+class ReferenceTableError(ValueError):
+    """The reference table is not valid; the message names the field path and what is wrong."""
+
+
+def _decimal_string(value: Any) -> Decimal:
+    # Only strings: a JSON float such as 0.1 has already lost exactness before we see it.
+    if not isinstance(value, str):
+        raise ValueError(f"must be a decimal string such as \"50000.00\", got {value!r}")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"is not a decimal number: {value!r}") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError(f"must be a positive decimal, got {value!r}")
+    return amount
+
+
+DecimalString = Annotated[Decimal, BeforeValidator(_decimal_string)]
+
+
+class ExecutionWindow(BaseModel):
+    """How many days before and after today an execution date may be."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    past: int = Field(ge=0, strict=True)
+    future: int = Field(ge=0, strict=True)
+
+
+class SenderPolicy(BaseModel):
+    """What one registered sender may do."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=140)
+    status: Literal["active", "suspended"]
+    debtor_accounts: list[str]
+    currencies: list[str] = Field(min_length=1)
+    max_payment_amount: DecimalString
+    max_file_amount: DecimalString
+    max_rows: int = Field(gt=0, strict=True)
+
+    @field_validator("debtor_accounts")
+    @classmethod
+    def _ibans(cls, accounts: list[str]) -> list[str]:
+        compact = []
+        for account in accounts:
+            try:
+                compact.append(IBAN(account).compact)
+            except SchwiftyException as exc:
+                raise ValueError(f"{account!r} is not a valid IBAN ({exc})") from None
+        return compact
+
+    @field_validator("currencies")
+    @classmethod
+    def _currencies(cls, currencies: list[str]) -> list[str]:
+        for code in currencies:
+            if minor_units(code) is None:
+                raise ValueError(f"{code!r} is not an ISO 4217 currency code this pipeline knows")
+        return currencies
+
+
+class ReferenceTable(BaseModel):
+    """The whole table: `version` 1, the execution-date window, and the senders by id."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1]
+    execution_window_days: ExecutionWindow
+    senders: dict[str, SenderPolicy]
+
+
+def parse_reference_table(raw: bytes | str) -> ReferenceTable:
+    """Parse and check a reference table; raise `ReferenceTableError` with every problem's field path."""
+    try:
+        document = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ReferenceTableError(f"reference table is not valid JSON: {exc}") from None
+    try:
+        return ReferenceTable.model_validate(document)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(error) for error in exc.errors())
+        raise ReferenceTableError(f"reference table is invalid: {problems}") from None
+
+
+def _describe(error: Any) -> str:
+    path = ".".join(str(part) for part in error["loc"]) or "(document)"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{path}: {message}"
