@@ -37,7 +37,7 @@ def _amount(record: dict[str, Any], name: str, where: str) -> Decimal:
 def parse_header(record: Any) -> CanonicalHeader:
     """The first record must be `{"record": "header", ...}` with consistent group totals."""
     if not isinstance(record, dict) or record.get("record") != "header":
-        raise CanonicalDocumentError("canonical record 1 must be the header ({\"record\": \"header\", ...})")
+        raise CanonicalDocumentError('canonical record 1 must be the header ({"record": "header", ...})')
     where = "canonical header"
     raw_time = _field(record, "creation_time", str, where)
     try:

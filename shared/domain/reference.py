@@ -25,7 +25,7 @@ class ReferenceTableError(ValueError):
 def _decimal_string(value: Any) -> Decimal:
     # Only strings: a JSON float such as 0.1 has already lost exactness before we see it.
     if not isinstance(value, str):
-        raise ValueError(f"must be a decimal string such as \"50000.00\", got {value!r}")
+        raise ValueError(f'must be a decimal string such as "50000.00", got {value!r}')
     try:
         amount = Decimal(value)
     except InvalidOperation:

@@ -1,38 +1,52 @@
 """Validating a payment file (CSV, UTF-8) against the reference table, streaming line by line.
 
-Skeleton: the signature is the agreed interface; the implementation follows.
+Every problem is reported, not just the first: file-level issues (header, sender, size, row count,
+file total) have `row = None` or the header's row 1; row issues carry the physical line number and
+the column. Memory stays flat: rows are handed to `on_payment` as they pass and only payment_id
+hashes are kept (`SeenIds`) to find duplicates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, BinaryIO
 
+from shared.domain import issues as codes
+from shared.domain.csv_source import CsvSource
+from shared.domain.dedup import SeenIds
 from shared.domain.issues import ValidationIssue
 from shared.domain.payments import Payment
-from shared.domain.reference import ReferenceTable
+from shared.domain.reference import ReferenceTable, SenderPolicy
+from shared.domain.row_checks import COLUMNS, RowChecker
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_REPORTED_ISSUES = 1000
+HEADER = ",".join(COLUMNS)
 
 
 @dataclass(slots=True)
 class ValidationResult:
     """All issues found (the first MAX_REPORTED_ISSUES kept), how many rows, and the sum of valid amounts."""
 
-    issues: list[ValidationIssue]
-    issue_count: int
-    row_count: int
-    control_sum: Decimal
+    issues: list[ValidationIssue] = field(default_factory=list)
+    issue_count: int = 0
+    row_count: int = 0
+    control_sum: Decimal = Decimal(0)
 
     @property
     def valid(self) -> bool:
         return self.issue_count == 0
 
+    def add(self, issue: ValidationIssue) -> None:
+        self.issue_count += 1
+        if len(self.issues) < MAX_REPORTED_ISSUES:
+            self.issues.append(issue)
+
     def to_report(self) -> dict[str, Any]:
+        """The rejection report of DESIGN.md §3 (`state` is "valid" only when there is nothing to report)."""
         return {
             "state": "valid" if self.valid else "rejected",
             "errors": [issue.to_dict() for issue in self.issues],
@@ -49,4 +63,113 @@ def validate_payment_file(
     on_payment: Callable[[Payment], None] | None = None,
     max_bytes: int = MAX_FILE_BYTES,
 ) -> ValidationResult:
-    raise NotImplementedError
+    """Check the whole file; `on_payment` gets each row that passed, in file order (discard if invalid)."""
+    result = ValidationResult()
+    policy = _sender_policy(sender, reference, result)
+    window = reference.execution_window_days
+    checker = RowChecker(
+        policy, sender, today - timedelta(days=window.past), today + timedelta(days=window.future)
+    )
+    source = CsvSource(stream, max_bytes)
+    records = iter(source)
+    header = next(records, None)
+    if header is None:
+        if source.too_large is None:
+            result.add(
+                ValidationIssue(None, None, codes.EMPTY_FILE, f"file is empty; expected the header {HEADER}")
+            )
+    elif _header_ok(header.fields, header.issue, result):
+        _check_rows(records, checker, result, on_payment)
+        if result.row_count == 0 and source.too_large is None:
+            result.add(ValidationIssue(None, None, codes.EMPTY_FILE, "file has a header but no payment rows"))
+    if source.too_large is not None:
+        result.add(source.too_large)
+    if policy is not None:
+        _check_file_limits(policy, sender, result)
+    return result
+
+
+def _sender_policy(sender: str, reference: ReferenceTable, result: ValidationResult) -> SenderPolicy | None:
+    policy = reference.senders.get(sender)
+    if policy is None:
+        known = ", ".join(sorted(reference.senders)) or "none"
+        result.add(ValidationIssue(
+            None, None, codes.UNKNOWN_SENDER,
+            f"sender {sender!r} is not in the reference table (known senders: {known}); "
+            "upload the file under incoming/<sender>/",
+        ))  # fmt: skip
+    elif policy.status != "active":
+        result.add(ValidationIssue(
+            None, None, codes.SENDER_SUSPENDED,
+            f"sender {sender!r} ({policy.name}) is {policy.status}; no files are accepted from it",
+        ))  # fmt: skip
+    return policy
+
+
+def _header_ok(fields: list[str], issue: ValidationIssue | None, result: ValidationResult) -> bool:
+    if issue is not None:
+        result.add(issue)
+        return False
+    if tuple(fields) == COLUMNS:
+        return True
+    got = ",".join(fields)
+    wrong = [
+        f"column {n}: expected {want!r}, got {have!r}"
+        for n, (want, have) in enumerate(zip(COLUMNS, fields, strict=False), start=1)
+        if want != have
+    ]
+    if len(fields) != len(COLUMNS):
+        wrong.append(f"{len(fields)} columns instead of {len(COLUMNS)}")
+    result.add(ValidationIssue(
+        1, None, codes.HEADER_MISMATCH,
+        f"the header must be exactly {HEADER!r}; got {got!r} ({'; '.join(wrong[:3])}). "
+        "Rows were not checked.",
+    ))  # fmt: skip
+    return False
+
+
+def _check_rows(
+    records: Any,
+    checker: RowChecker,
+    result: ValidationResult,
+    on_payment: Callable[[Payment], None] | None,
+) -> None:
+    seen = SeenIds()
+    add = result.add
+    total = Decimal(0)
+    for record in records:
+        result.row_count += 1
+        if record.issue is not None:
+            add(record.issue)
+            continue
+        payment, found = checker.check(record.row, record.fields)
+        for issue in found:
+            add(issue)
+        payment_id = record.fields[0].strip() if len(record.fields) == len(COLUMNS) else ""
+        first = seen.add(payment_id, record.row) if payment_id else None
+        if first is not None:
+            add(ValidationIssue(
+                record.row, "payment_id", codes.DUPLICATE_PAYMENT_ID,
+                f"row {record.row}, payment_id: {payment_id!r} is already used on row {first}; "
+                "payment ids must be unique within a file",
+            ))  # fmt: skip
+        elif payment is not None:
+            total += payment.amount
+            if on_payment is not None:
+                on_payment(payment)
+    result.control_sum = total
+
+
+def _check_file_limits(policy: SenderPolicy, sender: str, result: ValidationResult) -> None:
+    if result.row_count > policy.max_rows:
+        result.add(ValidationIssue(
+            None, None, codes.TOO_MANY_ROWS,
+            f"file has {result.row_count} payment rows; sender {sender!r} may send at most "
+            f"{policy.max_rows} per file. Split it into several files.",
+        ))  # fmt: skip
+    if result.control_sum > policy.max_file_amount:
+        result.add(ValidationIssue(
+            None, None, codes.FILE_AMOUNT_OVER_LIMIT,
+            f"the valid payments add up to {result.control_sum}, over sender {sender!r}'s file limit "
+            f"of {policy.max_file_amount}",
+        ))  # fmt: skip

@@ -1,0 +1,237 @@
+"""The checks on one CSV row: every column, against pain.001's limits and the sender's policy.
+
+Each problem becomes a `ValidationIssue` with the row and column; a row with no problem becomes a
+`Payment`. IBAN, BIC and date parsing are cached per distinct value because payment files repeat the
+same accounts and dates many times (schwifty's IBAN parsing is the most expensive step).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Protocol
+
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+
+from shared.domain import issues as codes
+from shared.domain.charset import invalid_id_characters, to_sepa_latin
+from shared.domain.currencies import minor_units
+from shared.domain.issues import ValidationIssue
+from shared.domain.payments import Payment
+from shared.domain.reference import SenderPolicy
+
+COLUMNS = (
+    "payment_id", "debtor_iban", "debtor_name", "creditor_iban", "creditor_name", "creditor_bic",
+    "amount", "currency", "execution_date", "remittance_info",
+)  # fmt: skip
+MAX_ID = 35  # Max35Text: EndToEndId
+MAX_NAME = 70  # SEPA Nm
+MAX_REMITTANCE = 140  # Max140Text: one RmtInf/Ustrd
+MAX_AMOUNT_DIGITS = 18  # ActiveOrHistoricCurrencyAndAmount totalDigits
+_AMOUNT_RE = re.compile(r"[+-]?(\d+)(?:\.(\d+))?")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CURRENCY_RE = re.compile(r"[A-Z]{3}")
+
+
+class _Issue(Protocol):
+    """The local `issue(column, code, message)` callback of `RowChecker.check`."""
+
+    def __call__(self, column: str, code: str, message: str) -> None: ...
+
+
+@lru_cache(maxsize=65536)
+def check_iban(value: str) -> tuple[str | None, str | None]:
+    """(compact IBAN, None) or (None, why it is invalid)."""
+    try:
+        return IBAN(value).compact, None
+    except SchwiftyException as exc:
+        return None, str(exc)
+
+
+@lru_cache(maxsize=4096)
+def check_bic(value: str) -> tuple[str | None, str | None]:
+    """(upper-case BIC, None) or (None, why it is malformed)."""
+    try:
+        return str(BIC(value).compact), None
+    except SchwiftyException as exc:
+        return None, str(exc)
+
+
+@lru_cache(maxsize=4096)
+def parse_iso_date(value: str) -> date | None:
+    """A strict YYYY-MM-DD calendar date, or None."""
+    if _DATE_RE.fullmatch(value) is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+class RowChecker:
+    """Checks rows for one sender; `policy` is None when the sender is unknown (policy checks skipped)."""
+
+    def __init__(self, policy: SenderPolicy | None, sender: str, earliest: date, latest: date) -> None:
+        self.policy = policy
+        self.sender = sender
+        self.earliest = earliest
+        self.latest = latest
+        self._debtors = frozenset(policy.debtor_accounts) if policy else frozenset()
+        self._currencies = frozenset(policy.currencies) if policy else frozenset()
+
+    def check(self, row: int, fields: list[str]) -> tuple[Payment | None, list[ValidationIssue]]:
+        if len(fields) != len(COLUMNS):
+            return None, [self._wrong_count(row, len(fields))]
+        values = [value.strip() for value in fields]  # stray spaces around commas are not an error
+        found: list[ValidationIssue] = []
+
+        def issue(column: str, code: str, message: str) -> None:
+            found.append(ValidationIssue(row, column, code, f"row {row}, {column}: {message}"))
+
+        pid, d_iban, d_name, c_iban, c_name, bic, amount, currency, when, remittance = values
+        self._payment_id(pid, issue)
+        debtor = self._iban("debtor_iban", d_iban, issue)
+        if debtor and self.policy and debtor not in self._debtors:
+            issue("debtor_iban", codes.DEBTOR_NOT_REGISTERED,
+                  f"{debtor} is not a registered debtor account of sender {self.sender!r}; "
+                  f"registered: {', '.join(self.policy.debtor_accounts) or 'none'}")  # fmt: skip
+        self._text("debtor_name", d_name, MAX_NAME, issue, required=True)
+        creditor = self._iban("creditor_iban", c_iban, issue)
+        self._text("creditor_name", c_name, MAX_NAME, issue, required=True)
+        creditor_bic = self._bic(bic, issue)
+        known_currency = self._currency(currency, issue)
+        money = self._amount(amount, known_currency, issue)
+        execution_date = self._date(when, issue)
+        self._text("remittance_info", remittance, MAX_REMITTANCE, issue, required=False)
+        if found or not (debtor and creditor and money is not None and execution_date and known_currency):
+            return None, found  # every None above has put an issue in `found`
+        payment = Payment(row, pid, debtor, d_name, creditor, c_name, creditor_bic, money,
+                          known_currency, execution_date, remittance)  # fmt: skip
+        return payment, found
+
+    def _wrong_count(self, row: int, count: int) -> ValidationIssue:
+        return ValidationIssue(
+            row, None, codes.WRONG_COLUMN_COUNT,
+            f"row {row} has {count} columns, expected {len(COLUMNS)} ({','.join(COLUMNS)}); "
+            "quote values that contain commas",
+        )  # fmt: skip
+
+    def _payment_id(self, value: str, issue: _Issue) -> None:
+        if not value:
+            issue("payment_id", codes.MISSING_VALUE, "a payment_id is required")
+        elif len(value) > MAX_ID:
+            issue(
+                "payment_id",
+                codes.PAYMENT_ID_TOO_LONG,
+                f"{value!r} is {len(value)} characters; at most {MAX_ID} (it becomes the EndToEndId)",
+            )
+        elif (reason := invalid_id_characters(value)) is not None:
+            issue("payment_id", codes.INVALID_CHARACTERS, f"{value!r} {reason}")
+
+    def _iban(self, column: str, value: str, issue: _Issue) -> str | None:
+        if not value:
+            issue(column, codes.MISSING_VALUE, "an IBAN is required")
+            return None
+        compact, error = check_iban(value)
+        if error:
+            issue(column, codes.INVALID_IBAN, f"{value!r} is not a valid IBAN: {error}")
+        return compact
+
+    def _bic(self, value: str, issue: _Issue) -> str | None:
+        if not value:
+            return None  # optional: SEPA routes by IBAN
+        compact, error = check_bic(value)
+        if error:
+            issue("creditor_bic", codes.INVALID_BIC, f"{value!r} is not a well-formed BIC: {error}")
+        return compact
+
+    def _text(self, column: str, value: str, limit: int, issue: _Issue, *, required: bool) -> None:
+        if not value:
+            if required:
+                issue(column, codes.MISSING_VALUE, "a value is required")
+            return
+        text, reason = to_sepa_latin(value)
+        if reason:
+            issue(column, codes.INVALID_CHARACTERS, f"{value!r} {reason}")
+        elif len(text) > limit:
+            issue(
+                column,
+                codes.FIELD_TOO_LONG,
+                f"is {len(text)} characters in the SEPA Latin set; pain.001 allows at most {limit}",
+            )
+
+    def _currency(self, value: str, issue: _Issue) -> str | None:
+        if not value:
+            issue("currency", codes.MISSING_VALUE, "a currency is required")
+            return None
+        if _CURRENCY_RE.fullmatch(value) is None or minor_units(value) is None:
+            issue(
+                "currency",
+                codes.INVALID_CURRENCY,
+                f"{value!r} is not an ISO 4217 currency code (upper case, e.g. EUR)",
+            )
+            return None
+        if self.policy and value not in self._currencies:
+            issue(
+                "currency",
+                codes.CURRENCY_NOT_ALLOWED,
+                f"{value} is not allowed for sender {self.sender!r}; "
+                f"allowed: {', '.join(self.policy.currencies)}",
+            )
+            return None
+        return value
+
+    def _amount(self, value: str, currency: str | None, issue: _Issue) -> Decimal | None:
+        if not value:
+            issue("amount", codes.MISSING_VALUE, "an amount is required")
+            return None
+        match = _AMOUNT_RE.fullmatch(value)
+        if match is None or len(match[1]) + len(match[2] or "") > MAX_AMOUNT_DIGITS:
+            issue(
+                "amount",
+                codes.INVALID_AMOUNT,
+                f"{value!r} is not a decimal amount; write digits with a dot for decimals, no thousands "
+                f"separators, at most {MAX_AMOUNT_DIGITS} digits (e.g. 1250.50)",
+            )
+            return None
+        amount = Decimal(value)
+        decimals = minor_units(currency) if currency else None
+        ok = True
+        if decimals is not None and len(match[2] or "") > decimals:
+            issue(
+                "amount",
+                codes.AMOUNT_DECIMALS,
+                f"{value} has {len(match[2])} decimals; {currency} allows at most {decimals}",
+            )
+            ok = False
+        if amount <= 0:
+            issue("amount", codes.AMOUNT_NOT_POSITIVE, f"{value} must be greater than 0")
+            ok = False
+        elif self.policy and amount > self.policy.max_payment_amount:
+            issue(
+                "amount",
+                codes.AMOUNT_OVER_LIMIT,
+                f"{value} exceeds the per-payment limit of {self.policy.max_payment_amount} "
+                f"for sender {self.sender!r}",
+            )
+            ok = False
+        return amount if ok else None
+
+    def _date(self, value: str, issue: _Issue) -> date | None:
+        if not value:
+            issue("execution_date", codes.MISSING_VALUE, "an execution date is required")
+            return None
+        parsed = parse_iso_date(value)
+        if parsed is None:
+            issue("execution_date", codes.INVALID_DATE, f"{value!r} is not a valid date YYYY-MM-DD")
+        elif not self.earliest <= parsed <= self.latest:
+            issue(
+                "execution_date",
+                codes.DATE_OUTSIDE_WINDOW,
+                f"{value} is outside the allowed window {self.earliest} .. {self.latest}",
+            )
+            return None
+        return parsed
