@@ -1,0 +1,48 @@
+"""Message contracts between the pipeline's functions: pydantic v2 models, one discriminated union.
+
+Import from here: `decode_message`, `encode_message`, `PoisonMessage` and the models.
+"""
+
+from shared.contracts.codec import (
+    MESSAGE_ADAPTER,
+    Message,
+    PoisonMessage,
+    decode_as,
+    decode_message,
+    encode_message,
+)
+from shared.contracts.messages import (
+    MODELS,
+    CompensateTarget,
+    Envelope,
+    FailedStep,
+    FileAdapted,
+    FileAdaptedData,
+    FileFailed,
+    FileFailedData,
+    FileValidated,
+    FileValidatedData,
+)
+from shared.contracts.payloads import BlobReference, InlineRecords, Payload
+
+__all__ = [
+    "MESSAGE_ADAPTER",
+    "MODELS",
+    "BlobReference",
+    "CompensateTarget",
+    "Envelope",
+    "FailedStep",
+    "FileAdapted",
+    "FileAdaptedData",
+    "FileFailed",
+    "FileFailedData",
+    "FileValidated",
+    "FileValidatedData",
+    "InlineRecords",
+    "Message",
+    "Payload",
+    "PoisonMessage",
+    "decode_as",
+    "decode_message",
+    "encode_message",
+]

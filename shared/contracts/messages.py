@@ -1,0 +1,107 @@
+"""The message contracts: the envelope and one model per (type, schema_version).
+
+Event names are past tense. Every model pins `type` and `schema_version` with `Literal`, so adding
+version 2 of a type is a new model in the union, never an edit of version 1 (golden files guard it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
+
+from shared.contracts.payloads import Payload
+
+FailedStep = Literal["validator", "adaptor", "creator", "adaptor-compensation", "validator-compensation"]
+CompensateTarget = Literal["validator", "adaptor"]
+
+
+class Envelope(BaseModel):
+    """Fields every message carries at the top level of its JSON body (CloudEvents vocabulary)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    message_id: str = Field(min_length=1)
+    correlation_id: str = Field(min_length=1, description="the file id")
+    causation_id: str | None = None
+    occurred_at: AwareDatetime
+    source: str = Field(min_length=1)
+
+    @field_serializer("occurred_at")
+    def _utc_z(self, value: datetime) -> str:
+        # One canonical spelling so encode(decode(x)) == x for golden files.
+        return value.isoformat().replace("+00:00", "Z")
+
+
+class FileValidatedData(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file_id: str = Field(min_length=1)
+    sender: str = Field(min_length=1)
+    sender_name: str = Field(min_length=1)
+    blob_name: str = Field(min_length=1)
+    content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    row_count: int = Field(ge=0)
+    control_sum: Decimal
+    payload: Payload
+
+    @field_serializer("control_sum")
+    def _decimal_string(self, value: Decimal) -> str:
+        return str(value)
+
+
+class FileAdaptedData(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file_id: str = Field(min_length=1)
+    sender: str = Field(min_length=1)
+    blob_name: str = Field(min_length=1)
+    nb_of_txs: int = Field(ge=0)
+    ctrl_sum: Decimal
+    document: Payload
+
+    @field_serializer("ctrl_sum")
+    def _decimal_string(self, value: Decimal) -> str:
+        return str(value)
+
+
+class FileFailedData(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file_id: str = Field(min_length=1)
+    sender: str
+    blob_name: str
+    failed_step: FailedStep
+    reason: str = Field(min_length=1)
+    error: dict[str, Any] | None = None
+    archive: str | None = Field(default=None, description="workflow/ blob holding the dead-letter archive")
+    compensate: CompensateTarget
+    etag: str | None = Field(default=None, description="version of the incoming blob, when known")
+
+
+class FileValidated(Envelope):
+    type: Literal["file.validated"] = "file.validated"
+    schema_version: Literal[1] = 1
+    data: FileValidatedData
+
+
+class FileAdapted(Envelope):
+    type: Literal["file.adapted"] = "file.adapted"
+    schema_version: Literal[1] = 1
+    data: FileAdaptedData
+
+
+class FileFailed(Envelope):
+    type: Literal["file.failed"] = "file.failed"
+    schema_version: Literal[1] = 1
+    data: FileFailedData
+
+
+# (type, schema_version) -> model: the registry the decoder checks before pydantic sees the body.
+MODELS: dict[str, dict[int, type[Envelope]]] = {
+    "file.validated": {1: FileValidated},
+    "file.adapted": {1: FileAdapted},
+    "file.failed": {1: FileFailed},
+}

@@ -1,0 +1,93 @@
+"""Claim-check: records travel inline when small, otherwise as NDJSON in `workflow/staging/<file id>/`.
+
+Records are spooled to a temporary file as they are produced (memory stays bounded for big files);
+only when the whole set is known do we choose inline or blob. Readers verify size and sha256 so a
+truncated or replaced staging blob is an error, never silently wrong payments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any, BinaryIO
+
+from shared.contracts import BlobReference, InlineRecords
+from shared.domain.ndjson import NdjsonError, read_ndjson
+from shared.ports import BlobNotFound, BlobStore
+from shared.streams import HashTally
+from shared.topology import WORKFLOW_CONTAINER
+
+# Room left for the envelope and data fields around the records in the same message.
+ENVELOPE_ALLOWANCE = 8 * 1024
+
+
+class ClaimCheckError(RuntimeError):
+    """A staged payload is missing, truncated or altered."""
+
+
+def staging_prefix(file_id: str) -> str:
+    return f"staging/{file_id}/"
+
+
+class RecordSpool:
+    """Collects records as NDJSON in a spooled temporary file (in memory until 1 MiB)."""
+
+    def __init__(self) -> None:
+        self._file: BinaryIO = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # type: ignore[assignment]  # noqa: SIM115 (closed by close())
+        self._sha = hashlib.sha256()
+        self.size = 0
+        self.count = 0
+        self._encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+    def add(self, record: dict[str, Any]) -> None:
+        line = self._encode(record).encode("utf-8") + b"\n"
+        self._file.write(line)
+        self._sha.update(line)
+        self.size += len(line)
+        self.count += 1
+
+    def to_payload(self, blobs: BlobStore, name: str, threshold: int) -> InlineRecords | BlobReference:
+        """Inline if the records fit under `threshold` with the envelope, else upload to `workflow/name`."""
+        self._file.seek(0)
+        if self.size + ENVELOPE_ALLOWANCE <= threshold:
+            return InlineRecords(records=list(read_ndjson(self._file)))
+        blobs.write(WORKFLOW_CONTAINER, name, self._file, overwrite=True)
+        return BlobReference(
+            container=WORKFLOW_CONTAINER, name=name, size=self.size, sha256=self._sha.hexdigest()
+        )
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> RecordSpool:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+
+def iter_records(blobs: BlobStore, payload: InlineRecords | BlobReference) -> Iterator[dict[str, Any]]:
+    """Yield the records lazily; for a blob, check size and sha256 once the stream is consumed."""
+    if isinstance(payload, InlineRecords):
+        yield from payload.records
+        return
+    where = f"{payload.container}/{payload.name}"
+    try:
+        reader = blobs.open_reader(payload.container, payload.name)
+    except BlobNotFound:
+        raise ClaimCheckError(f"claim-check blob {where} not found (deleted by a compensation?)") from None
+    tally = HashTally(reader.stream)
+    try:
+        yield from read_ndjson(tally.reader)
+    except NdjsonError as exc:
+        raise ClaimCheckError(f"claim-check blob {where} is corrupt: {exc}") from None
+    finally:
+        reader.stream.close()
+    if tally.size != payload.size or tally.hexdigest != payload.sha256:
+        raise ClaimCheckError(
+            f"claim-check blob {where} does not match its reference "
+            f"(size {tally.size} vs {payload.size}, sha256 {tally.hexdigest[:12]} vs {payload.sha256[:12]})"
+        )

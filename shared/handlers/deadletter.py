@@ -1,0 +1,141 @@
+"""Dead-letter handlers for the step queues: archive the message with its last real error, then start
+the compensations by publishing `file.failed`.
+
+Routing is reverse order: the adaptor's queue (`file-validated`) failing means only the validator has
+work to undo; the creator's queue (`file-adapted`) failing means the adaptor undoes first, and then
+publishes for the validator itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from typing import Any
+
+from shared.contracts import FileFailed, FileFailedData, PoisonMessage, decode_message
+from shared.contracts.messages import CompensateTarget, FailedStep
+from shared.handlers.adaptor import StepOutcome
+from shared.handlers.inbound import Delivery
+from shared.handlers.publishing import publish
+from shared.handlers.timeline import file_facts, last_error, read_events, record_event, stamp
+from shared.handlers.tracing import child_traceparent
+from shared.services import Services
+from shared.topology import FILE_ADAPTED_QUEUE, FILE_FAILED_TOPIC, FILE_VALIDATED_QUEUE, WORKFLOW_CONTAINER
+
+log = logging.getLogger(__name__)
+
+# queue -> (the step that consumes it, whose compensation starts)
+ROUTES: dict[str, tuple[FailedStep, CompensateTarget]] = {
+    FILE_VALIDATED_QUEUE: ("adaptor", "validator"),
+    FILE_ADAPTED_QUEUE: ("creator", "adaptor"),
+}
+UNIDENTIFIED = "_unidentified"
+
+
+def handle_dead_lettered(services: Services, delivery: Delivery, queue: str) -> StepOutcome:
+    """Archive a message from `<queue>/$DeadLetterQueue` and publish `file.failed`."""
+    failed_step, compensate = ROUTES[queue]
+    file_id, sender, blob_name = identify(services, delivery)
+    error = last_error(read_events(services.blobs, file_id)) if file_id else None
+    archive = archive_dead_letter(services, file_id or UNIDENTIFIED, queue, delivery, error)
+    if not file_id:
+        log.error(
+            "dead-lettered message %s on %s names no file; archived at %s for a person to replay",
+            delivery.message_id,
+            queue,
+            archive,
+        )
+        return StepOutcome("unidentified", "", archive)
+    record_event(
+        services.blobs,
+        services.clock,
+        file_id,
+        "dead_lettered",
+        entity=queue,
+        archive=archive,
+        dead_letter_reason=delivery.dead_letter_reason,
+        delivery_count=delivery.delivery_count,
+    )
+    failed = FileFailed(
+        message_id=f"{file_id}:failed:{compensate}",
+        correlation_id=file_id,
+        causation_id=delivery.message_id,
+        occurred_at=services.clock.now(),
+        source=f"{queue}/$DeadLetterQueue",
+        data=FileFailedData(
+            file_id=file_id,
+            sender=sender,
+            blob_name=blob_name,
+            failed_step=failed_step,
+            reason=failure_reason(failed_step, delivery, error),
+            error=error,
+            archive=archive,
+            compensate=compensate,
+        ),
+    )
+    publish(
+        services,
+        FILE_FAILED_TOPIC,
+        failed,
+        child_traceparent(delivery.application_properties),
+        compensate=compensate,
+    )
+    return StepOutcome("compensation_requested", file_id, compensate)
+
+
+def identify(services: Services, delivery: Delivery) -> tuple[str, str, str]:
+    """(file id, sender, blob name) from the body, or from correlation_id + the timeline if it is poison."""
+    try:
+        message = decode_message(delivery.body)
+    except PoisonMessage:
+        file_id = delivery.correlation_id or ""
+        sender, blob_name = file_facts(read_events(services.blobs, file_id)) if file_id else ("", "")
+        return file_id, sender, blob_name
+    return message.correlation_id, message.data.sender, message.data.blob_name
+
+
+def failure_reason(step: str, delivery: Delivery, error: dict[str, Any] | None) -> str:
+    broker = delivery.dead_letter_reason or "dead-lettered"
+    if error is None:
+        return f"{step} failed ({broker}); no error was recorded on the timeline"
+    return (
+        f"{step} failed ({broker} after {delivery.delivery_count} deliveries): "
+        f"{error.get('error_type')}: {error.get('error_message')}"
+    )
+
+
+def archive_dead_letter(
+    services: Services, file_id: str, entity: str, delivery: Delivery, error: dict[str, Any] | None
+) -> str:
+    """Write `workflow/deadletter/<file id>/<entity>/<message id>.json`; returns its `workflow/…` path."""
+    name = f"deadletter/{file_id}/{entity}/{delivery.message_id or 'no-message-id'}.json"
+    record = {
+        "entity": entity,
+        "message_id": delivery.message_id,
+        "correlation_id": delivery.correlation_id,
+        **_body_fields(delivery.body),
+        "application_properties": {k: _jsonable(v) for k, v in delivery.application_properties.items()},
+        "dead_letter_reason": delivery.dead_letter_reason,
+        "dead_letter_error_description": delivery.dead_letter_error_description,
+        "delivery_count": delivery.delivery_count,
+        "enqueued_time": delivery.enqueued_time,
+        "last_error": error,
+        "archived_at": stamp(services.clock.now()),
+    }
+    services.blobs.write(WORKFLOW_CONTAINER, name, json.dumps(record, indent=2, default=str).encode("utf-8"))
+    return f"{WORKFLOW_CONTAINER}/{name}"
+
+
+def _body_fields(body: bytes) -> dict[str, str]:
+    # Replay needs the exact bytes: text when it is UTF-8, base64 otherwise.
+    try:
+        return {"body": body.decode("utf-8"), "body_encoding": "utf-8"}
+    except UnicodeDecodeError:
+        return {"body": base64.b64encode(body).decode("ascii"), "body_encoding": "base64"}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str | int | float | bool | type(None)) else str(value)

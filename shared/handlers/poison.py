@@ -1,0 +1,105 @@
+"""The blob trigger's poison queue: a file whose validator crashed `poisonBlobThreshold` times.
+
+The host writes `{"Type":"BlobTrigger","FunctionId":…,"BlobType":…,"ContainerName":…,"BlobName":…,
+"ETag":…}` to `webjobs-blobtrigger-poison`. The ETag gives the same file id the validator used, so the
+archive, the timeline and the compensation all line up. The original is still in `incoming/`; the
+validator's compensation moves it to `failed/`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from shared.contracts import FileFailed, FileFailedData, PoisonMessage
+from shared.handlers.adaptor import StepOutcome
+from shared.handlers.deadletter import archive_dead_letter, failure_reason
+from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
+from shared.handlers.inbound import Delivery
+from shared.handlers.publishing import publish
+from shared.handlers.timeline import last_error, read_events, record_event
+from shared.handlers.tracing import new_traceparent
+from shared.services import Services
+from shared.topology import BLOB_POISON_QUEUE, FILE_FAILED_TOPIC, INCOMING_CONTAINER
+
+log = logging.getLogger(__name__)
+REQUIRED_KEYS = ("ContainerName", "BlobName", "ETag")
+
+
+@dataclass(frozen=True)
+class PoisonNotice:
+    function_id: str
+    container: str
+    blob_name: str
+    etag: str
+
+
+def parse_poison_notice(body: bytes | str) -> PoisonNotice:
+    """Read the host's notice; raise `PoisonMessage` naming exactly what is wrong with it."""
+    try:
+        notice = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PoisonMessage(f"blob poison notice is not valid JSON: {exc}") from None
+    if not isinstance(notice, dict):
+        raise PoisonMessage(f"blob poison notice must be a JSON object, got {type(notice).__name__}")
+    missing = [key for key in REQUIRED_KEYS if not isinstance(notice.get(key), str) or not notice.get(key)]
+    if missing:
+        raise PoisonMessage(
+            f"blob poison notice lacks {', '.join(missing)} (expected the host's BlobTrigger notice)"
+        )
+    if notice["ContainerName"] != INCOMING_CONTAINER:
+        raise PoisonMessage(
+            f"blob poison notice is for container {notice['ContainerName']!r}; "
+            f"only {INCOMING_CONTAINER!r} has a blob trigger in this app"
+        )
+    return PoisonNotice(
+        str(notice.get("FunctionId", "")),
+        notice["ContainerName"],
+        notice["BlobName"],
+        normalise_etag(notice["ETag"]),
+    )
+
+
+def handle_blob_poison(services: Services, delivery: Delivery) -> StepOutcome:
+    """Archive the notice with the validator's last error and publish `file.failed` (compensate=validator)."""
+    notice = parse_poison_notice(delivery.body)
+    file_id = incoming_file_id(notice.blob_name, notice.etag)
+    sender, _ = sender_or_none(notice.blob_name)
+    error = last_error(read_events(services.blobs, file_id))
+    keyed = Delivery(
+        **{**delivery.__dict__, "message_id": f"{notice.etag}-{delivery.message_id or 'notice'}"}
+    )
+    archive = archive_dead_letter(services, file_id, BLOB_POISON_QUEUE, keyed, error)
+    record_event(
+        services.blobs,
+        services.clock,
+        file_id,
+        "dead_lettered",
+        entity=BLOB_POISON_QUEUE,
+        archive=archive,
+        dead_letter_reason="BlobTriggerPoisonThreshold",
+    )
+    failed = FileFailed(
+        message_id=f"{file_id}:failed:validator",
+        correlation_id=file_id,
+        causation_id=delivery.message_id,
+        occurred_at=services.clock.now(),
+        source="BlobPoison",
+        data=FileFailedData(
+            file_id=file_id,
+            sender=sender or "",
+            blob_name=notice.blob_name,
+            failed_step="validator",
+            reason=failure_reason("validator", delivery, error),
+            error=error,
+            archive=archive,
+            compensate="validator",
+            etag=notice.etag,
+        ),
+    )
+    publish(services, FILE_FAILED_TOPIC, failed, new_traceparent(), compensate="validator")
+    log.warning(
+        "blob incoming/%s hit the poison threshold; file %s sent to compensation", notice.blob_name, file_id
+    )
+    return StepOutcome("compensation_requested", file_id, "validator")

@@ -1,0 +1,99 @@
+"""The per-file timeline: one blob per event (append-only) and one create-if-absent terminal state.
+
+`workflow/timeline/<file id>/events/<occurred_at>-<event>-<random>.json`: concurrent writers never touch
+the same blob, and names sort by time. `terminal.json` can be written once; a second attempt logs a
+warning and changes nothing, which is what makes "exactly one terminal state" hold under redelivery.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import datetime
+from typing import Any
+
+from shared.ports import BlobAlreadyExists, BlobNotFound, BlobStore, Clock
+from shared.topology import WORKFLOW_CONTAINER
+
+log = logging.getLogger(__name__)
+
+TERMINAL_STATES = ("delivered", "rejected", "duplicate", "failed")
+
+
+def timeline_prefix(file_id: str) -> str:
+    return f"timeline/{file_id}/"
+
+
+def terminal_name(file_id: str) -> str:
+    return f"timeline/{file_id}/terminal.json"
+
+
+def stamp(moment: datetime) -> str:
+    """ISO 8601 UTC with microseconds and `Z`, the spelling used in every event and report."""
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def record_event(blobs: BlobStore, clock: Clock, file_id: str, event: str, **details: Any) -> dict[str, Any]:
+    """Append one event; returns what was written."""
+    now = clock.now()
+    entry = {"file_id": file_id, "event": event, "occurred_at": stamp(now), **details}
+    compact = now.strftime("%Y%m%dT%H%M%S.%fZ")
+    name = f"{timeline_prefix(file_id)}events/{compact}-{event}-{uuid.uuid4().hex[:8]}.json"
+    blobs.write(WORKFLOW_CONTAINER, name, json.dumps(entry, default=str).encode("utf-8"))
+    return entry
+
+
+def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: str, **details: Any) -> bool:
+    """Record the terminal state once; False (and a warning) if one was already recorded."""
+    if state not in TERMINAL_STATES:
+        raise ValueError(f"unknown terminal state {state!r}; expected one of {TERMINAL_STATES}")
+    entry = {"file_id": file_id, "state": state, "occurred_at": stamp(clock.now()), **details}
+    try:
+        blobs.write(
+            WORKFLOW_CONTAINER,
+            terminal_name(file_id),
+            json.dumps(entry, default=str).encode(),
+            overwrite=False,
+        )
+    except BlobAlreadyExists:
+        existing = read_terminal(blobs, file_id)
+        log.warning(
+            "file %s already ended %s; not recording %s", file_id, (existing or {}).get("state"), state
+        )
+        return False
+    record_event(blobs, clock, file_id, state, **details)
+    return True
+
+
+def read_terminal(blobs: BlobStore, file_id: str) -> dict[str, Any] | None:
+    try:
+        terminal: dict[str, Any] = json.loads(blobs.read(WORKFLOW_CONTAINER, terminal_name(file_id)))
+    except BlobNotFound:
+        return None
+    return terminal
+
+
+def read_events(blobs: BlobStore, file_id: str) -> list[dict[str, Any]]:
+    """All events in time order (names sort by their timestamp)."""
+    events = []
+    for name in blobs.list_names(WORKFLOW_CONTAINER, f"{timeline_prefix(file_id)}events/"):
+        try:
+            events.append(json.loads(blobs.read(WORKFLOW_CONTAINER, name)))
+        except BlobNotFound:
+            continue  # listed then removed: only tests clean timelines, never the pipeline
+    return events
+
+
+def last_error(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest `step_failed` event: the real error behind a `MaxDeliveryCountExceeded`."""
+    failures = [event for event in events if event.get("event") == "step_failed"]
+    return failures[-1] if failures else None
+
+
+def file_facts(events: list[dict[str, Any]]) -> tuple[str, str]:
+    """(sender, blob_name) from the `received` event, for failure paths whose message is unreadable."""
+    for event in events:
+        if event.get("event") == "received":
+            return str(event.get("sender", "")), str(event.get("blob_name", ""))
+    return "", ""

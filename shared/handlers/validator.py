@@ -1,0 +1,229 @@
+"""FileValidator's work: a blob in `incoming/` becomes rejected, duplicate, or a `file.validated` message.
+
+The file is streamed from the BlobStore (never the trigger's bound bytes), hashed and validated in one
+pass; valid rows are spooled, not held in memory. Every write is deterministic or conditional, and the
+incoming blob is deleted last (with its ETag), so a redelivery at any point converges on the same end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from shared.contracts import FileValidated, FileValidatedData
+from shared.domain.validation import ValidationResult, validate_payment_file
+from shared.handlers import registry
+from shared.handlers.blobops import base_name, copy_blob
+from shared.handlers.claimcheck import RecordSpool, staging_prefix
+from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
+from shared.handlers.inbound import record_failure
+from shared.handlers.publishing import publish
+from shared.handlers.timeline import read_terminal, record_event, stamp, write_terminal
+from shared.handlers.tracing import new_traceparent
+from shared.ports import BlobChanged, BlobNotFound, StreamedBlob
+from shared.services import Services
+from shared.streams import HashTally
+from shared.topology import FILE_VALIDATED_QUEUE, INCOMING_CONTAINER, REJECTED_CONTAINER, WORKFLOW_CONTAINER
+
+log = logging.getLogger(__name__)
+STEP = "validator"
+
+
+@dataclass(frozen=True)
+class ValidatorOutcome:
+    state: Literal["validated", "rejected", "duplicate", "already_processed", "gone"]
+    file_id: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    blob_name: str
+    etag: str
+    file_id: str
+    sender: str | None
+    sender_problem: str
+
+
+def handle_incoming_file(services: Services, blob_name: str, etag: str | None = None) -> ValidatorOutcome:
+    """Process `incoming/<blob_name>`; `etag` is the version the trigger saw (read from storage if None)."""
+    try:
+        reader = services.blobs.open_reader(INCOMING_CONTAINER, blob_name)
+    except BlobNotFound:
+        log.warning("incoming/%s is gone; a previous attempt already finished it", blob_name)
+        return ValidatorOutcome("gone", "", f"incoming/{blob_name} no longer exists")
+    version = normalise_etag(etag or reader.etag)
+    sender, problem = sender_or_none(blob_name)
+    file = IncomingFile(blob_name, version, incoming_file_id(blob_name, version), sender, problem)
+    try:
+        services.faults.check(STEP, blob_name)
+        return _process(services, file, reader)
+    except Exception as exc:
+        record_failure(services, file.file_id, STEP, exc, None)
+        raise
+    finally:
+        reader.stream.close()
+
+
+def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> ValidatorOutcome:
+    terminal = read_terminal(services.blobs, file.file_id)
+    if terminal is not None:
+        _delete_incoming(services, file)
+        return ValidatorOutcome("already_processed", file.file_id, str(terminal.get("state")))
+    record_event(
+        services.blobs,
+        services.clock,
+        file.file_id,
+        "received",
+        sender=file.sender or "",
+        blob_name=file.blob_name,
+        etag=file.etag,
+        size=reader.size,
+    )
+    if file.sender is None:
+        report = {
+            "state": "rejected",
+            "error_count": 1,
+            "errors": [
+                {"row": None, "column": None, "code": "missing_sender_folder", "message": file.sender_problem}
+            ],
+        }
+        return _reject(services, file, report)
+    with RecordSpool() as spool:
+        tally = HashTally(reader.stream)
+        result = _validate(services, file.sender, tally, spool)
+        if not result.valid:
+            return _reject(services, file, result.to_report())
+        owner = registry.claim(
+            services.blobs,
+            services.clock,
+            sender=file.sender,
+            content_sha256=tally.hexdigest,
+            file_id=file.file_id,
+            blob_name=file.blob_name,
+        )
+        if owner is not None:
+            return _duplicate(services, file, owner, tally.hexdigest)
+        return _accept(services, file, result, spool, tally.hexdigest)
+
+
+def _validate(services: Services, sender: str, tally: HashTally, spool: RecordSpool) -> ValidationResult:
+    result = validate_payment_file(
+        tally.reader,
+        sender=sender,
+        reference=services.reference.load(),
+        today=services.clock.now().date(),
+        on_payment=lambda payment: spool.add(payment.to_record()),
+    )
+    tally.drain()  # the digest must cover the whole file even if validation stopped early
+    return result
+
+
+def _accept(
+    services: Services, file: IncomingFile, result: ValidationResult, spool: RecordSpool, sha256: str
+) -> ValidatorOutcome:
+    assert file.sender is not None
+    archive = f"archive/{file.file_id}/{base_name(file.blob_name)}"
+    copy_blob(services.blobs, (INCOMING_CONTAINER, file.blob_name), (WORKFLOW_CONTAINER, archive))
+    payload = spool.to_payload(
+        services.blobs, f"{staging_prefix(file.file_id)}validated.ndjson", services.claim_check_threshold
+    )
+    policy = services.reference.load().senders.get(file.sender)
+    message = FileValidated(
+        message_id=f"{file.file_id}:validated",
+        correlation_id=file.file_id,
+        causation_id=f"{file.file_id}:received",
+        occurred_at=services.clock.now(),
+        source="FileValidator",
+        data=FileValidatedData(
+            file_id=file.file_id,
+            sender=file.sender,
+            sender_name=policy.name if policy else file.sender,
+            blob_name=file.blob_name,
+            content_sha256=sha256,
+            row_count=result.row_count,
+            control_sum=result.control_sum,
+            payload=payload,
+        ),
+    )
+    publish(services, FILE_VALIDATED_QUEUE, message, new_traceparent())
+    record_event(
+        services.blobs,
+        services.clock,
+        file.file_id,
+        "validated",
+        row_count=result.row_count,
+        control_sum=str(result.control_sum),
+        payload=payload.kind,
+        archive=f"workflow/{archive}",
+    )
+    _delete_incoming(services, file)
+    return ValidatorOutcome("validated", file.file_id)
+
+
+def _reject(services: Services, file: IncomingFile, report: dict[str, Any]) -> ValidatorOutcome:
+    full = {
+        **report,
+        "file_id": file.file_id,
+        "sender": file.sender,
+        "blob_name": file.blob_name,
+        "reported_at": stamp(services.clock.now()),
+    }
+    _write_rejection(services, file, full)
+    write_terminal(
+        services.blobs,
+        services.clock,
+        file.file_id,
+        "rejected",
+        error_count=report["error_count"],
+        report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json",
+    )
+    _delete_incoming(services, file)
+    return ValidatorOutcome("rejected", file.file_id, f"{report['error_count']} error(s)")
+
+
+def _duplicate(services: Services, file: IncomingFile, owner: str, sha256: str) -> ValidatorOutcome:
+    report = {
+        "state": "duplicate",
+        "file_id": file.file_id,
+        "sender": file.sender,
+        "blob_name": file.blob_name,
+        "duplicate_of": owner,
+        "content_sha256": sha256,
+        "reported_at": stamp(services.clock.now()),
+        "message": f"the same content was already delivered or is in flight as file {owner}",
+    }
+    _write_rejection(services, file, report)
+    write_terminal(
+        services.blobs,
+        services.clock,
+        file.file_id,
+        "duplicate",
+        duplicate_of=owner,
+        report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json",
+    )
+    _delete_incoming(services, file)
+    return ValidatorOutcome("duplicate", file.file_id, owner)
+
+
+def _write_rejection(services: Services, file: IncomingFile, report: dict[str, Any]) -> None:
+    copy_blob(
+        services.blobs,
+        (INCOMING_CONTAINER, file.blob_name),
+        (REJECTED_CONTAINER, f"{file.file_id}/{base_name(file.blob_name)}"),
+    )
+    services.blobs.write(
+        REJECTED_CONTAINER,
+        f"{file.file_id}/report.json",
+        json.dumps(report, indent=2, default=str).encode("utf-8"),
+    )
+
+
+def _delete_incoming(services: Services, file: IncomingFile) -> None:
+    try:
+        services.blobs.delete(INCOMING_CONTAINER, file.blob_name, if_match=file.etag)
+    except BlobChanged:
+        # Re-uploaded meanwhile: the new version is a new file with its own trigger; leave it alone.
+        log.info("incoming/%s changed since version %s; leaving the new upload", file.blob_name, file.etag)

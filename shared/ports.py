@@ -1,0 +1,100 @@
+"""The ports the handlers depend on: blob storage, message publishing and the clock.
+
+Handlers see only these Protocols. The Azure SDK implementations live in `shared/adapters/`; unit tests
+use hand-written in-memory fakes (`tests/fakes.py`). Errors that a handler must tell apart (a blob
+already exists, is missing, or changed under us) are plain exceptions defined here, so no handler ever
+catches an SDK exception type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO, Protocol
+
+BlobData = bytes | Iterable[bytes] | BinaryIO
+
+
+class BlobStoreError(Exception):
+    """Base class of the conditions a `BlobStore` reports in a storage-neutral way."""
+
+
+class BlobAlreadyExists(BlobStoreError):  # noqa: N818 (names agreed in docs/architecture.md)
+    """A create-if-absent write found the blob already there."""
+
+
+class BlobNotFound(BlobStoreError):  # noqa: N818 (names agreed in docs/architecture.md)
+    """The blob (or its container) does not exist."""
+
+
+class BlobChanged(BlobStoreError):  # noqa: N818 (names agreed in docs/architecture.md)
+    """A conditional operation's ETag no longer matches: someone else wrote the blob."""
+
+
+@dataclass(frozen=True)
+class StreamedBlob:
+    """An open, forward-only reader over one version of a blob."""
+
+    stream: BinaryIO
+    etag: str
+    size: int
+
+
+@dataclass(frozen=True)
+class BlobContent:
+    """A blob's bytes with the ETag of the version read, for a later if-match delete."""
+
+    data: bytes
+    etag: str
+
+
+class BlobStore(Protocol):
+    """Blob storage addressed by (container, name); ETags are compared as opaque strings."""
+
+    def read(self, container: str, name: str) -> bytes:
+        """Whole blob; raise `BlobNotFound`."""
+
+    def read_with_etag(self, container: str, name: str) -> BlobContent:
+        """Whole blob and its ETag; raise `BlobNotFound`."""
+
+    def open_reader(self, container: str, name: str) -> StreamedBlob:
+        """A streaming reader that never holds the whole blob in memory; raise `BlobNotFound`."""
+
+    def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:
+        """Write and return the new ETag; with `overwrite=False` raise `BlobAlreadyExists` if present."""
+
+    def delete(self, container: str, name: str, *, if_match: str | None = None) -> bool:
+        """Delete; False if it was already gone; raise `BlobChanged` if `if_match` no longer matches."""
+
+    def list_names(self, container: str, prefix: str = "") -> Iterator[str]:
+        """Names in `container` starting with `prefix`, in lexicographic order."""
+
+    def exists(self, container: str, name: str) -> bool:
+        """Whether the blob exists now (for reporting only: never guard a write with it)."""
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One Service Bus message as our handlers build it; the adapter maps it 1:1 onto the SDK."""
+
+    body: bytes
+    message_id: str
+    correlation_id: str
+    subject: str
+    application_properties: Mapping[str, str | int] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+
+class Publisher(Protocol):
+    """Sends messages to a queue or topic by name."""
+
+    def publish(self, entity: str, message: OutgoingMessage) -> None:
+        """Send one message; raise on failure so the caller's trigger retries."""
+
+
+class Clock(Protocol):
+    """The time source; always timezone-aware UTC."""
+
+    def now(self) -> datetime:
+        """The current instant in UTC."""

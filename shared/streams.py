@@ -1,0 +1,84 @@
+"""Small binary-stream adapters: a hashing pass-through reader and a reader over an iterator of chunks.
+
+Both are `io.RawIOBase` wrapped in `io.BufferedReader`, so callers (csv via TextIOWrapper, lxml, the
+storage SDK) get a real `BinaryIO` and memory stays at one chunk whatever the blob size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO, cast
+
+CHUNK = 1024 * 1024
+
+
+class _HashingRaw(io.RawIOBase):
+    def __init__(self, inner: BinaryIO, digest: HashTally) -> None:
+        self._inner = inner
+        self._tally = digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        self._tally.update(data)
+        return size
+
+
+class HashTally:
+    """sha256 and byte count of everything read through `reader`."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self._sha = hashlib.sha256()
+        self.size = 0
+        self.reader = cast(BinaryIO, io.BufferedReader(_HashingRaw(inner, self), buffer_size=CHUNK))
+
+    def update(self, data: bytes) -> None:
+        self._sha.update(data)
+        self.size += len(data)
+
+    def drain(self) -> None:
+        """Read to the end so the digest covers the whole stream even if the consumer stopped early."""
+        while self.reader.read(CHUNK):
+            pass
+
+    @property
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
+
+
+class _ChunkRaw(io.RawIOBase):
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks: Iterator[bytes] = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def stream_from_chunks(chunks: Iterable[bytes]) -> BinaryIO:
+    """A forward-only `BinaryIO` over chunks (e.g. the storage SDK's `download_blob().chunks()`)."""
+    return cast(BinaryIO, io.BufferedReader(_ChunkRaw(chunks), buffer_size=CHUNK))
+
+
+def sha256_of(stream: BinaryIO) -> tuple[str, int]:
+    """Digest and size of a whole stream, read in chunks."""
+    tally = HashTally(stream)
+    tally.drain()
+    return tally.hexdigest, tally.size
