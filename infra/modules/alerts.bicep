@@ -1,0 +1,92 @@
+// Dead letters mean a file is on its way to `failed` (or a compensation is stuck): alert on any entity
+// of the namespace whose dead-letter count is above zero, one alert series per entity (EntityName).
+@description('Name of the action group.')
+param actionGroupName string
+
+@description('Name of the metric alert.')
+param alertName string
+
+@description('Tags for both resources.')
+param tags object = {}
+
+@description('Service Bus namespace to watch.')
+param serviceBusNamespaceName string
+
+@description('Email that receives the alert; empty creates no action group.')
+param alertEmail string = ''
+
+@minValue(0)
+@maxValue(4)
+@description('Alert severity (0 critical to 4 verbose).')
+param severity int = 2
+
+resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
+  name: serviceBusNamespaceName
+}
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(alertEmail)) {
+  name: actionGroupName
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: 'payments'
+    enabled: true
+    emailReceivers: [
+      {
+        name: 'operations'
+        emailAddress: alertEmail
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+resource deadLetterAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+  name: alertName
+  location: 'global'
+  tags: tags
+  properties: {
+    description: 'Messages were dead-lettered on a Service Bus entity of the payment pipeline.'
+    severity: severity
+    enabled: true
+    scopes: [
+      namespace.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    autoMitigate: true
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: [
+        {
+          criterionType: 'StaticThresholdCriterion'
+          name: 'DeadletteredMessages'
+          metricNamespace: 'Microsoft.ServiceBus/namespaces'
+          metricName: 'DeadletteredMessages'
+          dimensions: [
+            {
+              name: 'EntityName'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          timeAggregation: 'Maximum'
+        }
+      ]
+    }
+    actions: empty(alertEmail) ? [] : [
+      {
+        actionGroupId: resourceId('Microsoft.Insights/actionGroups', actionGroupName)
+      }
+    ]
+  }
+  dependsOn: [
+    actionGroup
+  ]
+}
+
+output alertId string = deadLetterAlert.id

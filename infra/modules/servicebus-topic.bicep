@@ -1,0 +1,39 @@
+// One topic from the topology file, and its subscriptions (each with its rules, in its own module).
+@description('Name of the existing Service Bus namespace.')
+param namespaceName string
+
+@description('One entry of Topics in shared/topology/servicebus-config.json.')
+param topic object
+
+var topicDefaults = {
+  DefaultMessageTimeToLive: ''
+  DuplicateDetectionHistoryTimeWindow: ''
+  RequiresDuplicateDetection: false
+}
+var props = union(topicDefaults, contains(topic, 'Properties') ? topic.Properties : {})
+var subscriptionList = contains(topic, 'Subscriptions') ? topic.Subscriptions : []
+
+resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
+  name: namespaceName
+}
+
+resource topicResource 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' = {
+  parent: namespace
+  name: topic.Name
+  properties: {
+    defaultMessageTimeToLive: empty(props.DefaultMessageTimeToLive) ? null : props.DefaultMessageTimeToLive
+    requiresDuplicateDetection: props.RequiresDuplicateDetection
+    duplicateDetectionHistoryTimeWindow: empty(props.DuplicateDetectionHistoryTimeWindow) ? null : props.DuplicateDetectionHistoryTimeWindow
+  }
+}
+
+module subscriptions 'servicebus-subscription.bicep' = [for s in subscriptionList: {
+  name: take('sb-sub-${topic.Name}-${s.Name}', 64)
+  params: {
+    namespaceName: namespaceName
+    topicName: topicResource.name
+    subscription: s
+  }
+}]
+
+output name string = topicResource.name

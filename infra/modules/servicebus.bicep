@@ -1,0 +1,84 @@
+// The Service Bus namespace and every entity in the topology file (official emulator Config.json
+// format, UserConfig.Namespaces[0]). Nothing here names a queue or topic: add or change entities in
+// shared/topology/servicebus-config.json only. Empty strings in the file mean "not set" (null here).
+@description('Globally unique namespace name.')
+param name string
+
+@description('Region of the namespace.')
+param location string
+
+@description('Tags for the namespace.')
+param tags object = {}
+
+@description('UserConfig.Namespaces[0] of shared/topology/servicebus-config.json.')
+param topology object
+
+// Service defaults for any property the file leaves out.
+var queueDefaults = {
+  DeadLetteringOnMessageExpiration: false
+  DefaultMessageTimeToLive: ''
+  DuplicateDetectionHistoryTimeWindow: ''
+  ForwardDeadLetteredMessagesTo: ''
+  ForwardTo: ''
+  LockDuration: ''
+  MaxDeliveryCount: 10
+  RequiresDuplicateDetection: false
+  RequiresSession: false
+}
+var queueList = contains(topology, 'Queues') ? topology.Queues : []
+var topicList = contains(topology, 'Topics') ? topology.Topics : []
+var queues = [for q in queueList: {
+  name: q.Name
+  props: union(queueDefaults, contains(q, 'Properties') ? q.Properties : {})
+}]
+
+resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
+  name: name
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+    tier: 'Standard'
+  }
+  properties: {
+    disableLocalAuth: true
+    minimumTlsVersion: '1.2'
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+// One at a time, in file order, so a ForwardTo target listed earlier exists before its source.
+@batchSize(1)
+resource queueResources 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = [for q in queues: {
+  parent: namespace
+  name: q.name
+  properties: {
+    maxDeliveryCount: q.props.MaxDeliveryCount
+    lockDuration: empty(q.props.LockDuration) ? null : q.props.LockDuration
+    defaultMessageTimeToLive: empty(q.props.DefaultMessageTimeToLive) ? null : q.props.DefaultMessageTimeToLive
+    deadLetteringOnMessageExpiration: q.props.DeadLetteringOnMessageExpiration
+    requiresDuplicateDetection: q.props.RequiresDuplicateDetection
+    duplicateDetectionHistoryTimeWindow: empty(q.props.DuplicateDetectionHistoryTimeWindow) ? null : q.props.DuplicateDetectionHistoryTimeWindow
+    requiresSession: q.props.RequiresSession
+    forwardTo: empty(q.props.ForwardTo) ? null : q.props.ForwardTo
+    forwardDeadLetteredMessagesTo: empty(q.props.ForwardDeadLetteredMessagesTo) ? null : q.props.ForwardDeadLetteredMessagesTo
+  }
+}]
+
+// Subscriptions may forward to queues, so topics come after them.
+module topics 'servicebus-topic.bicep' = [for t in topicList: {
+  name: take('sb-topic-${t.Name}', 64)
+  params: {
+    namespaceName: namespace.name
+    topic: t
+  }
+  dependsOn: [
+    queueResources
+  ]
+}]
+
+output name string = namespace.name
+output id string = namespace.id
+// serviceBusEndpoint is https://<fqdn>:443/ and the Functions setting wants <fqdn>. The split is on '/'
+// because tree-sitter-bicep 1.1.0 wrongly reads a double slash inside a string as a comment.
+output fullyQualifiedNamespace string = split(split(namespace.properties.serviceBusEndpoint, '/')[2], ':')[0]
