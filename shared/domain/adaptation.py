@@ -1,15 +1,110 @@
-"""Adaptation: validated payments -> the canonical grouped document. Skeleton (agreed signature)."""
+"""Adaptation: validated payments -> the canonical document (grouped, normalised, with control sums).
+
+Payments are grouped into payment-information blocks by (debtor IBAN, execution date, currency); the
+blocks are ordered by that key and transactions keep file order inside a block. Names and remittance
+text are transliterated to the SEPA Latin set. Transactions are spilled to a temporary file as they
+arrive (`GroupSpill`), so memory does not grow with the file, only with the number of groups.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
-from shared.domain.canonical import CanonicalDocument
+from shared.domain.canonical import CanonicalDocument, CanonicalHeader, CreditTransfer, PaymentGroup
+from shared.domain.charset import to_sepa_latin
+from shared.domain.ids import make_msg_id, make_pmt_inf_id
 from shared.domain.payments import Payment
+from shared.domain.row_checks import MAX_NAME, MAX_REMITTANCE
+from shared.domain.spill import GroupSpill
+
+GroupKey = tuple[str, date, str]
+
+
+def sepa_text(text: str, limit: int) -> str:
+    """The pain.001 form of a name or remittance line (validation has already checked it fits)."""
+    return to_sepa_latin(text)[0][:limit]
+
+
+@dataclass(slots=True)
+class _GroupTotals:
+    index: int
+    debtor_name: str
+    nb_of_txs: int = 0
+    ctrl_sum: Decimal = Decimal(0)
+
+
+class Adapter:
+    """Incremental `adapt`: `add()` payments as they are validated, then `finish()` once."""
+
+    def __init__(self, *, file_id: str, sender: str, sender_name: str, creation_time: datetime) -> None:
+        if creation_time.tzinfo is None:
+            raise ValueError("creation_time must be time-zone aware (UTC), so that CreDtTm is unambiguous")
+        self._file_id = file_id
+        self._sender = sender
+        self._sender_name = sender_name
+        self._creation_time = creation_time.astimezone(UTC)
+        self._groups: dict[GroupKey, _GroupTotals] = {}
+        self._spill = GroupSpill()
+
+    def add(self, payment: Payment) -> None:
+        key = (payment.debtor_iban, payment.execution_date, payment.currency)
+        totals = self._groups.get(key)
+        if totals is None:
+            totals = self._groups[key] = _GroupTotals(
+                len(self._groups), sepa_text(payment.debtor_name, MAX_NAME)
+            )
+        totals.nb_of_txs += 1
+        totals.ctrl_sum += payment.amount
+        self._spill.add(totals.index, (
+            payment.payment_id, str(payment.amount), sepa_text(payment.creditor_name, MAX_NAME),
+            payment.creditor_iban, payment.creditor_bic, sepa_text(payment.remittance_info, MAX_REMITTANCE),
+        ))  # fmt: skip
+
+    def close(self) -> None:
+        """Drop the spilled transactions (a rejected file); harmless after the document is closed."""
+        self._spill.close()
+
+    def finish(self) -> CanonicalDocument:
+        if not self._groups:
+            raise ValueError(f"file {self._file_id} has no payments to adapt; pain.001 needs at least one")
+        self._spill.close_writing()
+        msg_id = make_msg_id(self._file_id)
+        ordered = sorted(self._groups.items())
+        groups = [
+            PaymentGroup(make_pmt_inf_id(msg_id, n), key[0], totals.debtor_name, key[1], key[2],
+                         totals.nb_of_txs, totals.ctrl_sum)
+            for n, (key, totals) in enumerate(ordered, start=1)
+        ]  # fmt: skip
+        header = CanonicalHeader(
+            file_id=self._file_id,
+            sender=self._sender,
+            sender_name=self._sender_name,
+            msg_id=msg_id,
+            creation_time=self._creation_time,
+            nb_of_txs=sum(g.nb_of_txs for g in groups),
+            ctrl_sum=sum((g.ctrl_sum for g in groups), Decimal(0)),
+            groups=groups,
+        )
+        indexes = [totals.index for _, totals in ordered]
+        spill = self._spill
+
+        def transactions() -> Iterator[CreditTransfer]:
+            for group, index in zip(groups, indexes, strict=True):
+                for pid, amount, name, iban, bic, remittance in spill.rows(index):
+                    yield CreditTransfer(group.pmt_inf_id, pid, Decimal(amount), group.currency,
+                                         name, iban, bic, remittance)  # fmt: skip
+
+        return CanonicalDocument(header, transactions, close=spill.close)
 
 
 def adapt(
     payments: Iterable[Payment], *, file_id: str, sender: str, sender_name: str, creation_time: datetime
 ) -> CanonicalDocument:
-    raise NotImplementedError
+    """Group, normalise and total `payments` into a canonical document (re-iterable until closed)."""
+    adapter = Adapter(file_id=file_id, sender=sender, sender_name=sender_name, creation_time=creation_time)
+    for payment in payments:
+        adapter.add(payment)
+    return adapter.finish()

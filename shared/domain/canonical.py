@@ -78,12 +78,29 @@ class CreditTransfer:
 class CanonicalDocument:
     """A header plus a source of its transactions (all of group 1, then group 2, ...)."""
 
-    def __init__(self, header: CanonicalHeader, transactions: Callable[[], Iterator[CreditTransfer]]):
+    def __init__(
+        self,
+        header: CanonicalHeader,
+        transactions: Callable[[], Iterator[CreditTransfer]],
+        close: Callable[[], None] | None = None,
+    ) -> None:
         self.header = header
         self._transactions = transactions
+        self._close = close
 
     def iter_transactions(self) -> Iterator[CreditTransfer]:
         return self._transactions()
+
+    def close(self) -> None:
+        """Release the temporary spill file, if any (also released when garbage-collected)."""
+        if self._close is not None:
+            self._close()
+
+    def __enter__(self) -> CanonicalDocument:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def document_records(doc: CanonicalDocument) -> Iterator[dict[str, Any]]:
