@@ -96,7 +96,7 @@ def _sender_policy(sender: str, reference: ReferenceTable, result: ValidationRes
         result.add(ValidationIssue(
             None, None, codes.UNKNOWN_SENDER,
             f"sender {sender!r} is not in the reference table (known senders: {known}); "
-            "upload the file under incoming/<sender>/",
+            "check the sender folder (incoming/<sender>/) or ask for the sender to be registered",
         ))  # fmt: skip
     elif policy.status != "active":
         result.add(ValidationIssue(

@@ -1,0 +1,148 @@
+"""The offline dry run: `python -m shared.cli check FILE --sender ID [--reference REF] [--out OUT] [--json]`.
+
+It runs the same validate -> adapt -> create code as the functions, in-process and without Azure, so
+an operator can check a file before dropping it. Exit codes: 0 valid (pain.001 written), 1 rejected
+(the JSON report on stdout), 2 usage error (one line on stderr), 3 internal error (a bug; one line on
+stderr). Never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+from shared.domain.ids import make_file_id, make_msg_id, sender_from_blob_path
+from shared.domain.pipeline import run_offline
+from shared.domain.reference import ReferenceTable, ReferenceTableError, parse_reference_table
+from shared.domain.validation import ValidationResult
+
+DEFAULT_REFERENCE = Path(__file__).resolve().parent.parent / "samples" / "reference-table.json"
+EXIT_VALID, EXIT_REJECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad input from the command line: reported as one line on stderr with exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m shared.cli", description="Payment-file tools (offline).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="validate FILE and write its pain.001.001.09")
+    check.add_argument("file", type=Path, metavar="FILE", help="the payment file (CSV, UTF-8)")
+    check.add_argument("--sender", required=True, metavar="ID", help="the sender id, e.g. acme-payroll")
+    check.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, metavar="REF.json",
+                       help=f"reference table (default: {DEFAULT_REFERENCE})")  # fmt: skip
+    check.add_argument(
+        "--out", type=Path, metavar="OUT.xml", help="output (default: FILE's <stem>.pain001.xml)"
+    )
+    check.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
+    # For tests: pin "today" (the execution-date window) and CreDtTm.
+    check.add_argument("--today", type=date.fromisoformat, default=None, help=argparse.SUPPRESS)
+    check.add_argument("--creation-time", type=datetime.fromisoformat, default=None, help=argparse.SUPPRESS)
+    return parser
+
+
+def _load_reference(path: Path) -> ReferenceTable:
+    try:
+        return parse_reference_table(path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"cannot read the reference table {path}: {exc.strerror or exc}") from None
+    except ReferenceTableError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+
+
+def _file_id(path: Path, sender: str) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return make_file_id(f"{sender}/{path.name}", digest.hexdigest())
+
+
+def check(args: argparse.Namespace) -> int:
+    """The `check` command; returns the exit code."""
+    reference = _load_reference(args.reference)
+    blob_path = f"{args.sender}/{args.file.name}"
+    try:
+        sender_from_blob_path(blob_path)
+    except ValueError as exc:
+        raise UsageError(f"--sender {args.sender!r}: {exc}") from None
+    file_id = _file_id(args.file, args.sender)
+    out: Path = args.out or args.file.with_name(f"{args.file.stem}.pain001.xml")
+    creation_time = (args.creation_time or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    result = _run(args.file, out, blob_path=blob_path, file_id=file_id, reference=reference,
+                  today=args.today or date.today(), creation_time=creation_time)  # fmt: skip
+    if not result.valid:
+        print(json.dumps(result.to_report(), ensure_ascii=False, indent=2))
+        return EXIT_REJECTED
+    summary: dict[str, Any] = {
+        "state": "valid",
+        "output": str(out),
+        "nb_of_txs": result.row_count,
+        "ctrl_sum": format(result.control_sum, "f"),
+        "msg_id": make_msg_id(file_id),
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"valid: {summary['nb_of_txs']} payments, control sum {summary['ctrl_sum']}, "
+              f"MsgId {summary['msg_id']}; pain.001.001.09 written to {out}")  # fmt: skip
+    return EXIT_VALID
+
+
+def _run(
+    source: Path, out: Path, *, blob_path: str, file_id: str, reference: ReferenceTable, today: date,
+    creation_time: datetime,
+) -> ValidationResult:  # fmt: skip
+    # Write next to the target and rename, so a rejected file or a crash never leaves a partial OUT.
+    try:
+        staged = tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", delete=False)  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    try:
+        with staged, source.open("rb") as stream:
+            result = run_offline(
+                stream, blob_path=blob_path, file_id=file_id, reference=reference, today=today,
+                creation_time=creation_time, out=cast(BinaryIO, staged),
+            )  # fmt: skip
+        if result.valid:
+            os.chmod(staged.name, 0o666 & ~_umask())  # a temporary file is 0600; OUT is an ordinary file
+            os.replace(staged.name, out)
+        return result
+    except OSError as exc:
+        raise UsageError(f"cannot read {source} or write {out}: {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(staged.name):
+            os.unlink(staged.name)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)  # exits 2 with argparse's usage message on bad arguments
+    try:
+        return check(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # a bug: say so in one line instead of a traceback
+        print(f"internal error ({type(exc).__name__}): {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
