@@ -1,0 +1,164 @@
+"""Hand-written fakes for the ports (no mocks): an in-memory BlobStore with ETags and conditional writes,
+a Publisher that records what was sent, and a clock that moves only when told.
+
+`tests/invariants.py` works over these and over the real Azure adapter alike.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from shared.handlers.faults import FaultPlan
+from shared.handlers.identity import normalise_etag
+from shared.handlers.reference_loader import CachedReferenceTable
+from shared.ports import (
+    BlobAlreadyExists,
+    BlobChanged,
+    BlobContent,
+    BlobData,
+    BlobNotFound,
+    OutgoingMessage,
+    StreamedBlob,
+)
+from shared.services import Services
+from shared.topology import REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_REFERENCE = ROOT / "samples" / "reference-table.json"
+
+
+class FakeBlobStore:
+    """Blobs in a dict; ETags are `"0x<counter>"` like Azure's (quoted), compared after normalising."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[tuple[str, str], tuple[bytes, str]] = {}
+        self._etags = itertools.count(0x8D000000)
+        self._lock = threading.Lock()
+
+    def _get(self, container: str, name: str) -> tuple[bytes, str]:
+        try:
+            return self.blobs[(container, name)]
+        except KeyError:
+            raise BlobNotFound(f"{container}/{name}") from None
+
+    def read(self, container: str, name: str) -> bytes:
+        return self._get(container, name)[0]
+
+    def read_with_etag(self, container: str, name: str) -> BlobContent:
+        data, etag = self._get(container, name)
+        return BlobContent(data, etag)
+
+    def open_reader(self, container: str, name: str) -> StreamedBlob:
+        data, etag = self._get(container, name)
+        return StreamedBlob(io.BytesIO(data), etag, len(data))
+
+    def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:
+        content = _to_bytes(data)
+        with self._lock:
+            if not overwrite and (container, name) in self.blobs:
+                raise BlobAlreadyExists(f"{container}/{name}")
+            etag = f'"0x{next(self._etags):X}"'
+            self.blobs[(container, name)] = (content, etag)
+            return etag
+
+    def delete(self, container: str, name: str, *, if_match: str | None = None) -> bool:
+        with self._lock:
+            current = self.blobs.get((container, name))
+            if current is None:
+                return False
+            if if_match is not None and normalise_etag(if_match) != normalise_etag(current[1]):
+                raise BlobChanged(f"{container}/{name}")
+            del self.blobs[(container, name)]
+            return True
+
+    def list_names(self, container: str, prefix: str = "") -> Iterator[str]:
+        names = sorted(n for c, n in list(self.blobs) if c == container and n.startswith(prefix))
+        return iter(names)
+
+    def exists(self, container: str, name: str) -> bool:
+        return (container, name) in self.blobs
+
+    def put(self, container: str, name: str, data: bytes) -> str:
+        """Test helper: an upload, as a person or the host would do it."""
+        return self.write(container, name, data)
+
+
+def _to_bytes(data: BlobData) -> bytes:
+    if isinstance(data, bytes | bytearray):
+        return bytes(data)
+    if hasattr(data, "read"):
+        return data.read()  # type: ignore[no-any-return]
+    return b"".join(data)
+
+
+@dataclass
+class SentMessage:
+    entity: str
+    message: OutgoingMessage
+
+
+@dataclass
+class FakePublisher:
+    """Records every publish; `fail_next` makes the next N publishes raise, like a broker outage."""
+
+    sent: list[SentMessage] = field(default_factory=list)
+    fail_next: int = 0
+
+    def publish(self, entity: str, message: OutgoingMessage) -> None:
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            raise ConnectionError(f"fake broker unavailable for {entity}")
+        self.sent.append(SentMessage(entity, message))
+
+    def to(self, entity: str) -> list[OutgoingMessage]:
+        return [s.message for s in self.sent if s.entity == entity]
+
+    def take(self, entity: str) -> OutgoingMessage:
+        """Remove and return the oldest message sent to `entity` (a consumer receiving it)."""
+        for index, sent in enumerate(self.sent):
+            if sent.entity == entity:
+                return self.sent.pop(index).message
+        raise AssertionError(f"nothing was published to {entity}; sent: {[s.entity for s in self.sent]}")
+
+
+class FakeClock:
+    """Starts at a fixed instant; `advance()` moves it; every `now()` ticks 1 ms so events stay ordered."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        self.current += timedelta(milliseconds=1)
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+def make_services(
+    reference: bytes | None = None, faults: str = "", threshold: int | None = None
+) -> tuple[Services, FakeBlobStore, FakePublisher, FakeClock]:
+    """Services over fakes, with the sample reference table uploaded like the local stack does."""
+    blobs, publisher, clock = FakeBlobStore(), FakePublisher(), FakeClock()
+    blobs.put(REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB, reference or SAMPLE_REFERENCE.read_bytes())
+    services = Services(
+        blobs=blobs,
+        publisher=publisher,
+        clock=clock,
+        reference=CachedReferenceTable(blobs, clock, ttl_seconds=0),
+        faults=FaultPlan.parse(faults),
+    )
+    if threshold is not None:
+        services.claim_check_threshold = threshold
+    return services, blobs, publisher, clock
+
+
+def stream_of(data: bytes) -> BinaryIO:
+    return io.BytesIO(data)
