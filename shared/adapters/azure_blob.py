@@ -1,0 +1,100 @@
+"""`BlobStore` over azure-storage-blob's `BlobServiceClient`, mapping SDK errors to the port's.
+
+Reads stream through `download_blob().chunks()` (the SDK pins every chunk to the first response's
+ETag, so a reader never mixes two versions). Containers are created on first write per process,
+which keeps a fresh Azurite or storage account working without a setup step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+from azure.storage.blob import BlobServiceClient
+
+from shared.ports import (
+    BlobAlreadyExists,
+    BlobChanged,
+    BlobContent,
+    BlobData,
+    BlobNotFound,
+    StreamedBlob,
+)
+from shared.streams import stream_from_chunks
+
+
+def quoted(etag: str) -> str:
+    """The storage service's own spelling (`"0x…"`); ETags reach us with and without quotes."""
+    bare = etag.strip().removeprefix("W/").strip('"')
+    return f'"{bare}"'
+
+
+class AzureBlobStore:
+    def __init__(self, service: BlobServiceClient) -> None:
+        self._service = service
+        self._ready: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _blob(self, container: str, name: str) -> Any:
+        return self._service.get_blob_client(container, name)
+
+    def read(self, container: str, name: str) -> bytes:
+        return self.read_with_etag(container, name).data
+
+    def read_with_etag(self, container: str, name: str) -> BlobContent:
+        try:
+            downloader = self._blob(container, name).download_blob()
+            return BlobContent(downloader.readall(), downloader.properties.etag)
+        except ResourceNotFoundError:
+            raise BlobNotFound(f"{container}/{name}") from None
+
+    def open_reader(self, container: str, name: str) -> StreamedBlob:
+        try:
+            downloader = self._blob(container, name).download_blob()
+        except ResourceNotFoundError:
+            raise BlobNotFound(f"{container}/{name}") from None
+        return StreamedBlob(
+            stream_from_chunks(downloader.chunks()), downloader.properties.etag, downloader.size
+        )
+
+    def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:
+        self._ensure_container(container)
+        try:
+            result = self._blob(container, name).upload_blob(data, overwrite=overwrite)
+        except ResourceExistsError:
+            raise BlobAlreadyExists(f"{container}/{name}") from None
+        return str(result["etag"])
+
+    def delete(self, container: str, name: str, *, if_match: str | None = None) -> bool:
+        condition: dict[str, Any] = {}
+        if if_match is not None:
+            condition = {"etag": quoted(if_match), "match_condition": MatchConditions.IfNotModified}
+        try:
+            self._blob(container, name).delete_blob(delete_snapshots="include", **condition)
+        except ResourceNotFoundError:
+            return False
+        except ResourceModifiedError:
+            raise BlobChanged(f"{container}/{name} changed since ETag {if_match}") from None
+        return True
+
+    def list_names(self, container: str, prefix: str = "") -> Iterator[str]:
+        client = self._service.get_container_client(container)
+        try:
+            yield from client.list_blob_names(name_starts_with=prefix or None)
+        except ResourceNotFoundError:
+            return
+
+    def exists(self, container: str, name: str) -> bool:
+        return bool(self._blob(container, name).exists())
+
+    def _ensure_container(self, container: str) -> None:
+        if container in self._ready:
+            return
+        with self._lock:
+            with contextlib.suppress(ResourceExistsError):
+                self._service.create_container(container)
+            self._ready.add(container)

@@ -1,0 +1,107 @@
+"""The Functions connection-setting convention, applied to our own SDK clients.
+
+A setting `X` holding a connection string is used as is (`UseDevelopmentStorage=true` and the Service
+Bus emulator's string included). Otherwise identity-based settings are read: `X__accountName`,
+`X__blobServiceUri` (or `X__serviceUri`) for storage, `X__fullyQualifiedNamespace` for Service Bus,
+with `DefaultAzureCredential(managed_identity_client_id=X__clientId)`. Anything else is a
+`ConfigurationError` naming the setting and what to set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from azure.identity import DefaultAzureCredential
+from azure.servicebus import ServiceBusClient
+from azure.storage.blob import BlobServiceClient
+
+from shared.settings import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Target:
+    """Either a connection string, or an endpoint plus an optional managed-identity client id."""
+
+    setting: str
+    connection_string: str | None = None
+    endpoint: str | None = None
+    client_id: str | None = None
+
+
+def _pairs(value: str) -> dict[str, str]:
+    pairs = {}
+    for part in value.split(";"):
+        key, sep, val = part.partition("=")
+        if sep and key.strip():
+            pairs[key.strip().lower()] = val.strip()
+    return pairs
+
+
+def resolve_storage(setting: str, environ: Mapping[str, str]) -> Target:
+    value = environ.get(setting, "").strip()
+    if value:
+        keys = _pairs(value)
+        if (
+            keys.get("usedevelopmentstorage", "").lower() == "true"
+            or "blobendpoint" in keys
+            or ("accountname" in keys and ("accountkey" in keys or "sharedaccesssignature" in keys))
+        ):
+            return Target(setting, connection_string=value)
+        raise ConfigurationError(
+            f"setting {setting} does not hold a storage connection string: set it to "
+            "UseDevelopmentStorage=true (Azurite) or DefaultEndpointsProtocol=...;AccountName=...;"
+            "AccountKey=..., "
+            f"or remove it and set {setting}__accountName for a managed identity"
+        )
+    client_id = environ.get(f"{setting}__clientId") or None
+    uri = environ.get(f"{setting}__blobServiceUri") or environ.get(f"{setting}__serviceUri")
+    if uri:
+        return Target(setting, endpoint=uri.rstrip("/"), client_id=client_id)
+    account = environ.get(f"{setting}__accountName")
+    if account:
+        return Target(setting, endpoint=f"https://{account}.blob.core.windows.net", client_id=client_id)
+    raise ConfigurationError(
+        f"setting {setting} is not set: set {setting} to a storage connection string "
+        f"(UseDevelopmentStorage=true locally), or {setting}__accountName / {setting}__blobServiceUri "
+        "(plus __clientId for a user-assigned identity) in Azure"
+    )
+
+
+def resolve_service_bus(setting: str, environ: Mapping[str, str]) -> Target:
+    value = environ.get(setting, "").strip()
+    if value:
+        if _pairs(value).get("endpoint", "").startswith("sb://"):
+            return Target(setting, connection_string=value)
+        raise ConfigurationError(
+            f"setting {setting} does not hold a Service Bus connection string (Endpoint=sb://...;"
+            "SharedAccessKeyName=...;SharedAccessKey=...): fix it, or remove it and set "
+            f"{setting}__fullyQualifiedNamespace for a managed identity"
+        )
+    namespace = environ.get(f"{setting}__fullyQualifiedNamespace", "").strip()
+    if namespace:
+        return Target(setting, endpoint=namespace, client_id=environ.get(f"{setting}__clientId") or None)
+    raise ConfigurationError(
+        f"setting {setting} is not set: set {setting} to a Service Bus connection string (the emulator's "
+        f"locally), or {setting}__fullyQualifiedNamespace (plus __clientId) in Azure"
+    )
+
+
+def credential(target: Target) -> DefaultAzureCredential:
+    return DefaultAzureCredential(managed_identity_client_id=target.client_id)
+
+
+def blob_service_client(setting: str, environ: Mapping[str, str]) -> BlobServiceClient:
+    target = resolve_storage(setting, environ)
+    if target.connection_string:
+        return BlobServiceClient.from_connection_string(target.connection_string)
+    assert target.endpoint is not None
+    return BlobServiceClient(target.endpoint, credential=credential(target))
+
+
+def service_bus_client(setting: str, environ: Mapping[str, str]) -> ServiceBusClient:
+    target = resolve_service_bus(setting, environ)
+    if target.connection_string:
+        return ServiceBusClient.from_connection_string(target.connection_string)
+    assert target.endpoint is not None
+    return ServiceBusClient(target.endpoint, credential=credential(target))
