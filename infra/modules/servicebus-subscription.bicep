@@ -1,5 +1,5 @@
 // One topic subscription from the topology file, with its rules. Rules map the emulator format
-// (FilterType Correlation or Sql, CorrelationFilter with Properties, SqlFilter, Action) to ARM. Adding
+// (FilterType Correlation or Sql, any case; CorrelationFilter with Properties, SqlFilter, Action) to ARM. Adding
 // the first rule through ARM replaces the implicit $Default (accept-all) rule.
 @description('Name of the existing Service Bus namespace.')
 param namespaceName string
@@ -10,19 +10,26 @@ param topicName string
 @description('One entry of Subscriptions (under a topic) in shared/topology/servicebus-config.json.')
 param subscription object
 
+// Service defaults for any property the file leaves out ('' means "let the service choose"). ARM has
+// no RequiresDuplicateDetection, MaxSizeInMegabytes or EnablePartitioning on a subscription.
 var subscriptionDefaults = {
+  AutoDeleteOnIdle: ''
   DeadLetteringOnMessageExpiration: false
   DefaultMessageTimeToLive: ''
+  DuplicateDetectionHistoryTimeWindow: ''
+  EnableBatchedOperations: true
   ForwardDeadLetteredMessagesTo: ''
   ForwardTo: ''
   LockDuration: ''
   MaxDeliveryCount: 10
   RequiresSession: false
+  Status: ''
 }
 var correlationDefaults = {
   ContentType: ''
   CorrelationId: ''
   Label: ''
+  Subject: ''
   MessageId: ''
   ReplyTo: ''
   ReplyToSessionId: ''
@@ -34,7 +41,7 @@ var props = union(subscriptionDefaults, contains(subscription, 'Properties') ? s
 var ruleList = contains(subscription, 'Rules') ? subscription.Rules : []
 var rules = [for r in ruleList: {
   name: r.Name
-  filterType: r.Properties.FilterType
+  filterType: toLower(r.Properties.FilterType)
   correlation: union(correlationDefaults, contains(r.Properties, 'CorrelationFilter') ? r.Properties.CorrelationFilter : {})
   sqlExpression: contains(r.Properties, 'SqlFilter') ? r.Properties.SqlFilter.SqlExpression : ''
   actionExpression: contains(r.Properties, 'Action') ? r.Properties.Action.SqlExpression : ''
@@ -60,6 +67,10 @@ resource subscriptionResource 'Microsoft.ServiceBus/namespaces/topics/subscripti
     requiresSession: props.RequiresSession
     forwardTo: empty(props.ForwardTo) ? null : props.ForwardTo
     forwardDeadLetteredMessagesTo: empty(props.ForwardDeadLetteredMessagesTo) ? null : props.ForwardDeadLetteredMessagesTo
+    duplicateDetectionHistoryTimeWindow: empty(props.DuplicateDetectionHistoryTimeWindow) ? null : props.DuplicateDetectionHistoryTimeWindow
+    autoDeleteOnIdle: empty(props.AutoDeleteOnIdle) ? null : props.AutoDeleteOnIdle
+    enableBatchedOperations: props.EnableBatchedOperations
+    status: empty(props.Status) ? null : props.Status
   }
 }
 
@@ -67,14 +78,14 @@ resource ruleResources 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rul
   parent: subscriptionResource
   name: r.name
   properties: {
-    filterType: r.filterType == 'Sql' ? 'SqlFilter' : 'CorrelationFilter'
-    sqlFilter: r.filterType == 'Sql' ? {
+    filterType: r.filterType == 'sql' ? 'SqlFilter' : 'CorrelationFilter'
+    sqlFilter: r.filterType == 'sql' ? {
       sqlExpression: r.sqlExpression
     } : null
-    correlationFilter: r.filterType == 'Correlation' ? {
+    correlationFilter: r.filterType == 'correlation' ? {
       contentType: empty(r.correlation.ContentType) ? null : r.correlation.ContentType
       correlationId: empty(r.correlation.CorrelationId) ? null : r.correlation.CorrelationId
-      label: empty(r.correlation.Label) ? null : r.correlation.Label
+      label: !empty(r.correlation.Label) ? r.correlation.Label : (empty(r.correlation.Subject) ? null : r.correlation.Subject)
       messageId: empty(r.correlation.MessageId) ? null : r.correlation.MessageId
       replyTo: empty(r.correlation.ReplyTo) ? null : r.correlation.ReplyTo
       replyToSessionId: empty(r.correlation.ReplyToSessionId) ? null : r.correlation.ReplyToSessionId

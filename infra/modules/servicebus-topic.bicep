@@ -5,10 +5,17 @@ param namespaceName string
 @description('One entry of Topics in shared/topology/servicebus-config.json.')
 param topic object
 
+// Service defaults for any property the file leaves out ('' means "let the service choose").
 var topicDefaults = {
+  AutoDeleteOnIdle: ''
   DefaultMessageTimeToLive: ''
   DuplicateDetectionHistoryTimeWindow: ''
+  EnableBatchedOperations: true
+  EnablePartitioning: false
+  MaxSizeInMegabytes: 1024
   RequiresDuplicateDetection: false
+  Status: ''
+  SupportOrdering: true
 }
 var props = union(topicDefaults, contains(topic, 'Properties') ? topic.Properties : {})
 var subscriptionList = contains(topic, 'Subscriptions') ? topic.Subscriptions : []
@@ -24,6 +31,12 @@ resource topicResource 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' = {
     defaultMessageTimeToLive: empty(props.DefaultMessageTimeToLive) ? null : props.DefaultMessageTimeToLive
     requiresDuplicateDetection: props.RequiresDuplicateDetection
     duplicateDetectionHistoryTimeWindow: empty(props.DuplicateDetectionHistoryTimeWindow) ? null : props.DuplicateDetectionHistoryTimeWindow
+    autoDeleteOnIdle: empty(props.AutoDeleteOnIdle) ? null : props.AutoDeleteOnIdle
+    enableBatchedOperations: props.EnableBatchedOperations
+    enablePartitioning: props.EnablePartitioning
+    maxSizeInMegabytes: props.MaxSizeInMegabytes
+    status: empty(props.Status) ? null : props.Status
+    supportOrdering: props.SupportOrdering
   }
 }
 

@@ -13,17 +13,22 @@ param tags object = {}
 @description('UserConfig.Namespaces[0] of shared/topology/servicebus-config.json.')
 param topology object
 
-// Service defaults for any property the file leaves out.
+// Service defaults for any property the file leaves out ('' means "let the service choose").
 var queueDefaults = {
+  AutoDeleteOnIdle: ''
   DeadLetteringOnMessageExpiration: false
   DefaultMessageTimeToLive: ''
   DuplicateDetectionHistoryTimeWindow: ''
+  EnableBatchedOperations: true
+  EnablePartitioning: false
   ForwardDeadLetteredMessagesTo: ''
   ForwardTo: ''
   LockDuration: ''
   MaxDeliveryCount: 10
+  MaxSizeInMegabytes: 1024
   RequiresDuplicateDetection: false
   RequiresSession: false
+  Status: ''
 }
 var queueList = contains(topology, 'Queues') ? topology.Queues : []
 var topicList = contains(topology, 'Topics') ? topology.Topics : []
@@ -62,6 +67,11 @@ resource queueResources 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = [f
     requiresSession: q.props.RequiresSession
     forwardTo: empty(q.props.ForwardTo) ? null : q.props.ForwardTo
     forwardDeadLetteredMessagesTo: empty(q.props.ForwardDeadLetteredMessagesTo) ? null : q.props.ForwardDeadLetteredMessagesTo
+    autoDeleteOnIdle: empty(q.props.AutoDeleteOnIdle) ? null : q.props.AutoDeleteOnIdle
+    enableBatchedOperations: q.props.EnableBatchedOperations
+    enablePartitioning: q.props.EnablePartitioning
+    maxSizeInMegabytes: q.props.MaxSizeInMegabytes
+    status: empty(q.props.Status) ? null : q.props.Status
   }
 }]
 
