@@ -1,0 +1,248 @@
+"""Every validation check: one test per issue code, asserting the row and column it is reported at."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from domain_testkit import (
+    CREDITOR,
+    DEBTOR,
+    HEADER,
+    TODAY,
+    codes_at,
+    csv_file,
+    make_reference,
+    row,
+    run_validation,
+)
+
+from shared.domain.reference import ReferenceTable
+from shared.domain.validation import MAX_REPORTED_ISSUES, validate_payment_file
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_valid_file_has_no_issues_and_hands_over_every_payment(reference: ReferenceTable) -> None:
+    data = csv_file(row(), row(payment_id="P-2", amount="0.01", creditor_bic=""), row(payment_id="P-3"))
+    result, payments = run_validation(data, reference)
+    assert result.valid and result.issues == [] and result.issue_count == 0
+    assert result.row_count == 3
+    assert result.control_sum == Decimal("200.01")
+    assert [p.row for p in payments] == [2, 3, 4]
+    assert payments[1].creditor_bic is None and payments[1].amount == Decimal("0.01")
+    assert payments[0].execution_date == date(2026, 11, 30)
+
+
+def test_values_are_normalised(reference: ReferenceTable) -> None:
+    spaced = "DE89 3704 0044 0532 0130 00"
+    result, payments = run_validation(
+        csv_file(row(debtor_iban=spaced, creditor_bic=" deutdebbxxx ")), reference
+    )
+    assert result.valid, result.issues
+    assert payments[0].debtor_iban == DEBTOR
+    assert payments[0].creditor_bic == "DEUTDEBBXXX"
+
+
+def test_bom_and_crlf_line_ends_are_accepted(reference: ReferenceTable) -> None:
+    data = b"\xef\xbb\xbf" + csv_file(row(), row(payment_id="P-2")).replace(b"\n", b"\r\n")
+    result, payments = run_validation(data, reference)
+    assert result.valid, result.issues
+    assert len(payments) == 2
+
+
+def test_rows_are_physical_line_numbers(reference: ReferenceTable) -> None:
+    # A blank line and a quoted field spanning two lines both shift the following rows.
+    data = csv_file(
+        row(), "", row(payment_id="P-2", remittance_info='"two\nlines"'), row(payment_id="P-3", amount="x")
+    )
+    result, _ = run_validation(data, reference)
+    assert (4, "remittance_info", "invalid_characters") in codes_at(result)
+    assert (6, "amount", "invalid_amount") in codes_at(result)
+
+
+# (lines after the header, expected (row, column, code)) for each row-level code.
+ROW_CASES = {
+    "payment_id_too_long": ([row(payment_id="X" * 36)], (2, "payment_id", "payment_id_too_long")),
+    "invalid_characters_id": ([row(payment_id="A_B")], (2, "payment_id", "invalid_characters")),
+    "invalid_characters_slash": ([row(payment_id="/AB")], (2, "payment_id", "invalid_characters")),
+    "invalid_characters_name": ([row(creditor_name="北京贸易")], (2, "creditor_name", "invalid_characters")),
+    "invalid_iban_creditor": ([row(creditor_iban=CREDITOR[:-1] + "9")], (2, "creditor_iban", "invalid_iban")),
+    "invalid_iban_debtor": ([row(debtor_iban="DE00123")], (2, "debtor_iban", "invalid_iban")),
+    "invalid_bic": ([row(creditor_bic="DEUTDEBB12")], (2, "creditor_bic", "invalid_bic")),
+    "invalid_currency": ([row(currency="EURO")], (2, "currency", "invalid_currency")),
+    "invalid_currency_case": ([row(currency="eur")], (2, "currency", "invalid_currency")),
+    "currency_not_allowed": ([row(currency="GBP")], (2, "currency", "currency_not_allowed")),
+    "invalid_amount_comma": ([row(amount='"1,000.00"')], (2, "amount", "invalid_amount")),
+    "invalid_amount_exponent": ([row(amount="1e3")], (2, "amount", "invalid_amount")),
+    "invalid_amount_digits": ([row(amount="1" * 17 + ".00")], (2, "amount", "invalid_amount")),
+    "amount_decimals_eur": ([row(amount="100.001")], (2, "amount", "amount_decimals")),
+    "amount_decimals_jpy": ([row(amount="100.5", currency="JPY")], (2, "amount", "amount_decimals")),
+    "amount_decimals_kwd": ([row(amount="1.0001", currency="KWD")], (2, "amount", "amount_decimals")),
+    "amount_not_positive_zero": ([row(amount="0.00")], (2, "amount", "amount_not_positive")),
+    "amount_not_positive_negative": ([row(amount="-5.00")], (2, "amount", "amount_not_positive")),
+    "amount_over_limit": ([row(amount="50000.01")], (2, "amount", "amount_over_limit")),
+    "invalid_date": ([row(execution_date="2026-02-30")], (2, "execution_date", "invalid_date")),
+    "invalid_date_format": ([row(execution_date="30/11/2026")], (2, "execution_date", "invalid_date")),
+    "invalid_date_compact": ([row(execution_date="20261130")], (2, "execution_date", "invalid_date")),
+    "date_before_window": ([row(execution_date="2026-11-21")], (2, "execution_date", "date_outside_window")),
+    "date_after_window": ([row(execution_date="2026-12-23")], (2, "execution_date", "date_outside_window")),
+    "field_too_long_name": ([row(creditor_name="N" * 71)], (2, "creditor_name", "field_too_long")),
+    "field_too_long_debtor": ([row(debtor_name="ß" * 36)], (2, "debtor_name", "field_too_long")),
+    "field_too_long_remittance": ([row(remittance_info="R" * 141)], (2, "remittance_info", "field_too_long")),
+    "debtor_not_registered": (
+        [row(debtor_iban="DE12500105170648489890")],
+        (2, "debtor_iban", "debtor_not_registered"),
+    ),
+    "wrong_column_count": ([row() + ",extra"], (2, None, "wrong_column_count")),
+    "malformed_row": (['"P-1"x,' + row()[4:]], (2, None, "malformed_row")),
+    "duplicate_payment_id": ([row(), row(amount="5.00")], (3, "payment_id", "duplicate_payment_id")),
+}
+
+
+@pytest.mark.parametrize("lines, expected", list(ROW_CASES.values()), ids=list(ROW_CASES))
+def test_row_level_issue(reference: ReferenceTable, lines: list[str], expected: tuple[int, str, str]) -> None:
+    result, payments = run_validation(csv_file(*lines), reference)
+    assert codes_at(result) == [expected], result.issues
+    assert not result.valid
+    message = result.issues[0].message
+    assert message.startswith(f"row {expected[0]}")
+    assert expected[0] not in [p.row for p in payments]
+
+
+@pytest.mark.parametrize("column", ["payment_id", "debtor_iban", "debtor_name", "creditor_iban",
+                                    "creditor_name", "amount", "currency", "execution_date"])  # fmt: skip
+def test_missing_value(reference: ReferenceTable, column: str) -> None:
+    result, _ = run_validation(csv_file(row(**{column: ""})), reference)
+    assert codes_at(result) == [(2, column, "missing_value")]
+
+
+def test_optional_columns_may_be_empty(reference: ReferenceTable) -> None:
+    result, payments = run_validation(csv_file(row(creditor_bic="", remittance_info="")), reference)
+    assert result.valid, result.issues
+    assert payments[0].remittance_info == ""
+
+
+def test_window_bounds_are_inclusive(reference: ReferenceTable) -> None:
+    data = csv_file(row(execution_date="2026-11-22"), row(payment_id="P-2", execution_date="2026-12-22"))
+    result, _ = run_validation(data, reference)
+    assert result.valid, result.issues
+
+
+def test_duplicate_names_the_first_row(reference: ReferenceTable) -> None:
+    result, _ = run_validation(csv_file(row(), row(payment_id="P-2"), row()), reference)
+    assert codes_at(result) == [(4, "payment_id", "duplicate_payment_id")]
+    assert "row 2" in result.issues[0].message
+
+
+def test_header_mismatch_is_reported_on_row_1_and_rows_are_not_checked(reference: ReferenceTable) -> None:
+    header = HEADER.replace("amount", "amt")
+    result, payments = run_validation(csv_file(row(), header=header), reference)
+    assert codes_at(result) == [(1, None, "header_mismatch")]
+    assert "'amt'" in result.issues[0].message and payments == []
+
+
+def test_invalid_encoding_is_reported_on_its_row(reference: ReferenceTable) -> None:
+    data = csv_file(row(), row(payment_id="P-2", creditor_name="Jane")).replace(b"Jane,", b"J\xe9ne,", 1)
+    result, payments = run_validation(data, reference)
+    assert codes_at(result) == [(3, None, "invalid_encoding")]
+    assert "0xe9" in result.issues[0].message
+    assert [p.row for p in payments] == [2]
+
+
+def test_empty_file(reference: ReferenceTable) -> None:
+    result, _ = run_validation(b"", reference)
+    assert codes_at(result) == [(None, None, "empty_file")]
+
+
+def test_header_without_rows_is_empty(reference: ReferenceTable) -> None:
+    result, _ = run_validation(csv_file(), reference)
+    assert codes_at(result) == [(None, None, "empty_file")]
+
+
+def test_too_many_rows(reference: ReferenceTable) -> None:
+    lines = [row(payment_id=f"P-{n}", amount="1.00") for n in range(6)]
+    result, _ = run_validation(csv_file(*lines), reference)
+    assert codes_at(result) == [(None, None, "too_many_rows")]
+    assert "6" in result.issues[0].message and "5" in result.issues[0].message
+
+
+def test_file_too_large_stops_reading(reference: ReferenceTable) -> None:
+    data = csv_file(*[row(payment_id=f"P-{n}") for n in range(4)])
+    result, _ = run_validation(data, reference, max_bytes=len(data) - 10)
+    assert codes_at(result) == [(None, None, "file_too_large")]
+
+
+def test_line_too_long(reference: ReferenceTable) -> None:
+    result, _ = run_validation(csv_file(row(remittance_info="x" * 70_000), row(payment_id="P-2")), reference)
+    assert codes_at(result) == [(2, None, "line_too_long")]
+
+
+def test_file_amount_over_limit(reference: ReferenceTable) -> None:
+    lines = [row(payment_id=f"P-{n}", amount="40000.00") for n in range(3)]
+    result, _ = run_validation(csv_file(*lines), reference)
+    assert codes_at(result) == [(None, None, "file_amount_over_limit")]
+    assert "120000.00" in result.issues[0].message
+
+
+def test_unknown_sender(reference: ReferenceTable) -> None:
+    result, _ = run_validation(csv_file(row()), reference, sender="nobody")
+    assert codes_at(result) == [(None, None, "unknown_sender")]
+    assert "acme" in result.issues[0].message
+
+
+def test_suspended_sender_still_gets_row_checks(reference: ReferenceTable) -> None:
+    result, _ = run_validation(csv_file(row(amount="20.00")), reference, sender="dormant")
+    assert codes_at(result) == [
+        (None, None, "sender_suspended"),
+        (2, "debtor_iban", "debtor_not_registered"),
+        (2, "amount", "amount_over_limit"),
+    ]
+
+
+def test_every_issue_is_reported_in_file_order(reference: ReferenceTable) -> None:
+    data = csv_file(row(amount="0"), row(payment_id="P-2", currency="GBP", execution_date="x"), row())
+    result, _ = run_validation(data, reference)
+    assert codes_at(result) == [
+        (2, "amount", "amount_not_positive"),
+        (3, "currency", "currency_not_allowed"),
+        (3, "execution_date", "invalid_date"),
+        (4, "payment_id", "duplicate_payment_id"),
+    ]
+
+
+def test_reported_issues_are_capped_but_all_counted() -> None:
+    reference = make_reference(max_rows=5000)
+    lines = [row(payment_id=f"P-{n}", amount="0") for n in range(MAX_REPORTED_ISSUES + 200)]
+    result, _ = run_validation(csv_file(*lines), reference)
+    assert len(result.issues) == MAX_REPORTED_ISSUES
+    assert result.issue_count == MAX_REPORTED_ISSUES + 200
+    assert result.to_report()["error_count"] == MAX_REPORTED_ISSUES + 200
+
+
+def test_report_shape(reference: ReferenceTable) -> None:
+    result, _ = run_validation(csv_file(row(amount="abc")), reference)
+    report = result.to_report()
+    assert report["state"] == "rejected"
+    assert report["errors"] == [
+        {"row": 2, "column": "amount", "code": "invalid_amount", "message": result.issues[0].message}
+    ]
+
+
+class _NoSlurp(io.BytesIO):
+    """A stream that fails if anyone tries to read it whole."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        assert size is not None and size >= 0, "the validator must not read the whole file"
+        return super().read(size)
+
+    def readlines(self, hint: int | None = -1) -> list[bytes]:
+        raise AssertionError("the validator must not read all lines")
+
+
+def test_reads_line_by_line(reference: ReferenceTable) -> None:
+    stream = _NoSlurp(csv_file(row(), row(payment_id="P-2")))
+    result = validate_payment_file(stream, sender="acme", reference=reference, today=TODAY)
+    assert result.valid and result.row_count == 2
