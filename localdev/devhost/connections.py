@@ -1,0 +1,58 @@
+"""One SDK client per connection setting, created on first use and shared, as the host shares them.
+
+Clients are built lazily (never at import) from the connection string that `settings.resolve_connection`
+finds for a binding's `connection` setting name.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from azure.servicebus import ServiceBusClient
+from azure.storage.blob import BlobServiceClient
+from azure.storage.queue import QueueServiceClient
+
+from localdev.devhost.settings import resolve_connection
+
+
+class Connections:
+    """A cache of Blob, Queue and Service Bus clients keyed by connection setting name."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def blob_service(self, setting: str) -> BlobServiceClient:
+        client: BlobServiceClient = self._get("blob", setting)
+        return client
+
+    def queue_service(self, setting: str) -> QueueServiceClient:
+        client: QueueServiceClient = self._get("queue", setting)
+        return client
+
+    def service_bus(self, setting: str) -> ServiceBusClient:
+        client: ServiceBusClient = self._get("servicebus", setting)
+        return client
+
+    def _get(self, kind: str, setting: str) -> Any:
+        with self._lock:
+            key = (kind, setting)
+            if key not in self._clients:
+                self._clients[key] = _build(kind, resolve_connection(setting))
+            return self._clients[key]
+
+    def close(self) -> None:
+        """Close every client (Service Bus clients hold an AMQP connection)."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+
+
+def _build(kind: str, connection_string: str) -> Any:
+    if kind == "blob":
+        return BlobServiceClient.from_connection_string(connection_string)
+    if kind == "queue":
+        return QueueServiceClient.from_connection_string(connection_string)
+    return ServiceBusClient.from_connection_string(connection_string)

@@ -1,0 +1,63 @@
+"""Blob-trigger receipts in `azure-webjobs-hosts`, the host's record of which blob versions ran.
+
+A receipt lives at `blobreceipts/{hostId}/{functionId}/{etag}/{container}/{blob}`. It is written with
+`Completed=true` metadata once the function succeeded (or the blob was poisoned), so nothing runs twice and a
+restart does not reprocess; it holds `Attempts` while failures accumulate, so a restart keeps counting.
+Deleting a receipt forces a rerun, as in Azure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.storage.blob import BlobServiceClient
+
+HOSTS_CONTAINER = "azure-webjobs-hosts"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a receipt says about one blob version."""
+
+    completed: bool
+    attempts: int
+
+
+class BlobReceipts:
+    """Reads and writes receipts for one function."""
+
+    def __init__(self, service: BlobServiceClient, host_id: str, function_id: str) -> None:
+        self._container = service.get_container_client(HOSTS_CONTAINER)
+        self._prefix = f"blobreceipts/{host_id}/{function_id}"
+
+    def ensure_container(self) -> None:
+        with contextlib.suppress(ResourceExistsError):
+            self._container.create_container()
+
+    def path(self, etag: str, container: str, blob: str) -> str:
+        return f"{self._prefix}/{etag}/{container}/{blob}"
+
+    def read(self, etag: str, container: str, blob: str) -> Receipt:
+        try:
+            props = self._container.get_blob_client(self.path(etag, container, blob)).get_blob_properties()
+        except ResourceNotFoundError:
+            return Receipt(completed=False, attempts=0)
+        metadata = props.metadata or {}
+        return Receipt(
+            completed=metadata.get("Completed") == "true", attempts=int(metadata.get("Attempts", "0"))
+        )
+
+    def record_failure(self, etag: str, container: str, blob: str, attempts: int) -> None:
+        self._write(etag, container, blob, {"Attempts": str(attempts)})
+
+    def complete(self, etag: str, container: str, blob: str, attempts: int, poisoned: bool = False) -> None:
+        metadata = {"Completed": "true", "Attempts": str(attempts)}
+        if poisoned:
+            metadata["Poisoned"] = "true"
+        self._write(etag, container, blob, metadata)
+
+    def _write(self, etag: str, container: str, blob: str, metadata: dict[str, str]) -> None:
+        client = self._container.get_blob_client(self.path(etag, container, blob))
+        client.upload_blob(b"", overwrite=True, metadata=metadata)

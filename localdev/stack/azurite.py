@@ -1,0 +1,74 @@
+"""Azurite from `node_modules` (pinned in package.json), on chosen loopback ports, with data on disk."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from localdev.devhost.settings import development_storage
+from localdev.stack.processes import ManagedProcess, StackError, free_port
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class AzuritePorts:
+    blob: int
+    queue: int
+    table: int
+
+    @classmethod
+    def free(cls) -> AzuritePorts:
+        return cls(free_port(), free_port(), free_port())
+
+
+def azurite_binary(repo: Path = REPO) -> Path:
+    binary = repo / "node_modules" / ".bin" / "azurite"
+    if not binary.exists():
+        hint = "install Node.js 18+ first, then " if shutil.which("node") is None else ""
+        raise StackError(
+            f"Azurite is not installed ({binary} is missing): {hint}run "
+            f"`npm install --no-audit --no-fund` in {repo}."
+        )
+    if shutil.which("node") is None:
+        raise StackError("Node.js is not on PATH; Azurite needs it. Install Node.js 18+ and retry.")
+    return binary
+
+
+class AzuriteProcess(ManagedProcess):
+    """Azurite blob + queue + table on the given ports, keeping its data under `data_dir`."""
+
+    def __init__(self, data_dir: Path, ports: AzuritePorts | None = None, repo: Path = REPO) -> None:
+        self.ports = ports or AzuritePorts.free()
+        command = [
+            str(azurite_binary(repo)),
+            "--silent",
+            "--location",
+            str(data_dir),
+            "--disableTelemetry",
+            "--skipApiVersionCheck",
+            "--blobHost",
+            "127.0.0.1",
+            "--queueHost",
+            "127.0.0.1",
+            "--tableHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(self.ports.blob),
+            "--queuePort",
+            str(self.ports.queue),
+            "--tablePort",
+            str(self.ports.table),
+        ]
+        data_dir.mkdir(parents=True, exist_ok=True)
+        super().__init__("Azurite", command, data_dir / "azurite.log", cwd=repo)
+
+    @property
+    def connection_string(self) -> str:
+        return development_storage(self.ports.blob, self.ports.queue, self.ports.table)
+
+    def start_and_wait(self, timeout: float = 30.0) -> None:
+        self.start()
+        self.wait_for_port(self.ports.blob, timeout)
+        self.wait_for_port(self.ports.queue, timeout)

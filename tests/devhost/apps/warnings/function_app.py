@@ -1,0 +1,20 @@
+"""Fixture: indexable, but with what the host ignores (@app.retry on a blob trigger) or the devhost lacks."""
+
+import azure.functions as func
+
+app = func.FunctionApp()
+
+
+@app.function_name("Retried")
+@app.blob_trigger(
+    arg_name="blob", path="c/{name}", connection="AzureWebJobsStorage", source=func.BlobSource.EVENT_GRID
+)
+@app.retry(strategy="fixed_delay", max_retry_count="3", delay_interval="00:00:01")
+def retried(blob: func.InputStream) -> None:
+    pass
+
+
+@app.function_name("Timed")
+@app.timer_trigger(arg_name="timer", schedule="0 */5 * * * *")
+def timed(timer: func.TimerRequest, context: func.Context) -> None:
+    pass

@@ -1,0 +1,73 @@
+"""Fixtures for devhost tests: a real Azurite, fixture apps copied to a temp dir, the devhost as a process."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.core.exceptions import ResourceExistsError
+from azure.storage.queue import QueueClient
+
+from localdev.stack.azurite import AzuriteProcess
+from localdev.stack.devhost_process import DevhostProcess
+
+APPS = Path(__file__).parent / "apps"
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AzuriteProcess]:
+    process = AzuriteProcess(tmp_path_factory.mktemp("azurite"))
+    process.start_and_wait()
+    yield process
+    process.stop()
+
+
+def copy_app(name: str, into: Path) -> Path:
+    target = into / name
+    shutil.copytree(APPS / name, target)
+    return target
+
+
+def start_devhost(app_dir: Path, azurite: AzuriteProcess, log_dir: Path, **env: str) -> DevhostProcess:
+    settings = {
+        "AzureWebJobsStorage": azurite.connection_string,
+        "FixtureStorage": azurite.connection_string,
+        "AzureFunctionsWebHost__hostid": "fixturehost",
+        **env,
+    }
+    process = DevhostProcess(app_dir, {**os.environ, **settings}, log_dir / "devhost.log", poll_interval=0.2)
+    process.start_and_wait()
+    return process
+
+
+class QueueWatcher:
+    """Collects the JSON reports fixture functions send to a queue, and waits for one that matches."""
+
+    def __init__(self, connection_string: str, queue: str) -> None:
+        self.client = QueueClient.from_connection_string(connection_string, queue)
+        with contextlib.suppress(ResourceExistsError):
+            self.client.create_queue()
+        self.seen: list[dict[str, Any]] = []
+
+    def drain(self) -> None:
+        for message in self.client.receive_messages(messages_per_page=32):
+            self.seen.append(json.loads(base64.b64decode(message.content)))
+            self.client.delete_message(message)
+
+    def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 20.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.drain()
+            for report in self.seen:
+                if predicate(report):
+                    return report
+            time.sleep(0.1)
+        raise AssertionError(f"no matching report within {timeout}s; seen: {self.seen}")
