@@ -1,0 +1,30 @@
+"""The Azure Functions app: composition only. Each blueprint owns one trigger; see docs/architecture.md."""
+
+import azure.functions as func
+
+from functions import (
+    adaptor_compensation,
+    adaptor_compensation_dead_letter,
+    blob_poison,
+    file_adapted_dead_letter,
+    file_adaptor,
+    file_creator,
+    file_status,
+    file_validated_dead_letter,
+    file_validator,
+    validator_compensation,
+    validator_compensation_dead_letter,
+)
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+app.register_functions(file_validator.bp)
+app.register_functions(file_adaptor.bp)
+app.register_functions(file_creator.bp)
+app.register_functions(file_validated_dead_letter.bp)
+app.register_functions(file_adapted_dead_letter.bp)
+app.register_functions(adaptor_compensation.bp)
+app.register_functions(validator_compensation.bp)
+app.register_functions(adaptor_compensation_dead_letter.bp)
+app.register_functions(validator_compensation_dead_letter.bp)
+app.register_functions(blob_poison.bp)
+app.register_functions(file_status.bp)

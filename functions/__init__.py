@@ -1,0 +1,1 @@
+"""The app's triggers: one Blueprint per module, each translating azure.functions objects for a handler."""

@@ -1,0 +1,36 @@
+"""FileStatus: `GET /api/files/{file_id}` returns the file's timeline and terminal state as JSON.
+
+400 for something that is not a file id, 404 (JSON) for an id never seen, 200 otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import azure.functions as func
+
+from functions.convert import new_blueprint
+from shared.bootstrap import get_services
+from shared.handlers.status import file_status, is_file_id
+
+log = logging.getLogger(__name__)
+bp = new_blueprint()
+
+
+@bp.function_name("FileStatus")
+@bp.route(route="files/{file_id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def file_status_http(req: func.HttpRequest) -> func.HttpResponse:
+    file_id = req.route_params.get("file_id", "")
+    if not is_file_id(file_id):
+        return _json(400, {"error": f"{file_id!r} is not a file id (expected <sender>.<file>.<8 hex>)"})
+    status = file_status(get_services().blobs, file_id)
+    if status is None:
+        return _json(404, {"error": f"no file with id {file_id!r} has been seen", "file_id": file_id})
+    log.info("FileStatus %s: %s", file_id, status["state"])
+    return _json(200, status)
+
+
+def _json(code: int, body: dict[str, Any]) -> func.HttpResponse:
+    return func.HttpResponse(json.dumps(body, default=str), status_code=code, mimetype="application/json")

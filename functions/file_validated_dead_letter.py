@@ -1,0 +1,28 @@
+"""FileValidatedDeadLetter: `file-validated/$DeadLetterQueue` (FileAdaptor gave up); archives it and asks the
+validator to compensate."""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from functions.convert import delivery_from, new_blueprint
+from shared.bootstrap import get_services
+from shared.handlers.deadletter import handle_dead_lettered
+from shared.topology import DEAD_LETTER_SUFFIX, FILE_VALIDATED_QUEUE, SERVICE_BUS_SETTING
+
+log = logging.getLogger(__name__)
+bp = new_blueprint()
+ENTITY = FILE_VALIDATED_QUEUE + DEAD_LETTER_SUFFIX
+
+
+@bp.function_name("FileValidatedDeadLetter")
+@bp.service_bus_queue_trigger(
+    arg_name="msg", queue_name=FILE_VALIDATED_QUEUE + DEAD_LETTER_SUFFIX, connection=SERVICE_BUS_SETTING
+)
+def file_validated_dead_letter(msg: func.ServiceBusMessage) -> None:
+    outcome = handle_dead_lettered(get_services(), delivery_from(msg, ENTITY), FILE_VALIDATED_QUEUE)
+    log.info(
+        "FileValidatedDeadLetter %s: %s %s %s", msg.message_id, outcome.state, outcome.file_id, outcome.detail
+    )

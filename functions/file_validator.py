@@ -1,0 +1,36 @@
+"""FileValidator: blob trigger on `incoming/{name}` (PaymentsStorage).
+
+The trigger source is chosen when this module is imported, from `BLOB_TRIGGER_SOURCE`: polling
+(LogsAndContainerScan) locally, EventGrid in Azure (required on Flex Consumption). The bound bytes are
+not used; the handler streams the blob through the storage SDK so large files stay out of memory.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from functions.convert import blob_name_in, etag_of, new_blueprint
+from shared.bootstrap import get_services
+from shared.handlers.validator import handle_incoming_file
+from shared.settings import blob_trigger_source
+from shared.topology import INCOMING_CONTAINER, PAYMENTS_STORAGE_SETTING
+
+log = logging.getLogger(__name__)
+bp = new_blueprint()
+SOURCE = (
+    func.BlobSource.EVENT_GRID
+    if blob_trigger_source() == "EventGrid"
+    else func.BlobSource.LOGS_AND_CONTAINER_SCAN
+)
+
+
+@bp.function_name("FileValidator")
+@bp.blob_trigger(
+    arg_name="blob", path=f"{INCOMING_CONTAINER}/{{name}}", connection=PAYMENTS_STORAGE_SETTING, source=SOURCE
+)
+def file_validator(blob: func.InputStream) -> None:
+    name = blob_name_in(INCOMING_CONTAINER, blob.name)
+    outcome = handle_incoming_file(get_services(), name, etag_of(blob))
+    log.info("FileValidator %s: %s %s %s", name, outcome.state, outcome.file_id, outcome.detail)
