@@ -1,0 +1,99 @@
+"""Service Bus triggers through the devhost against our emulator and Azurite, with the official SDK as client."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from azure.servicebus import ServiceBusClient, ServiceBusMessage
+
+from localdev.stack.azurite import AzuriteProcess
+from localdev.stack.devhost_process import DevhostProcess
+from localdev.stack.emulator import EmulatorHandle, start_emulator
+from tests.devhost.conftest import APPS, QueueWatcher, copy_app, start_devhost
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorHandle]:
+    handle = start_emulator(APPS / "servicebus" / "servicebus-config.json", tmp_path_factory.mktemp("emu"))
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture(scope="module")
+def host(
+    azurite: AzuriteProcess, emulator: EmulatorHandle, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DevhostProcess]:
+    folder = tmp_path_factory.mktemp("sbapp")
+    process = start_devhost(
+        copy_app("servicebus", folder), azurite, folder, FixtureServiceBus=emulator.connection_string
+    )
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def seen(azurite: AzuriteProcess) -> QueueWatcher:
+    return QueueWatcher(azurite.connection_string, "fx-sb-seen")
+
+
+def send(emulator: EmulatorHandle, entity: str, body: str, **props: str) -> str:
+    message_id = uuid.uuid4().hex
+    with (
+        ServiceBusClient.from_connection_string(emulator.connection_string) as client,
+        client.get_queue_sender(entity)
+        if entity != "fx-topic"
+        else client.get_topic_sender(entity) as sender,
+    ):
+        sender.send_messages(
+            ServiceBusMessage(
+                body,
+                message_id=message_id,
+                correlation_id=f"file-{message_id}",
+                application_properties=props or None,
+                subject="fx.test",
+                content_type="application/json",
+            )
+        )
+    return message_id
+
+
+def test_queue_message_arrives_with_the_hosts_metadata_and_is_completed(
+    host: DevhostProcess, emulator: EmulatorHandle, seen: QueueWatcher
+) -> None:
+    message_id = send(emulator, "fx-sb", '{"ok": true}', type="fx.test", schema_version="1")
+    report = seen.wait_for(lambda r: r["message_id"] == message_id)
+    assert report["fn"] == "SbWork" and report["body"] == '{"ok": true}'
+    assert report["correlation_id"] == f"file-{message_id}" and report["delivery_count"] == 1
+    assert report["application_properties"] == {"type": "fx.test", "schema_version": "1"}
+    assert report["user_properties"] == report["application_properties"]
+    assert report["subject"] == "fx.test" and report["content_type"] == "application/json"
+    assert report["sequence_number"] is not None and report["enqueued_time_utc"] is not None
+    log = Path(host.log_path).read_text()
+    assert f"[file=file-{message_id}]" in log
+
+
+def test_failing_message_is_abandoned_to_max_delivery_then_the_dlq_trigger_runs(
+    host: DevhostProcess, emulator: EmulatorHandle, seen: QueueWatcher
+) -> None:
+    message_id = send(emulator, "fx-sb", "please fail")
+    report = seen.wait_for(lambda r: r["message_id"] == message_id, timeout=30)
+    assert report["fn"] == "SbDeadLetters" and report["dead_letter_reason"] == "MaxDeliveryCountExceeded"
+    log = Path(host.log_path).read_text()
+    assert log.count(f"Result: Failure Exception: RuntimeError: fixture failure for {message_id}") == 3
+
+
+def test_topic_subscription_runs_an_async_function(
+    host: DevhostProcess, emulator: EmulatorHandle, seen: QueueWatcher
+) -> None:
+    message_id = send(emulator, "fx-topic", "to the topic")
+    assert seen.wait_for(lambda r: r["message_id"] == message_id)["fn"] == "SbTopic"
+
+
+def test_environment_is_not_leaked() -> None:
+    assert "FixtureServiceBus" not in os.environ
