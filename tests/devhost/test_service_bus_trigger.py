@@ -1,4 +1,4 @@
-"""Service Bus triggers through the devhost against our emulator and Azurite, with the official SDK as client."""
+"""Service Bus triggers through the devhost against our emulator and Azurite, with the official SDK."""
 
 from __future__ import annotations
 
