@@ -87,3 +87,24 @@ def run_validation(
 
 def codes_at(result: ValidationResult) -> list[tuple[int | None, str | None, str]]:
     return [(issue.row, issue.column, issue.code) for issue in result.issues]
+
+
+def payment(n: int, **overrides: Any) -> Payment:
+    """A validated payment for adaptation tests (row n + 1, id P-n)."""
+    from decimal import Decimal
+
+    values: dict[str, Any] = {
+        "row": n + 1,
+        "payment_id": f"P-{n}",
+        "debtor_iban": DEBTOR,
+        "debtor_name": "ACME Payroll Ltd",
+        "creditor_iban": CREDITOR,
+        "creditor_name": "Jane Doe",
+        "creditor_bic": None,
+        "amount": Decimal("10.00"),
+        "currency": "EUR",
+        "execution_date": date(2026, 11, 30),
+        "remittance_info": "Salary",
+    }
+    values.update(overrides)
+    return Payment(**values)
