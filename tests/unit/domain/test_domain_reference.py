@@ -19,7 +19,7 @@ DESIGN_EXAMPLE = """{"version": 1,
  "senders": {
    "acme-payroll": {"name": "ACME Payroll Ltd", "status": "active",
                     "debtor_accounts": ["DE89370400440532013000"], "currencies": ["EUR"],
-                    "max_payment_amount": "50000.00", "max_file_amount": "1000000.00", "max_rows": 100000}}}"""
+                    "max_payment_amount": "50000.00", "max_file_amount": "1000000.00", "max_rows": 100000}}}"""  # noqa: E501 (verbatim from DESIGN.md)
 
 
 def test_design_example_parses_with_exact_decimals() -> None:
