@@ -1,0 +1,306 @@
+"""Structural checks of infra/ with pycep-parser: what `bicep build` would not catch, and what it would.
+
+Wiring between files (module params and outputs), the security switches (shared keys, local auth, public
+access), the Flex Consumption shape, identity-only app settings with none of the Flex-forbidden names,
+least-privilege role assignments, the Event Grid topic and the dead-letter alert.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from app_bindings import AppIndex
+from bicep_checks import (
+    INFRA_DIR,
+    MAIN_BICEP,
+    REPO_ROOT,
+    bicep_files,
+    body,
+    leaves,
+    loop_source,
+    module_path,
+    one_resource,
+    parse_bicep,
+    resources_of_type,
+    strip_comments,
+)
+
+pytestmark = pytest.mark.infra
+
+FILES = bicep_files()
+FLEX_FORBIDDEN_SETTINGS = (
+    "FUNCTIONS_WORKER_RUNTIME",
+    "FUNCTIONS_EXTENSION_VERSION",
+    "WEBSITE_RUN_FROM_PACKAGE",
+    "WEBSITE_CONTENTSHARE",
+    "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+    "SCM_DO_BUILD_DURING_DEPLOYMENT",
+    "ENABLE_ORYX_BUILD",
+)
+# infra.md: the identity's roles, least privilege. role id -> the symbol of the scope it must have.
+APP_ROLES = {
+    "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "storage",  # Storage Blob Data Owner
+    "974c5e8b-45b9-4653-ba55-5f855dd0fb88": "storage",  # Storage Queue Data Contributor
+    "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0": "namespace",  # Azure Service Bus Data Receiver
+    "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39": "namespace",  # Azure Service Bus Data Sender
+    "3913510d-42f4-4e42-8a64-420c390055eb": "appInsights",  # Monitoring Metrics Publisher
+}
+SERVICE_BUS_DATA_OWNER = "090c5cfd-751d-490a-894a-3ce6f1109419"
+SECRET_PATTERNS = (r"\blist\w*\(", "AccountKey=", "SharedAccessKey", "DefaultEndpointsProtocol")
+STORAGE_BINDING_TYPES = {"blob", "blobTrigger", "queue", "queueTrigger", "table"}
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT))
+
+
+# --- every file parses, and the files fit together ---------------------------------------------------
+
+
+@pytest.mark.parametrize("path", FILES, ids=_rel)
+def test_pycep_parses(path: Path) -> None:
+    doc = parse_bicep(path)
+    assert doc.get("resources") or doc.get("modules"), f"{_rel(path)} declares nothing"
+
+
+@pytest.mark.parametrize("path", FILES, ids=_rel)
+def test_module_params_match_the_module(path: Path) -> None:
+    for symbol, declaration in parse_bicep(path).get("modules", {}).items():
+        target = parse_bicep(module_path(declaration, path))
+        declared = target.get("parameters", {})
+        passed = set(body(declaration).get("params", {}))
+        unknown = passed - set(declared)
+        required = {n for n, p in declared.items() if "default" not in p or p["default"] is None}
+        missing = required - passed
+        assert not unknown, f"{_rel(path)}: module {symbol} passes undeclared params {sorted(unknown)}"
+        assert not missing, f"{_rel(path)}: module {symbol} does not pass required params {sorted(missing)}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=_rel)
+def test_module_outputs_used_exist(path: Path) -> None:
+    modules = parse_bicep(path).get("modules", {})
+    for symbol, output in re.findall(r"\b(\w+)\.outputs\.(\w+)", strip_comments(path.read_text())):
+        assert symbol in modules, f"{_rel(path)}: {symbol}.outputs.{output} but {symbol} is not a module"
+        outputs = parse_bicep(module_path(modules[symbol], path)).get("outputs", {})
+        assert output in outputs, f"{_rel(path)}: module {symbol} has no output {output!r}"
+
+
+# --- security switches -------------------------------------------------------------------------------
+
+
+def test_storage_is_locked_to_entra_id(module_doc: Any) -> None:
+    account = body(one_resource(module_doc("storage.bicep"), "Microsoft.Storage/storageAccounts"))
+    props = account["properties"]
+    assert account["kind"] == "StorageV2"
+    assert props["allowSharedKeyAccess"] is False
+    assert props["allowBlobPublicAccess"] is False
+    assert props["minimumTlsVersion"] == "TLS1_2"
+    assert props["supportsHttpsTrafficOnly"] is True
+
+
+def test_service_bus_is_standard_with_local_auth_off(module_doc: Any) -> None:
+    namespace = body(one_resource(module_doc("servicebus.bicep"), "Microsoft.ServiceBus/namespaces"))
+    assert namespace["sku"]["name"] == "Standard"
+    assert namespace["properties"]["disableLocalAuth"] is True
+
+
+def test_monitoring_has_local_auth_off(module_doc: Any) -> None:
+    doc = module_doc("monitoring.bicep")
+    insights = body(one_resource(doc, "Microsoft.Insights/components"))
+    assert insights["properties"]["DisableLocalAuth"] is True
+    assert "logAnalytics" in set(leaves(insights["properties"]["WorkspaceResourceId"])), "not workspace-based"
+    workspace = body(one_resource(doc, "Microsoft.OperationalInsights/workspaces"))
+    assert workspace["properties"]["features"]["disableLocalAuth"] is True
+
+
+@pytest.mark.parametrize("path", FILES, ids=_rel)
+def test_no_keys_or_connection_strings(path: Path) -> None:
+    code = strip_comments(path.read_text())
+    for pattern in SECRET_PATTERNS:
+        assert not re.search(pattern, code), f"{_rel(path)} uses {pattern!r}: only identity-based access"
+    for name, output in parse_bicep(path).get("outputs", {}).items():
+        decorators = {d["type"] for d in output.get("decorators", [])}
+        assert "secure" not in decorators, f"{_rel(path)}: output {name} is marked secure (a secret?)"
+
+
+# --- Flex Consumption plan and function app ----------------------------------------------------------
+
+
+def test_plan_is_flex_consumption(module_doc: Any) -> None:
+    plan = body(one_resource(module_doc("function-app.bicep"), "Microsoft.Web/serverfarms"))
+    assert plan["sku"] == {"name": "FC1", "tier": "FlexConsumption"}
+    assert plan["properties"]["reserved"] is True
+
+
+def test_function_app_shape(module_doc: Any) -> None:
+    doc = module_doc("function-app.bicep")
+    app = body(one_resource(doc, "Microsoft.Web/sites"))
+    assert app["kind"] == "functionapp,linux"
+    assert app["identity"]["type"] == "UserAssigned"
+    assert list(app["identity"]["userAssignedIdentities"]) == ["'${identityId}'"]
+    props = app["properties"]
+    assert props["httpsOnly"] is True
+    assert "appSettings" not in props.get("siteConfig", {}), "settings belong in the sites/config resource"
+    config = props["functionAppConfig"]
+    storage = config["deployment"]["storage"]
+    assert storage["type"] == "blobContainer"
+    assert storage["value"] == "${blobEndpoint}${deploymentContainerName}"
+    assert storage["authentication"] == {
+        "type": "UserAssignedIdentity", "userAssignedIdentityResourceId": "identityId"}
+    assert config["runtime"] == {"name": "python", "version": "3.11"}
+    assert set(config["scaleAndConcurrency"]) == {"maximumInstanceCount", "instanceMemoryMB"}
+    assert doc["parameters"]["instanceMemoryMB"]["default"] == 2048
+    assert app["tags"]["function"]["parameters"]["arg_2"] == {"'azd-service-name'": "serviceName"}
+
+
+def test_azd_service_name_matches_azure_yaml(main_doc: dict[str, Any]) -> None:
+    service = body(main_doc["modules"]["functionApp"])["params"]["serviceName"]
+    azure_yaml = (REPO_ROOT / "azure.yaml").read_text()
+    services = re.search(r"^services:\n((?:[ ].*\n)+)", azure_yaml, re.M)
+    assert services, "azure.yaml has no services section"
+    assert re.search(rf"^  {re.escape(service)}:\n", services.group(1), re.M), (
+        f"main.bicep tags the app azd-service-name={service!r} but azure.yaml has no such service")
+
+
+def test_identity_is_wired_through_main(main_doc: dict[str, Any]) -> None:
+    params = body(main_doc["modules"]["functionApp"])["params"]
+    for param, output in (("identityId", "id"), ("identityClientId", "clientId")):
+        assert {"identity", "outputs", output} <= set(leaves(params[param])), (
+            f"function app param {param} is not identity.outputs.{output}")
+
+
+# --- app settings ------------------------------------------------------------------------------------
+
+
+def _expected_connections(app_index: AppIndex, topology: Any) -> dict[str, str]:
+    """Connection setting -> 'servicebus' or 'storage', from the app's bindings when it can be indexed,
+    plus the names shared/topology declares (our own SDK clients use those)."""
+    kinds = {
+        topology.SERVICE_BUS_SETTING: "servicebus",
+        topology.PAYMENTS_STORAGE_SETTING: "storage",
+        topology.HOST_STORAGE_SETTING: "storage",
+    }
+    for name, types in app_index.connections().items():
+        kinds[name] = "servicebus" if any(t.startswith("serviceBus") for t in types) else "storage"
+        assert types <= STORAGE_BINDING_TYPES or all(t.startswith("serviceBus") for t in types), (
+            f"connection {name} is used by bindings of several services: {sorted(types)}")
+    return kinds
+
+
+def test_every_connection_has_identity_settings(
+        app_settings: dict[str, Any], app_index: AppIndex, topology: Any) -> None:
+    for name, kind in _expected_connections(app_index, topology).items():
+        address = f"{name}__fullyQualifiedNamespace" if kind == "servicebus" else f"{name}__accountName"
+        for key in (address, f"{name}__credential", f"{name}__clientId"):
+            assert key in app_settings, f"connection {name!r} needs app setting {key}"
+        assert name not in app_settings, f"{name} is set as a connection string; use {name}__* settings"
+        assert app_settings[f"{name}__credential"] == "managedidentity"
+        assert app_settings[f"{name}__clientId"] == "identityClientId"
+
+
+def test_monitoring_and_trigger_source_settings(app_settings: dict[str, Any]) -> None:
+    assert app_settings["APPLICATIONINSIGHTS_CONNECTION_STRING"] == "appInsightsConnectionString"
+    assert app_settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == (
+        "ClientId=${identityClientId};Authorization=AAD")
+    assert app_settings["BLOB_TRIGGER_SOURCE"] == "EventGrid"
+
+
+def test_no_flex_forbidden_setting(app_settings: dict[str, Any]) -> None:
+    present = sorted(set(FLEX_FORBIDDEN_SETTINGS) & set(app_settings))
+    assert not present, f"Flex Consumption rejects these app settings: {present}"
+    for path in FILES:
+        code = strip_comments(path.read_text())
+        for name in FLEX_FORBIDDEN_SETTINGS:
+            assert name not in code, f"{_rel(path)} mentions Flex-forbidden setting {name} outside a comment"
+
+
+# --- role assignments --------------------------------------------------------------------------------
+
+
+def _role_id(expression: Any, role_vars: dict[str, str]) -> str:
+    """The GUID a roleDefinitionId expression names, through the module's roleIds variable if used."""
+    for leaf in leaves(expression):
+        if isinstance(leaf, str) and leaf in role_vars:
+            return role_vars[leaf]
+        if isinstance(leaf, str) and re.fullmatch(r"[0-9a-f-]{36}", leaf):
+            return leaf
+    raise AssertionError(f"cannot tell which role {expression!r} names")
+
+
+def test_app_identity_roles_are_least_privilege(module_doc: Any) -> None:
+    doc = module_doc("role-assignments.bicep")
+    role_vars: dict[str, str] = doc["variables"]["roleIds"]["value"]
+    granted: dict[str, str] = {}
+    for symbol, declaration in resources_of_type(doc, "Microsoft.Authorization/roleAssignments").items():
+        assignment = body(declaration)
+        role = _role_id(assignment["properties"]["roleDefinitionId"], role_vars)
+        assert role != SERVICE_BUS_DATA_OWNER, f"{symbol} grants Service Bus Data Owner"
+        assert assignment["name"]["function"]["type"] == "guid", f"{symbol} name is not guid(...)"
+        if assignment["properties"]["principalId"] == "identityPrincipalId":
+            assert assignment["properties"]["principalType"] == "ServicePrincipal", symbol
+            granted[role] = assignment["scope"]
+    assert granted == APP_ROLES, f"the app identity's roles differ from infra.md: {granted}"
+
+
+def test_event_grid_topic_and_dead_letter_role(module_doc: Any) -> None:
+    doc = module_doc("eventgrid.bicep")
+    topic = body(one_resource(doc, "Microsoft.EventGrid/systemTopics"))
+    assert topic["properties"]["topicType"] == "Microsoft.Storage.StorageAccounts"
+    assert {"storage", "id"} <= set(leaves(topic["properties"]["source"])), "the source is not storage.id"
+    assert topic["identity"]["type"] == "SystemAssigned"
+    role = body(one_resource(doc, "Microsoft.Authorization/roleAssignments"))
+    assert role["scope"] == "deadLetterContainer", "the topic may write to the dead-letter container only"
+    assert role["properties"]["principalType"] == "ServicePrincipal"
+
+
+# --- storage containers ------------------------------------------------------------------------------
+
+
+def test_every_app_container_is_declared(main_doc: dict[str, Any], module_doc: Any, topology: Any,
+                                         app_index: AppIndex) -> None:
+    declared = main_doc["variables"]["appContainers"]["value"]
+    assert sorted(declared) == sorted(topology.CONTAINERS), "main.bicep appContainers != shared/topology"
+    missing = app_index.blob_containers() - set(declared)
+    assert not missing, f"the app binds blob containers Bicep does not create: {sorted(missing)}"
+    passed = set(leaves(body(main_doc["modules"]["storage"])["params"]["containerNames"]))
+    expected = {"appContainers", "deploymentContainerName", "eventGridDeadLetterContainerName"}
+    assert expected <= passed
+    containers = one_resource(
+        module_doc("storage.bicep"), "Microsoft.Storage/storageAccounts/blobServices/containers")
+    assert loop_source(containers) == "containerNames"
+    assert body(containers)["properties"]["publicAccess"] == "None"
+
+
+# --- dead-letter alert -------------------------------------------------------------------------------
+
+
+def test_dead_letter_alert_per_entity(module_doc: Any, main_doc: dict[str, Any]) -> None:
+    doc = module_doc("alerts.bicep")
+    alert = body(one_resource(doc, "Microsoft.Insights/metricAlerts"))
+    [criterion] = alert["properties"]["criteria"]["allOf"]
+    assert criterion["metricName"] == "DeadletteredMessages"
+    assert criterion["metricNamespace"] == "Microsoft.ServiceBus/namespaces"
+    assert criterion["operator"] == "GreaterThan"
+    assert criterion["threshold"] == 0
+    assert [d["name"] for d in criterion["dimensions"]] == ["EntityName"]
+    assert criterion["dimensions"][0]["values"] == ["*"], "one alert series per entity"
+    group = body(one_resource(doc, "Microsoft.Insights/actionGroups"))
+    assert group["properties"]["emailReceivers"][0]["emailAddress"] == "alertEmail"
+    assert body(main_doc["modules"]["alerts"])["params"]["alertEmail"] == "alertEmail"
+
+
+def test_main_parameters_file_matches_main(main_doc: dict[str, Any]) -> None:
+    import json
+
+    values = json.loads((INFRA_DIR / "main.parameters.json").read_text())["parameters"]
+    declared = main_doc["parameters"]
+    assert not set(values) - set(declared), f"unknown parameters: {sorted(set(values) - set(declared))}"
+    required = {n for n, p in declared.items() if p.get("default") is None}
+    assert required <= set(values), f"required parameters azd cannot fill: {sorted(required - set(values))}"
+    assert values["environmentName"]["value"] == "${AZURE_ENV_NAME}"
+    assert values["location"]["value"] == "${AZURE_LOCATION}"
+    assert values["alertEmail"]["value"].startswith("${ALERT_EMAIL")
+    assert MAIN_BICEP.exists()
