@@ -150,6 +150,10 @@ class Namespace:
                 return queue
         raise EntityNotFoundError(f"The messaging entity '{address}' could not be found.")
 
+    def receivables(self) -> list[MessageQueue]:
+        """Every queue, subscription and dead-letter queue a client can receive from."""
+        return list(self._receivables())
+
     def _receivables(self, internal: bool = False) -> Iterator[MessageQueue]:
         for queue in self.queues.values():
             yield queue.main

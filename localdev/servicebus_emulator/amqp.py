@@ -1,0 +1,357 @@
+"""The proton glue: connections, links, CBS, credit, dispatch and the settlement echo.
+
+Every proton callback is guarded (an exception in a handler would end the reactor for every client) and
+ends by dispatching to consumers of any queue whose messages became available. Deliveries under a
+peek-lock are held by lock token until the client settles them, the link closes, or management settles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from proton import Condition, Delivery, Endpoint, Event, Handler, Link, Message, Terminus
+
+from localdev.servicebus_emulator import management
+from localdev.servicebus_emulator.codec import decode_transfer, encode_delivery
+from localdev.servicebus_emulator.entities import MessageQueue, Namespace
+from localdev.servicebus_emulator.errors import EmulatorError, MessageSizeExceededError
+
+log = logging.getLogger("servicebus_emulator.amqp")
+
+CBS = "$cbs"
+MANAGEMENT_SUFFIX = "/$management"
+SEND_CREDIT = 500
+SCHEME_AND_HOST = re.compile(r"^[a-z]+://[^/]*/", re.IGNORECASE)
+DEAD_LETTER_CONDITION = "com.microsoft:dead-letter"
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def normalize(address: str | None) -> str:
+    """`amqps://host:5672/queue` (Python SDK) and `queue` (JS SDK) both mean `queue`."""
+    return SCHEME_AND_HOST.sub("", address or "").strip("/")
+
+
+@dataclass
+class LinkRole:
+    """What one attached link is for."""
+
+    kind: str  # "cbs", "management", "send" (client sends to us), "receive" (client receives)
+    address: str
+    queue: MessageQueue | None = None
+    peek_lock: bool = True
+
+
+@dataclass
+class Held:
+    delivery: Delivery
+    queue: MessageQueue
+    link: Link
+
+
+@dataclass
+class BrokerState:
+    consumers: dict[MessageQueue, list[Link]] = field(default_factory=dict)
+    held: dict[uuid.UUID, Held] = field(default_factory=dict)
+    dirty: set[MessageQueue] = field(default_factory=set)
+
+
+def guarded(method: F) -> F:
+    """Log instead of raising (one bad client must not stop the broker), then dispatch what became ready."""
+
+    @functools.wraps(method)
+    def wrapper(self: Broker, event: Event) -> None:
+        try:
+            method(self, event)
+            self.flush()
+        except Exception:
+            log.exception("emulator: %s failed", method.__name__)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Broker(Handler):
+    """The reactor handler; owns no Service Bus semantics beyond translating to the Namespace."""
+
+    def __init__(self, namespace: Namespace, max_message_size: int) -> None:
+        super().__init__()
+        self.ns = namespace
+        self.max_message_size = max_message_size
+        self.state = BrokerState()
+        for queue in namespace.receivables():
+            queue.listener = self.state.dirty.add
+
+    # -- connection and session ---------------------------------------------------------------------
+
+    @guarded
+    def on_connection_bound(self, event: Any) -> None:
+        sasl = event.transport.sasl()
+        sasl.allowed_mechs("ANONYMOUS PLAIN")
+        sasl.allow_insecure_mechs = True
+
+    @guarded
+    def on_connection_remote_open(self, event: Any) -> None:
+        if event.connection.state & Endpoint.LOCAL_UNINIT:
+            event.connection.container = "servicebus-emulator"
+            event.connection.open()
+
+    @guarded
+    def on_session_remote_open(self, event: Any) -> None:
+        if event.session.state & Endpoint.LOCAL_UNINIT:
+            event.session.open()
+
+    @guarded
+    def on_session_remote_close(self, event: Any) -> None:
+        event.session.close()
+
+    @guarded
+    def on_connection_remote_close(self, event: Any) -> None:
+        self._drop_connection(event.connection)
+        event.connection.close()
+
+    @guarded
+    def on_transport_closed(self, event: Any) -> None:
+        if event.connection is not None:
+            self._drop_connection(event.connection)
+            event.connection.free()
+
+    # -- links --------------------------------------------------------------------------------------
+
+    @guarded
+    def on_link_remote_open(self, event: Any) -> None:
+        link: Any = event.link
+        if not link.state & Endpoint.LOCAL_UNINIT:
+            return
+        link.source.copy(link.remote_source)
+        link.target.copy(link.remote_target)
+        link.snd_settle_mode = link.remote_snd_settle_mode
+        link.rcv_settle_mode = link.remote_rcv_settle_mode
+        address = normalize(link.remote_source.address if link.is_sender else link.remote_target.address)
+        try:
+            role = self._role(link, address)
+        except EmulatorError as exc:
+            if link.is_sender:
+                link.source.type = Terminus.UNSPECIFIED
+            link.open()
+            link.condition = Condition(exc.condition, exc.description)
+            link.close()
+            return
+        link.sb_role = role
+        if link.is_receiver:
+            link.max_message_size = self.max_message_size
+        link.open()
+        if link.is_receiver:
+            link.flow(SEND_CREDIT)
+        elif role.queue is not None:
+            self.state.consumers.setdefault(role.queue, []).append(link)
+
+    def _role(self, link: Any, address: str) -> LinkRole:
+        lowered = address.lower()
+        if lowered == CBS:
+            return LinkRole("cbs", address)
+        if lowered.endswith(MANAGEMENT_SUFFIX):
+            entity = address[: -len(MANAGEMENT_SUFFIX)]
+            management.check_entity(self.ns, entity)
+            return LinkRole("management", entity)
+        if link.is_receiver:
+            self.ns.sendable(address)
+            return LinkRole("send", address)
+        queue = self.ns.receivable(address)
+        peek_lock = link.remote_snd_settle_mode != Link.SND_SETTLED
+        return LinkRole("receive", address, queue, peek_lock)
+
+    @guarded
+    def on_link_remote_close(self, event: Any) -> None:
+        self._drop_link(event.link)
+        event.link.close()
+
+    @guarded
+    def on_link_flow(self, event: Any) -> None:
+        link: Any = event.link
+        if link.is_sender and "sb_role" in link._attrs:
+            self._pump(link)
+            if link.drain_mode and link.credit > 0:
+                link.drained()
+
+    def _drop_link(self, link: Any) -> None:
+        role: LinkRole | None = link._attrs.get("sb_role")
+        if role is None or role.queue is None:
+            return
+        consumers = self.state.consumers.get(role.queue, [])
+        if link in consumers:
+            consumers.remove(link)
+        now = self.ns.clock.now()
+        for token, held in list(self.state.held.items()):
+            if held.link == link:
+                del self.state.held[token]
+                if held.queue.owns_lock(token):
+                    self._settle_quietly(functools.partial(held.queue.abandon, token, now))
+        self.ns.journal.commit()
+
+    def _drop_connection(self, connection: Any) -> None:
+        link = connection.link_head(0)
+        while link is not None:
+            self._drop_link(link)
+            link.sb_role = None
+            link = link.next(0)
+
+    @staticmethod
+    def _settle_quietly(action: Callable[[], None]) -> None:
+        # A lock that already expired was counted by the timer sweep; nothing more to do.
+        with contextlib.suppress(EmulatorError):
+            action()
+
+    # -- dispatch -----------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        while self.state.dirty:
+            queue = self.state.dirty.pop()
+            for link in list(self.state.consumers.get(queue, [])):
+                self._pump(link)
+
+    def _pump(self, link: Any) -> None:
+        role: LinkRole | None = link._attrs.get("sb_role")
+        if role is None or role.queue is None or not link.state & Endpoint.LOCAL_ACTIVE:
+            return
+        queue, now = role.queue, self.ns.clock.now()
+        sent_unlocked = False
+        while link.credit > 0:
+            message = queue.lock_next(now) if role.peek_lock else queue.take_next(now)
+            if message is None:
+                break
+            encoded = encode_delivery(message, role.peek_lock)
+            token = message.lock_token if role.peek_lock else uuid.uuid4()
+            assert token is not None
+            delivery = link.delivery(token.bytes_le)  # the lock token is the tag, in .NET GUID byte order
+            delivery.sb_token = token
+            link.send(encoded)
+            link.advance()
+            if role.peek_lock:
+                self.state.held[token] = Held(delivery, queue, link)
+            else:
+                delivery.settle()
+                sent_unlocked = True
+        if sent_unlocked:
+            self.ns.journal.commit()
+
+    # -- deliveries ---------------------------------------------------------------------------------
+
+    @guarded
+    def on_delivery(self, event: Any) -> None:
+        link: Any = event.link
+        delivery: Any = event.delivery
+        if link.is_receiver:
+            if delivery.readable and not delivery.partial:
+                self._on_transfer(link, delivery)
+        elif delivery.updated or delivery.remote_settled:
+            self._on_disposition(delivery)
+
+    def _on_transfer(self, link: Any, delivery: Any) -> None:
+        raw = link.recv(delivery.pending)
+        link.advance()
+        role: LinkRole | None = link._attrs.get("sb_role")
+        if link.credit < SEND_CREDIT // 2:
+            link.flow(SEND_CREDIT - link.credit)
+        if role is None or raw is None:
+            delivery.settle()
+            return
+        if role.kind in ("cbs", "management"):
+            request = Message()
+            request.decode(raw)
+            reply = (management.put_token(request) if role.kind == "cbs"
+                     else management.handle(self, role.address, request))
+            self._reply(link, request, reply)
+            delivery.update(Delivery.ACCEPTED)
+            delivery.settle()
+            return
+        try:
+            if len(raw) > self.max_message_size:
+                raise MessageSizeExceededError(
+                    f"The received message (size {len(raw)} bytes) exceeds the limit "
+                    f"({self.max_message_size} bytes) currently allowed on the link.")
+            for incoming in decode_transfer(raw):
+                self.ns.send(role.address, incoming)
+            self.ns.journal.commit()  # durable before the client hears "accepted"
+            delivery.update(Delivery.ACCEPTED)
+        except EmulatorError as exc:
+            delivery.local.condition = Condition(exc.condition, exc.description)
+            delivery.update(Delivery.REJECTED)
+        delivery.settle()
+
+    def _reply(self, link: Any, request: Message, reply: Message) -> None:
+        reply_to = request.reply_to
+        node = link.remote_target.address
+        candidates: list[Any] = []
+        sender = link.connection.link_head(Endpoint.LOCAL_ACTIVE)
+        while sender is not None:
+            if sender.is_sender:
+                candidates.append(sender)
+            sender = sender.next(Endpoint.LOCAL_ACTIVE)
+        chosen = (next((s for s in candidates if reply_to and s.remote_target.address == reply_to), None)
+                  or next((s for s in candidates if reply_to and s.name == reply_to), None)
+                  or next((s for s in candidates if s.remote_source.address == node), None))
+        if chosen is None:
+            log.warning("emulator: no reply link for %s on %s", reply_to, node)
+            return
+        if reply_to:
+            reply.address = reply_to
+        delivery = chosen.delivery(uuid.uuid4().bytes)
+        chosen.send(reply.encode())
+        chosen.advance()
+        delivery.settle()
+
+    def _on_disposition(self, delivery: Any) -> None:
+        token: uuid.UUID | None = delivery._attrs.get("sb_token")
+        held = self.state.held.pop(token, None) if token is not None else None
+        if held is None or delivery.remote_state is None:
+            if delivery.remote_settled:
+                delivery.settle()
+            return
+        outcome = delivery.remote_state
+        try:
+            self._settle(held.queue, held.delivery, outcome)
+            self.ns.journal.commit()
+            # THE SETTLEMENT ECHO: azure-servicebus waits for the broker to settle with the same outcome.
+            delivery.update(outcome)
+        except EmulatorError as exc:
+            delivery.local.condition = Condition(exc.condition, exc.description)
+            delivery.update(Delivery.REJECTED)
+        delivery.settle()
+
+    def _settle(self, queue: MessageQueue, delivery: Any, outcome: int) -> None:
+        token: uuid.UUID = delivery._attrs["sb_token"]
+        now = self.ns.clock.now()
+        remote = delivery.remote
+        if outcome == Delivery.ACCEPTED:
+            queue.complete(token, now)
+        elif outcome == Delivery.REJECTED:
+            info = dict(remote.condition.info or {}) if remote.condition is not None else {}
+            queue.dead_letter(token, now, _opt_text(info.get("DeadLetterReason")),
+                              _opt_text(info.get("DeadLetterErrorDescription")))
+        elif outcome == Delivery.MODIFIED:
+            properties = {str(k): v for k, v in (remote.annotations or {}).items()}
+            if remote.undeliverable:
+                queue.defer(token, now, properties)
+            else:
+                queue.abandon(token, now, properties)
+        elif outcome == Delivery.RELEASED:
+            queue.release(token)
+
+    def settle_held(self, token: uuid.UUID) -> None:
+        """Management settled a message that is also an open delivery: settle that delivery quietly."""
+        held = self.state.held.pop(token, None)
+        if held is not None and not held.delivery.settled:
+            held.delivery.settle()
+
+
+def _opt_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

@@ -1,0 +1,171 @@
+"""Start/stop helpers for tests and tools, like moto's ThreadedMotoServer.
+
+`ThreadedEmulator(config)` runs the emulator inside this process (fast, shares the GIL);
+`EmulatorProcess(config)` runs `python -m localdev.servicebus_emulator` as a child process on free
+ports, waits for its ready line, and stops it by process id (`kill()` is a SIGKILL, for crash tests).
+Both give `.connection_string`, `.port` and `.health_port`, and work as context managers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from localdev.servicebus_emulator.app import Emulator, Options, connection_string
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+READY = re.compile(r"servicebus-emulator ready: amqp=\S+:(?P<port>\d+) health=(?P<health>\S+)")
+
+
+class ThreadedEmulator:
+    """The emulator on a reactor thread in this process; `config` is a Config.json path."""
+
+    def __init__(self, config: Path | str, *, health: bool = False, data_dir: Path | None = None,
+                 max_message_size: int = 256 * 1024, clock: Any = None) -> None:
+        options = Options(Path(config), port=0, health_port=-1 if health else 0, data_dir=data_dir,
+                          max_message_size=max_message_size)
+        self._emulator = Emulator(options, clock)
+
+    def start(self) -> ThreadedEmulator:
+        self._emulator.start()
+        return self
+
+    @property
+    def emulator(self) -> Emulator:
+        return self._emulator
+
+    @property
+    def port(self) -> int:
+        return self._emulator.port
+
+    @property
+    def health_port(self) -> int:
+        return self._emulator.health_port
+
+    @property
+    def connection_string(self) -> str:
+        return self._emulator.connection_string
+
+    def stop(self) -> None:
+        self._emulator.stop()
+
+    def __enter__(self) -> ThreadedEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class EmulatorProcess:
+    """`python -m localdev.servicebus_emulator` in a child process on free loopback ports."""
+
+    def __init__(self, config_path: Path | str, data_dir: Path | str | None = None, *,
+                 health: bool = True, port: int = 0, extra_args: tuple[str, ...] = (),
+                 python: str = sys.executable) -> None:
+        self.config_path = Path(config_path)
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.port = port
+        self.health_port = 0
+        self.ready_seconds = 0.0
+        self.ready_line = ""
+        self._health = health
+        self._extra = extra_args
+        self._python = python
+        self._process: subprocess.Popen[str] | None = None
+        self._log: IO[str] | None = None
+
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("the emulator process is not running; call start() first")
+        return self._process.pid
+
+    @property
+    def connection_string(self) -> str:
+        return connection_string(self.port)
+
+    @property
+    def log_path(self) -> Path | None:
+        return Path(self._log.name) if self._log is not None else None
+
+    def start(self, timeout: float = 20.0) -> EmulatorProcess:
+        command = [self._python, "-m", "localdev.servicebus_emulator", "--config", str(self.config_path),
+                   "--port", str(self.port), "--health-port", "-1" if self._health else "0", *self._extra]
+        if self.data_dir is not None:
+            command += ["--data", str(self.data_dir)]
+        # Kept open for the child's lifetime and left on disk afterwards for diagnosis.
+        self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            "w+", prefix="sb-emulator-", suffix=".log", delete=False)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        started = time.perf_counter()
+        self._process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=self._log,
+                                         text=True, env=env)
+        line = self._wait_ready(timeout)
+        self.ready_seconds = time.perf_counter() - started
+        self.ready_line = line
+        match = READY.search(line)
+        assert match is not None
+        self.port = int(match.group("port"))
+        health = match.group("health")
+        self.health_port = int(health.rsplit(":", 1)[1].split("/")[0]) if health != "off" else 0
+        return self
+
+    def _wait_ready(self, timeout: float) -> str:
+        assert self._process is not None and self._process.stdout is not None
+        result: list[str] = []
+        reader = threading.Thread(target=self._read_until_ready, args=(result,), daemon=True)
+        reader.start()
+        reader.join(timeout)
+        if not result:
+            self.kill()
+            raise RuntimeError(f"the emulator did not report ready within {timeout} s; "
+                               f"log: {self._log_tail()}")
+        return result[0]
+
+    def _read_until_ready(self, result: list[str]) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        for line in self._process.stdout:
+            if READY.search(line):
+                result.append(line)
+                break
+        # Keep draining stdout so the child never blocks on a full pipe.
+        for _ in self._process.stdout:
+            pass
+
+    def _log_tail(self) -> str:
+        if self._log is None:
+            return ""
+        self._log.flush()
+        return Path(self._log.name).read_text(encoding="utf-8", errors="replace")[-2000:]
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM by pid, then SIGKILL if it does not exit in time."""
+        if self._process is None or self._process.poll() is not None:
+            return
+        os.kill(self._process.pid, signal.SIGTERM)
+        try:
+            self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL by pid: the crash in crash tests."""
+        if self._process is not None and self._process.poll() is None:
+            os.kill(self._process.pid, signal.SIGKILL)
+            self._process.wait(10)
+
+    def __enter__(self) -> EmulatorProcess:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
