@@ -94,7 +94,7 @@ def _index(root: str) -> dict[str, list[dict[str, Any]]]:
     result: dict[str, list[dict[str, Any]]] = {}
     for function in apps[0].get_functions():
         result[function.get_function_name()] = [
-            {k: (int(v) if k == "direction" else v) for k, v in b.get_dict_repr().items()}
+            {k: getattr(v, "value", v) for k, v in b.get_dict_repr().items()}
             for b in function.get_bindings()
         ]
     return result
