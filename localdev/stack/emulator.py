@@ -1,17 +1,16 @@
-"""The Service Bus emulator for the stack and the tests: its own process when it has a CLI, else in-process.
+"""The Service Bus emulator for the stack and the tests, in its own process (no shared GIL with the devhost).
 
-Its own process is preferred: the broker then does not share a GIL with the devhost. The in-process
-fallback (a reactor thread in this process) keeps tests runnable while the CLI does not exist yet.
+Runs `python -m localdev.servicebus_emulator` on a free-checked port and is ready when that port accepts
+connections; stops by pid like every stack process. Output goes to a log file beside the stack's data.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import sys
+import tempfile
 from pathlib import Path
-from typing import Protocol
 
-from localdev.stack.processes import ManagedProcess, free_port
+from localdev.stack.processes import ManagedProcess, free_port, require_free
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,22 +23,10 @@ def connection_string(port: int) -> str:
     )
 
 
-class EmulatorHandle(Protocol):
-    """What callers need from a running emulator."""
-
-    @property
-    def connection_string(self) -> str: ...
-
-    @property
-    def port(self) -> int: ...
-
-    def stop(self) -> None: ...
-
-
 class EmulatorProcess(ManagedProcess):
-    """`python -m localdev.servicebus_emulator` on a chosen port, with its topology Config.json."""
+    """The emulator with a topology Config.json; `data_dir` makes it durable (messages survive a restart)."""
 
-    def __init__(self, config: Path, data_dir: Path, port: int | None = None, persist: bool = False) -> None:
+    def __init__(self, config: Path, log_dir: Path, port: int = 0, data_dir: Path | None = None) -> None:
         self.port = port or free_port()
         command = [
             sys.executable,
@@ -51,11 +38,13 @@ class EmulatorProcess(ManagedProcess):
             "127.0.0.1",
             "--port",
             str(self.port),
+            "--health-port",
+            "0",
         ]
-        if persist:
-            command += ["--data-dir", str(data_dir / "servicebus")]
-        data_dir.mkdir(parents=True, exist_ok=True)
-        super().__init__("Service Bus emulator", command, data_dir / "servicebus-emulator.log", cwd=REPO)
+        if data_dir is not None:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            command += ["--data", str(data_dir)]
+        super().__init__("Service Bus emulator", command, log_dir / "servicebus-emulator.log", cwd=REPO)
 
     @property
     def connection_string(self) -> str:
@@ -65,40 +54,15 @@ class EmulatorProcess(ManagedProcess):
         self.start()
         self.wait_for_port(self.port, timeout)
 
-    def stop(self, grace: float = 10.0, sig: int | None = None) -> None:
-        super().stop(grace) if sig is None else super().stop(grace, sig)
-
-
-class _InProcess:
-    """The emulator's own composition root, run on a reactor thread in this process."""
-
-    def __init__(self, config: Path, port: int | None) -> None:
-        from localdev.servicebus_emulator.app import Emulator, Options
-
-        self._emulator = Emulator(Options(config=config, port=port or 0)).start()
-
-    @property
-    def connection_string(self) -> str:
-        return connection_string(self.port)
-
-    @property
-    def port(self) -> int:
-        return int(self._emulator.port)
-
-    def stop(self) -> None:
-        self._emulator.stop()
-
-
-def has_cli() -> bool:
-    return importlib.util.find_spec("localdev.servicebus_emulator.__main__") is not None
-
 
 def start_emulator(
-    config: Path, data_dir: Path, port: int | None = None, persist: bool = False
-) -> EmulatorHandle:
-    """Start the emulator with `config` and return once it accepts connections."""
-    if has_cli():
-        process = EmulatorProcess(config, data_dir, port, persist)
-        process.start_and_wait()
-        return process
-    return _InProcess(config, port)
+    config: Path, log_dir: Path | None = None, port: int = 0, data_dir: Path | None = None
+) -> EmulatorProcess:
+    """Start the emulator and return once it accepts connections; a busy `port` is a clear StackError."""
+    if port:
+        require_free(port, "the Service Bus emulator", "--servicebus-port")
+    process = EmulatorProcess(
+        config, log_dir or Path(tempfile.mkdtemp(prefix="sb-emulator-")), port, data_dir
+    )
+    process.start_and_wait()
+    return process

@@ -12,14 +12,14 @@ from azure.servicebus import ServiceBusClient, ServiceBusMessage
 
 from localdev.stack.azurite import AzuriteProcess
 from localdev.stack.devhost_process import DevhostProcess
-from localdev.stack.emulator import EmulatorHandle, start_emulator
+from localdev.stack.emulator import EmulatorProcess, start_emulator
 from tests.devhost.conftest import APPS, QueueWatcher, copy_app, start_devhost
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorHandle]:
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
     handle = start_emulator(APPS / "servicebus" / "servicebus-config.json", tmp_path_factory.mktemp("emu"))
     yield handle
     handle.stop()
@@ -27,7 +27,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorHandl
 
 @pytest.fixture(scope="module")
 def host(
-    azurite: AzuriteProcess, emulator: EmulatorHandle, tmp_path_factory: pytest.TempPathFactory
+    azurite: AzuriteProcess, emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DevhostProcess]:
     folder = tmp_path_factory.mktemp("sbapp")
     process = start_devhost(
@@ -42,7 +42,7 @@ def seen(azurite: AzuriteProcess) -> QueueWatcher:
     return QueueWatcher(azurite.connection_string, "fx-sb-seen")
 
 
-def send(emulator: EmulatorHandle, entity: str, body: str, **props: str) -> str:
+def send(emulator: EmulatorProcess, entity: str, body: str, **props: str) -> str:
     message_id = uuid.uuid4().hex
     with (
         ServiceBusClient.from_connection_string(emulator.connection_string) as client,
@@ -64,7 +64,7 @@ def send(emulator: EmulatorHandle, entity: str, body: str, **props: str) -> str:
 
 
 def test_queue_message_arrives_with_the_hosts_metadata_and_is_completed(
-    host: DevhostProcess, emulator: EmulatorHandle, seen: QueueWatcher
+    host: DevhostProcess, emulator: EmulatorProcess, seen: QueueWatcher
 ) -> None:
     message_id = send(emulator, "fx-sb", '{"ok": true}', type="fx.test", schema_version="1")
     report = seen.wait_for(lambda r: r["message_id"] == message_id)
@@ -79,7 +79,7 @@ def test_queue_message_arrives_with_the_hosts_metadata_and_is_completed(
 
 
 def test_failing_message_is_abandoned_to_max_delivery_then_the_dlq_trigger_runs(
-    host: DevhostProcess, emulator: EmulatorHandle, seen: QueueWatcher
+    host: DevhostProcess, emulator: EmulatorProcess, seen: QueueWatcher
 ) -> None:
     message_id = send(emulator, "fx-sb", "please fail")
     report = seen.wait_for(lambda r: r["message_id"] == message_id, timeout=30)
@@ -89,7 +89,7 @@ def test_failing_message_is_abandoned_to_max_delivery_then_the_dlq_trigger_runs(
 
 
 def test_topic_subscription_runs_an_async_function(
-    host: DevhostProcess, emulator: EmulatorHandle, seen: QueueWatcher
+    host: DevhostProcess, emulator: EmulatorProcess, seen: QueueWatcher
 ) -> None:
     message_id = send(emulator, "fx-topic", "to the topic")
     assert seen.wait_for(lambda r: r["message_id"] == message_id)["fn"] == "SbTopic"
