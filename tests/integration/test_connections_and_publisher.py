@@ -1,0 +1,144 @@
+"""The connection-setting convention (real SDK clients built from each form) and the Service Bus
+publisher against our emulator, received back with the official azure-servicebus SDK."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from azure.servicebus import ServiceBusClient
+
+from localdev.azurite import AzuriteProcess
+from shared.adapters.azure_blob import AzureBlobStore
+from shared.adapters.azure_servicebus import ServiceBusPublisher
+from shared.adapters.connections import (
+    blob_service_client,
+    resolve_service_bus,
+    resolve_storage,
+    service_bus_client,
+)
+from shared.ports import OutgoingMessage
+from shared.settings import ConfigurationError
+from shared.topology import CONFIG_PATH, FILE_FAILED_TOPIC, FILE_VALIDATED_QUEUE
+
+pytestmark = pytest.mark.integration
+EMULATOR = "Endpoint=sb://localhost:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;"
+
+
+def test_storage_connection_string_reaches_azurite(azurite: AzuriteProcess) -> None:
+    store = AzureBlobStore(
+        blob_service_client("PaymentsStorage", {"PaymentsStorage": azurite.connection_string})
+    )
+    store.write("conn-test", "x.txt", b"ok")
+    assert store.read("conn-test", "x.txt") == b"ok"
+
+
+@pytest.mark.parametrize(
+    ("environ", "endpoint", "client_id"),
+    [
+        ({"S__accountName": "acct", "S__clientId": "cid"}, "https://acct.blob.core.windows.net", "cid"),
+        (
+            {"S__blobServiceUri": "https://acct.blob.core.windows.net/"},
+            "https://acct.blob.core.windows.net",
+            None,
+        ),
+        ({"S__serviceUri": "https://x.example"}, "https://x.example", None),
+    ],
+)
+def test_identity_based_storage_settings(
+    environ: dict[str, str], endpoint: str, client_id: str | None
+) -> None:
+    target = resolve_storage("S", environ)
+    assert (target.connection_string, target.endpoint, target.client_id) == (None, endpoint, client_id)
+    assert blob_service_client("S", environ).url.rstrip("/") == endpoint  # built, not connected
+
+
+def test_storage_development_shortcut_and_bad_values() -> None:
+    assert (
+        resolve_storage("S", {"S": "UseDevelopmentStorage=true"}).connection_string
+        == "UseDevelopmentStorage=true"
+    )
+    with pytest.raises(
+        ConfigurationError, match="setting S is not set: set S to a storage connection string"
+    ):
+        resolve_storage("S", {})
+    with pytest.raises(ConfigurationError, match="S does not hold a storage connection string"):
+        resolve_storage("S", {"S": "https://acct.blob.core.windows.net"})
+
+
+def test_service_bus_settings() -> None:
+    assert resolve_service_bus("SB", {"SB": EMULATOR}).connection_string == EMULATOR
+    target = resolve_service_bus(
+        "SB", {"SB__fullyQualifiedNamespace": "ns.servicebus.windows.net", "SB__clientId": "c"}
+    )
+    assert (target.endpoint, target.client_id) == ("ns.servicebus.windows.net", "c")
+    assert service_bus_client("SB", {"SB__fullyQualifiedNamespace": "ns.servicebus.windows.net"})
+    with pytest.raises(ConfigurationError, match="SB__fullyQualifiedNamespace"):
+        resolve_service_bus("SB", {})
+    with pytest.raises(ConfigurationError, match="does not hold a Service Bus connection string"):
+        resolve_service_bus("SB", {"SB": "sb://ns/"})
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[str]:
+    testing = pytest.importorskip("localdev.servicebus_emulator.testing")
+    with testing.ThreadedEmulator(CONFIG_PATH) as running:
+        yield running.connection_string
+
+
+def test_publisher_sets_ids_and_application_properties(emulator: str) -> None:
+    publisher = ServiceBusPublisher(lambda: ServiceBusClient.from_connection_string(emulator))
+    message = OutgoingMessage(
+        body=b'{"k": 1}',
+        message_id="f.x.0000000a:validated",
+        correlation_id="f.x.0000000a",
+        subject="file.validated",
+        application_properties={
+            "type": "file.validated",
+            "schema_version": 1,
+            "traceparent": "00-" + "1" * 32 + "-" + "2" * 16 + "-01",
+        },
+    )
+    try:
+        publisher.publish(FILE_VALIDATED_QUEUE, message)
+        publisher.publish(
+            FILE_FAILED_TOPIC,
+            OutgoingMessage(
+                body=b"{}",
+                message_id="m2",
+                correlation_id="c",
+                subject="file.failed",
+                application_properties={"compensate": "validator"},
+            ),
+        )
+    finally:
+        publisher.close()
+    with (
+        ServiceBusClient.from_connection_string(emulator) as client,
+        client.get_queue_receiver(FILE_VALIDATED_QUEUE, max_wait_time=10) as receiver,
+    ):
+        received = receiver.receive_messages(max_message_count=1, max_wait_time=10)
+        assert received, "the published message never arrived"
+        got = received[0]
+        receiver.complete_message(got)
+    props = {
+        k.decode() if isinstance(k, bytes) else k: v for k, v in (got.application_properties or {}).items()
+    }
+    assert (got.message_id, got.correlation_id, got.subject) == (
+        message.message_id,
+        "f.x.0000000a",
+        "file.validated",
+    )
+    assert got.content_type == "application/json"
+    assert props["type"] in ("file.validated", b"file.validated") and props["schema_version"] == 1
+    assert json.loads(b"".join(got.body)) == {"k": 1}
+    with (
+        ServiceBusClient.from_connection_string(emulator) as client,
+        client.get_subscription_receiver(
+            FILE_FAILED_TOPIC, "validator-compensation", max_wait_time=10
+        ) as receiver,
+    ):
+        routed = receiver.receive_messages(max_message_count=1, max_wait_time=10)
+        assert [m.message_id for m in routed] == ["m2"]
+        receiver.complete_message(routed[0])
