@@ -13,6 +13,7 @@ from functools import lru_cache
 
 SEPA_LATIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,'+ ")
 _ID_RE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]+")
+_PLAIN_RE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]*")
 
 # Letters that Unicode does not decompose into a base letter plus accents.
 _SPECIAL = {
@@ -39,8 +40,11 @@ def invalid_id_characters(value: str) -> str | None:
 def to_sepa_latin(text: str) -> tuple[str, str | None]:
     """(transliterated text, None) or (partial text, reason) when some characters have no equivalent.
 
-    Cached because names and remittance lines repeat a lot in payroll files.
+    Cached because names repeat a lot in payroll files; text already in the set (the common case, and
+    remittance lines are often unique) takes a regex fast path instead of the per-character loop.
     """
+    if _PLAIN_RE.fullmatch(text):
+        return " ".join(text.split()), None
     out: list[str] = []
     bad: set[str] = set()
     for ch in text:

@@ -9,6 +9,7 @@ sepaxml ships (`sepaxml/schemas/pain.001.001.09.xsd`).
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 from collections.abc import Iterable
 from functools import lru_cache
@@ -23,6 +24,7 @@ from shared.domain.canonical import CanonicalDocument, CreditTransfer, PaymentGr
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 MAX_SCHEMA_ERRORS = 20
+_RELEASED_TAGS = (f"{{{NAMESPACE}}}CdtTrfTxInf", f"{{{NAMESPACE}}}PmtInf")
 EXACT_REPORT_BYTES = 64 * 1024 * 1024
 
 
@@ -92,17 +94,38 @@ def _payment_info_start(group: PaymentGroup) -> list[etree._Element]:
     return list(holder)
 
 
-def _transaction(tx: CreditTransfer) -> etree._Element:
+def _transaction_template(with_bic: bool, with_remittance: bool) -> etree._Element:
     element = etree.Element("CdtTrfTxInf")
-    _text(etree.SubElement(element, "PmtId"), "EndToEndId", tx.end_to_end_id)
-    amount = _text(etree.SubElement(element, "Amt"), "InstdAmt", format(tx.amount, "f"))
+    _text(etree.SubElement(element, "PmtId"), "EndToEndId", "")
+    _text(etree.SubElement(element, "Amt"), "InstdAmt", "")
+    if with_bic:
+        _agent(element, "CdtrAgt", "X")
+    _party(element, "Cdtr", "")
+    _account(element, "CdtrAcct", "")
+    if with_remittance:
+        _text(etree.SubElement(element, "RmtInf"), "Ustrd", "")
+    return element
+
+
+# One template per shape; copying one (in C) is about twice as fast as building 14 elements in Python.
+_TEMPLATES = {(bic, rmt): _transaction_template(bic, rmt) for bic in (True, False) for rmt in (True, False)}
+_LEAVES = ("EndToEndId", "InstdAmt", "BICFI", "Nm", "IBAN", "Ustrd")
+
+
+def _transaction(tx: CreditTransfer) -> etree._Element:
+    bic, remittance = tx.creditor_bic, tx.remittance_info
+    element = copy.deepcopy(_TEMPLATES[bool(bic), bool(remittance)])
+    leaves = iter(element.iter(*_LEAVES))  # document order: the order of _LEAVES, minus absent ones
+    next(leaves).text = tx.end_to_end_id
+    amount = next(leaves)
+    amount.text = format(tx.amount, "f")
     amount.set("Ccy", tx.currency)
-    if tx.creditor_bic:
-        _agent(element, "CdtrAgt", tx.creditor_bic)
-    _party(element, "Cdtr", tx.creditor_name)
-    _account(element, "CdtrAcct", tx.creditor_iban)
-    if tx.remittance_info:
-        _text(etree.SubElement(element, "RmtInf"), "Ustrd", tx.remittance_info)
+    if bic:
+        next(leaves).text = bic
+    next(leaves).text = tx.creditor_name
+    next(leaves).text = tx.creditor_iban
+    if remittance:
+        next(leaves).text = remittance
     return element
 
 
@@ -113,13 +136,14 @@ def write_pain001(doc: CanonicalDocument, out: BinaryIO) -> None:
         xf.write_declaration()
         # Children are written without a namespace inside the default-namespace root, so the text
         # carries one xmlns declaration instead of one per element; parsed, they are all in NAMESPACE.
+        # One transaction per line: compact, yet a schema error's line number points at one payment.
         with xf.element("Document", nsmap={None: NAMESPACE}), xf.element("CstmrCdtTrfInitn"):
-            xf.write("\n", _group_header(doc), pretty_print=True)
+            xf.write("\n", _group_header(doc), "\n")
             for group in doc.header.groups:
                 with xf.element("PmtInf"):
-                    xf.write("\n", *_payment_info_start(group), pretty_print=True)
+                    xf.write(*_payment_info_start(group), "\n")
                     for _ in range(group.nb_of_txs):
-                        xf.write(_transaction(next(transactions)), pretty_print=True)
+                        xf.write(_transaction(next(transactions)), "\n")
                 xf.write("\n")
 
 
@@ -153,7 +177,8 @@ def _open(source: BinaryIO | Path | bytes) -> contextlib.AbstractContextManager[
 
 
 def _streaming_error(stream: BinaryIO) -> str | None:
-    parser = etree.XMLPullParser(events=("end",), schema=schema(), huge_tree=True)
+    # Events only for the repeated elements: far fewer Python calls than one per element.
+    parser = etree.XMLPullParser(events=("end",), schema=schema(), huge_tree=True, tag=_RELEASED_TAGS)
     try:
         for block in iter(lambda: stream.read(1 << 20), b""):
             parser.feed(block)
@@ -183,7 +208,7 @@ def _short(message: str) -> str:
 
 
 def _release(element: etree._Element) -> None:
-    # Keep memory bounded: a finished element and its already-finished siblings are no longer needed.
+    # Keep memory bounded: a finished transaction or block, and its finished siblings, are not needed.
     element.clear()
     parent = element.getparent()
     while parent is not None and element.getprevious() is not None:

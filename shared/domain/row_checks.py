@@ -204,7 +204,7 @@ class RowChecker:
             issue(
                 "amount",
                 codes.AMOUNT_DECIMALS,
-                f"{value} has {len(match[2])} decimals; {currency} allows at most {decimals}",
+                f"{value} has {len(match[2])} decimal places; {currency} allows at most {decimals}",
             )
             ok = False
         if amount <= 0:

@@ -1,0 +1,153 @@
+"""Benchmark of the domain core: validate -> adapt -> create (+ XSD) against a bare baseline.
+
+For each size a deterministic file is generated (samples.generate), then each measurement runs in a
+fresh subprocess so that peak RSS belongs to that size alone:
+  ours      validate_payment_file (every check, duplicates) feeding Adapter.add, write_pain001,
+            validate_pain001 - the same steps as shared.domain.pipeline.run_offline;
+  baseline  csv.reader + lxml xmlfile writing the same CdtTrfTxInf elements, no checks, no XSD.
+
+    python -m bench.core [--sizes 10000,100000,1000000]
+
+Aims: ours / baseline (throughput) >= 0.5; peak RSS at 1M / at 100k <= 2 (streaming).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parent.parent
+SENDER = "acme-payroll"
+TODAY = date.today()
+
+
+def _reference_json() -> str:
+    table = json.loads((ROOT / "samples" / "reference-table.json").read_text())
+    table["senders"][SENDER].update(max_rows=10_000_000, max_file_amount="1000000000000.00")
+    return json.dumps(table)
+
+
+def generate(path: Path, size: int) -> None:
+    from samples.generate import generate_rows, write_csv
+    from shared.domain.reference import parse_reference_table
+
+    policy = parse_reference_table(_reference_json()).senders[SENDER]
+    with path.open("wb") as out:
+        write_csv(
+            generate_rows(size, sender=SENDER, policy=policy, first_date=TODAY + timedelta(days=1)), out
+        )
+
+
+def run_ours(path: Path) -> dict[str, Any]:
+    from shared.domain.adaptation import Adapter
+    from shared.domain.pain001 import validate_pain001, write_pain001
+    from shared.domain.reference import parse_reference_table
+    from shared.domain.validation import validate_payment_file
+
+    reference = parse_reference_table(_reference_json())
+    start = time.perf_counter()
+    adapter = Adapter(file_id="bench.core.00000000", sender=SENDER, sender_name="ACME Payroll Ltd",
+                      creation_time=datetime.now(UTC))  # fmt: skip
+    with path.open("rb") as stream:
+        result = validate_payment_file(stream, sender=SENDER, reference=reference, today=TODAY,
+                                       on_payment=adapter.add, max_bytes=1 << 40)  # fmt: skip
+    if not result.valid:
+        raise SystemExit(f"generated file is invalid: {result.issues[:3]}")
+    validated = time.perf_counter()
+    with adapter.finish() as document, tempfile.TemporaryFile() as out:
+        write_pain001(document, out)
+        written = time.perf_counter()
+        out.seek(0)
+        validate_pain001(out)
+    done = time.perf_counter()
+    return {"seconds": done - start, "validate_adapt": validated - start, "write": written - validated,
+            "xsd": done - written, "groups": len(document.header.groups)}  # fmt: skip
+
+
+def run_baseline(path: Path) -> dict[str, Any]:
+    start = time.perf_counter()
+    with path.open(newline="", encoding="utf-8") as source, tempfile.TemporaryFile() as out:
+        rows = csv.reader(source)
+        next(rows)
+        with (
+            etree.xmlfile(out, encoding="UTF-8") as xf,
+            xf.element("Document"),
+            xf.element("CstmrCdtTrfInitn"),
+            xf.element("PmtInf"),
+        ):
+            for row in rows:
+                xf.write(_baseline_tx(row), "\n")  # the same layout as write_pain001
+    return {"seconds": time.perf_counter() - start}
+
+
+def _baseline_tx(row: list[str]) -> etree._Element:
+    tx = etree.Element("CdtTrfTxInf")
+    etree.SubElement(etree.SubElement(tx, "PmtId"), "EndToEndId").text = row[0]
+    amount = etree.SubElement(etree.SubElement(tx, "Amt"), "InstdAmt")
+    amount.text = row[6]
+    amount.set("Ccy", row[7])
+    if row[5]:
+        etree.SubElement(etree.SubElement(etree.SubElement(tx, "CdtrAgt"), "FinInstnId"), "BICFI").text = row[
+            5
+        ]
+    etree.SubElement(etree.SubElement(tx, "Cdtr"), "Nm").text = row[4]
+    etree.SubElement(etree.SubElement(etree.SubElement(tx, "CdtrAcct"), "Id"), "IBAN").text = row[3]
+    etree.SubElement(etree.SubElement(tx, "RmtInf"), "Ustrd").text = row[9]
+    return tx
+
+
+def worker(mode: str, path: Path) -> None:
+    figures = run_ours(path) if mode == "ours" else run_baseline(path)
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(json.dumps(figures))
+
+
+def measure(mode: str, path: Path) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "bench.core", "--worker", mode, str(path)], cwd=ROOT,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated payment counts")
+    parser.add_argument("--worker", nargs=2, metavar=("MODE", "FILE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker[0], Path(args.worker[1]))
+        return
+    sizes = [int(size) for size in args.sizes.split(",")]
+    rss: dict[int, float] = {}
+    print(f"{'payments':>9} {'MB':>6} | {'ours s':>7} {'pay/s':>8} {'(val+adapt / write / xsd)':>26} | "
+          f"{'base s':>7} {'pay/s':>8} | {'ours/base':>9} | {'RSS ours':>8} {'RSS base':>8}")  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        for size in sizes:
+            path = Path(folder) / f"{size}.csv"
+            generate(path, size)
+            ours, base = measure("ours", path), measure("baseline", path)
+            rss[size] = ours["peak_rss_mb"]
+            ratio = base["seconds"] / ours["seconds"]
+            phases = f"{ours['validate_adapt']:.1f} / {ours['write']:.1f} / {ours['xsd']:.1f}"
+            print(f"{size:>9} {path.stat().st_size / 1e6:>6.1f} | {ours['seconds']:>7.2f} "
+                  f"{size / ours['seconds']:>8.0f} {phases:>26} | {base['seconds']:>7.2f} "
+                  f"{size / base['seconds']:>8.0f} | {ratio:>9.2f} | {ours['peak_rss_mb']:>6.0f}MB "
+                  f"{base['peak_rss_mb']:>6.0f}MB", flush=True)  # fmt: skip
+            path.unlink()
+    if 100_000 in rss and 1_000_000 in rss:
+        print(f"peak RSS 1M / 100k = {rss[1_000_000] / rss[100_000]:.2f} (aim <= 2)")
+    print("aim: ours/base >= 0.5 (throughput ratio)")
+
+
+if __name__ == "__main__":
+    main()
