@@ -12,111 +12,64 @@ import logging
 
 from shared.contracts import FileFailed, FileFailedData
 from shared.handlers import registry
-from shared.handlers.adaptor import StepOutcome, canonical_name
+from shared.handlers.adaptor import canonical_name
 from shared.handlers.blobops import base_name, copy_blob, delete_prefix
 from shared.handlers.claimcheck import staging_prefix
 from shared.handlers.creator import output_name
+from shared.handlers.deadletter import publish_failed
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.originals import Original, locate_original
-from shared.handlers.publishing import publish
-from shared.handlers.timeline import read_terminal, record_event, stamp, write_terminal
+from shared.handlers.outcome import StepOutcome, already_ended
+from shared.handlers.timeline import record_event, stamp, write_terminal
 from shared.handlers.tracing import child_traceparent
 from shared.ports import BlobChanged
 from shared.services import Services
-from shared.topology import FAILED_CONTAINER, FILE_FAILED_TOPIC, OUTGOING_CONTAINER, WORKFLOW_CONTAINER
+from shared.topology import FAILED_CONTAINER, OUTGOING_CONTAINER, WORKFLOW_CONTAINER
 
 log = logging.getLogger(__name__)
 
 
 def handle_adaptor_compensation(services: Services, delivery: Delivery) -> StepOutcome:
-    return run_step(
-        services,
-        delivery,
-        "adaptor-compensation",
-        FileFailed,
-        lambda message: _undo_adaptor(services, delivery, message),
-    )
+    return run_step(services, delivery, "adaptor-compensation", FileFailed,
+                    lambda message: _undo_adaptor(services, delivery, message))
 
 
 def handle_validator_compensation(services: Services, delivery: Delivery) -> StepOutcome:
-    return run_step(
-        services,
-        delivery,
-        "validator-compensation",
-        FileFailed,
-        lambda message: _undo_validator(services, message),
-    )
+    return run_step(services, delivery, "validator-compensation", FileFailed,
+                    lambda message: _undo_validator(services, message))
 
 
 def _undo_adaptor(services: Services, delivery: Delivery, message: FileFailed) -> StepOutcome:
     data = message.data
     deleted = services.blobs.delete(WORKFLOW_CONTAINER, canonical_name(data.file_id))
-    record_event(
-        services.blobs,
-        services.clock,
-        data.file_id,
-        "compensated",
-        step="adaptor",
-        deleted_staged_document=deleted,
-    )
-    handover = FileFailed(
-        message_id=f"{data.file_id}:failed:validator",
-        correlation_id=data.file_id,
-        causation_id=message.message_id,
-        occurred_at=services.clock.now(),
-        source="AdaptorCompensation",
-        data=data.model_copy(update={"compensate": "validator"}),
-    )
-    publish(
-        services,
-        FILE_FAILED_TOPIC,
-        handover,
-        child_traceparent(delivery.application_properties),
-        compensate="validator",
-    )
+    record_event(services.blobs, services.clock, data.file_id, "compensated", step="adaptor",
+                 deleted_staged_document=deleted)
+    publish_failed(services, data.model_copy(update={"compensate": "validator"}),
+                   causation_id=message.message_id, source="AdaptorCompensation",
+                   traceparent=child_traceparent(delivery.application_properties))
     return StepOutcome("compensated", data.file_id, "adaptor")
 
 
 def _undo_validator(services: Services, message: FileFailed) -> StepOutcome:
     data = message.data
-    terminal = read_terminal(services.blobs, data.file_id)
-    if terminal is not None:
-        # Terminal is written last, so its presence means a previous delivery finished (or the file
-        # ended otherwise): nothing of ours is left to undo.
-        log.warning(
-            "file %s already ended %s; validator compensation has nothing to do",
-            data.file_id,
-            terminal.get("state"),
-        )
-        return StepOutcome("skipped", data.file_id, str(terminal.get("state")))
+    # The terminal state is written last, so if it exists a previous delivery finished the job (or the
+    # file ended otherwise) and there is nothing of ours left to undo.
+    skipped = already_ended(services.blobs, data.file_id, "compensating the validator")
+    if skipped is not None:
+        return skipped
     original = locate_original(services.blobs, data)
     if original.sha256 and data.sender:
-        registry.release(
-            services.blobs, sender=data.sender, content_sha256=original.sha256, file_id=data.file_id
-        )
+        registry.release(services.blobs, sender=data.sender, content_sha256=original.sha256,
+                         file_id=data.file_id)
     _move_to_failed(services, data, original)
     _write_reason(services, data, original)
     delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
-    if data.sender:
+    if data.sender:  # defensive: a creator that wrote output then kept failing must not leave it behind
         services.blobs.delete(OUTGOING_CONTAINER, output_name(data.sender, data.file_id))
-    record_event(
-        services.blobs,
-        services.clock,
-        data.file_id,
-        "compensated",
-        step="validator",
-        original=original.describe(),
-    )
-    write_terminal(
-        services.blobs,
-        services.clock,
-        data.file_id,
-        "failed",
-        failed_step=data.failed_step,
-        reason=data.reason,
-        archive=data.archive,
-        needs_attention=False,
-    )
+    record_event(services.blobs, services.clock, data.file_id, "compensated", step="validator",
+                 original=original.describe())
+    write_terminal(services.blobs, services.clock, data.file_id, "failed", failed_step=data.failed_step,
+                   reason=data.reason, archive=data.archive, needs_attention=False)
     return StepOutcome("failed", data.file_id, data.reason)
 
 
@@ -131,23 +84,12 @@ def _move_to_failed(services: Services, data: FileFailedData, original: Original
 
 
 def _write_reason(services: Services, data: FileFailedData, original: Original) -> None:
-    reason = {
-        "state": "failed",
-        "file_id": data.file_id,
-        "sender": data.sender,
-        "blob_name": data.blob_name,
-        "failed_step": data.failed_step,
-        "reason": data.reason,
-        "error": data.error,
-        "dead_letter_archive": data.archive,
-        "original": original.describe(),
-        "compensated_at": stamp(services.clock.now()),
-    }
-    services.blobs.write(
-        FAILED_CONTAINER,
-        f"{data.file_id}/reason.json",
-        json.dumps(reason, indent=2, default=str).encode("utf-8"),
-    )
+    reason = {"state": "failed", "file_id": data.file_id, "sender": data.sender, "blob_name": data.blob_name,
+              "failed_step": data.failed_step, "reason": data.reason, "error": data.error,
+              "dead_letter_archive": data.archive, "original": original.describe(),
+              "compensated_at": stamp(services.clock.now())}
+    services.blobs.write(FAILED_CONTAINER, f"{data.file_id}/reason.json",
+                         json.dumps(reason, indent=2, default=str).encode("utf-8"))
 
 
 def failed_original_name(data: FileFailedData) -> str:

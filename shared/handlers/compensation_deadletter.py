@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import logging
 
-from shared.handlers.adaptor import StepOutcome
-from shared.handlers.deadletter import UNIDENTIFIED, archive_dead_letter, failure_reason, identify
+from shared.handlers.deadletter import (
+    UNIDENTIFIED,
+    archive_dead_letter,
+    failure_reason,
+    identify,
+    note_dead_letter,
+)
 from shared.handlers.inbound import Delivery
-from shared.handlers.timeline import last_error, read_events, record_event, write_terminal
+from shared.handlers.outcome import StepOutcome
+from shared.handlers.timeline import last_error, read_events, write_terminal
 from shared.services import Services
 from shared.topology import FILE_FAILED_TOPIC
 
@@ -21,38 +27,17 @@ log = logging.getLogger(__name__)
 def handle_compensation_dead_lettered(
     services: Services, delivery: Delivery, subscription: str
 ) -> StepOutcome:
+    """Archive, alert, and end the file `failed` with needs_attention; never publish."""
     entity = f"{FILE_FAILED_TOPIC}/{subscription}"
     file_id, _, _ = identify(services, delivery)
     error = last_error(read_events(services.blobs, file_id)) if file_id else None
     archive = archive_dead_letter(services, file_id or UNIDENTIFIED, entity, delivery, error)
     reason = failure_reason(subscription, delivery, error)
-    log.error(
-        "ALERT: compensation %s dead-lettered for file %s: %s; archived at %s; needs attention",
-        subscription,
-        file_id or "(unknown)",
-        reason,
-        archive,
-    )
+    log.error("ALERT: compensation %s dead-lettered for file %s: %s; archived at %s; needs attention",
+              subscription, file_id or "(unknown)", reason, archive)
     if not file_id:
         return StepOutcome("unidentified", "", archive)
-    record_event(
-        services.blobs,
-        services.clock,
-        file_id,
-        "dead_lettered",
-        entity=entity,
-        archive=archive,
-        dead_letter_reason=delivery.dead_letter_reason,
-        delivery_count=delivery.delivery_count,
-    )
-    write_terminal(
-        services.blobs,
-        services.clock,
-        file_id,
-        "failed",
-        failed_step=subscription,
-        reason=reason,
-        archive=archive,
-        needs_attention=True,
-    )
+    note_dead_letter(services, file_id, entity, archive, delivery)
+    write_terminal(services.blobs, services.clock, file_id, "failed", failed_step=subscription, reason=reason,
+                   archive=archive, needs_attention=True)
     return StepOutcome("needs_attention", file_id, reason)

@@ -15,8 +15,8 @@ from typing import Any
 
 from shared.contracts import FileFailed, FileFailedData, PoisonMessage, decode_message
 from shared.contracts.messages import CompensateTarget, FailedStep
-from shared.handlers.adaptor import StepOutcome
 from shared.handlers.inbound import Delivery
+from shared.handlers.outcome import StepOutcome
 from shared.handlers.publishing import publish
 from shared.handlers.timeline import file_facts, last_error, read_events, record_event, stamp
 from shared.handlers.tracing import child_traceparent
@@ -40,48 +40,30 @@ def handle_dead_lettered(services: Services, delivery: Delivery, queue: str) -> 
     error = last_error(read_events(services.blobs, file_id)) if file_id else None
     archive = archive_dead_letter(services, file_id or UNIDENTIFIED, queue, delivery, error)
     if not file_id:
-        log.error(
-            "dead-lettered message %s on %s names no file; archived at %s for a person to replay",
-            delivery.message_id,
-            queue,
-            archive,
-        )
+        log.error("dead-lettered message %s on %s names no file; archived at %s for a person to replay",
+                  delivery.message_id, queue, archive)
         return StepOutcome("unidentified", "", archive)
-    record_event(
-        services.blobs,
-        services.clock,
-        file_id,
-        "dead_lettered",
-        entity=queue,
-        archive=archive,
-        dead_letter_reason=delivery.dead_letter_reason,
-        delivery_count=delivery.delivery_count,
-    )
-    failed = FileFailed(
-        message_id=f"{file_id}:failed:{compensate}",
-        correlation_id=file_id,
-        causation_id=delivery.message_id,
-        occurred_at=services.clock.now(),
-        source=f"{queue}/$DeadLetterQueue",
-        data=FileFailedData(
-            file_id=file_id,
-            sender=sender,
-            blob_name=blob_name,
-            failed_step=failed_step,
-            reason=failure_reason(failed_step, delivery, error),
-            error=error,
-            archive=archive,
-            compensate=compensate,
-        ),
-    )
-    publish(
-        services,
-        FILE_FAILED_TOPIC,
-        failed,
-        child_traceparent(delivery.application_properties),
-        compensate=compensate,
-    )
+    note_dead_letter(services, file_id, queue, archive, delivery)
+    data = FileFailedData(file_id=file_id, sender=sender, blob_name=blob_name, failed_step=failed_step,
+                          reason=failure_reason(failed_step, delivery, error), error=error, archive=archive,
+                          compensate=compensate)
+    publish_failed(services, data, causation_id=delivery.message_id, source=f"{queue}/$DeadLetterQueue",
+                   traceparent=child_traceparent(delivery.application_properties))
     return StepOutcome("compensation_requested", file_id, compensate)
+
+
+def publish_failed(services: Services, data: FileFailedData, *, causation_id: str | None, source: str,
+                   traceparent: str) -> None:
+    """Send `file.failed`; `compensate` is also an application property, which the subscription rules use."""
+    message = FileFailed(message_id=f"{data.file_id}:failed:{data.compensate}", correlation_id=data.file_id,
+                         causation_id=causation_id, occurred_at=services.clock.now(), source=source,
+                         data=data)
+    publish(services, FILE_FAILED_TOPIC, message, traceparent, compensate=data.compensate)
+
+
+def note_dead_letter(services: Services, file_id: str, entity: str, archive: str, delivery: Delivery) -> None:
+    record_event(services.blobs, services.clock, file_id, "dead_lettered", entity=entity, archive=archive,
+                 dead_letter_reason=delivery.dead_letter_reason, delivery_count=delivery.delivery_count)
 
 
 def identify(services: Services, delivery: Delivery) -> tuple[str, str, str]:
@@ -111,17 +93,13 @@ def archive_dead_letter(
     """Write `workflow/deadletter/<file id>/<entity>/<message id>.json`; returns its `workflow/…` path."""
     name = f"deadletter/{file_id}/{entity}/{delivery.message_id or 'no-message-id'}.json"
     record = {
-        "entity": entity,
-        "message_id": delivery.message_id,
-        "correlation_id": delivery.correlation_id,
+        "entity": entity, "message_id": delivery.message_id, "correlation_id": delivery.correlation_id,
         **_body_fields(delivery.body),
         "application_properties": {k: _jsonable(v) for k, v in delivery.application_properties.items()},
         "dead_letter_reason": delivery.dead_letter_reason,
         "dead_letter_error_description": delivery.dead_letter_error_description,
-        "delivery_count": delivery.delivery_count,
-        "enqueued_time": delivery.enqueued_time,
-        "last_error": error,
-        "archived_at": stamp(services.clock.now()),
+        "delivery_count": delivery.delivery_count, "enqueued_time": delivery.enqueued_time,
+        "last_error": error, "archived_at": stamp(services.clock.now()),
     }
     services.blobs.write(WORKFLOW_CONTAINER, name, json.dumps(record, indent=2, default=str).encode("utf-8"))
     return f"{WORKFLOW_CONTAINER}/{name}"

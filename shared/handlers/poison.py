@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from shared.contracts import FileFailed, FileFailedData, PoisonMessage
-from shared.handlers.adaptor import StepOutcome
-from shared.handlers.deadletter import archive_dead_letter, failure_reason
+from shared.contracts import FileFailedData, PoisonMessage
+from shared.handlers.deadletter import archive_dead_letter, failure_reason, note_dead_letter, publish_failed
 from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
 from shared.handlers.inbound import Delivery
-from shared.handlers.publishing import publish
-from shared.handlers.timeline import last_error, read_events, record_event
+from shared.handlers.outcome import StepOutcome
+from shared.handlers.timeline import last_error, read_events
 from shared.handlers.tracing import new_traceparent
 from shared.services import Services
-from shared.topology import BLOB_POISON_QUEUE, FILE_FAILED_TOPIC, INCOMING_CONTAINER
+from shared.topology import BLOB_POISON_QUEUE, INCOMING_CONTAINER
 
 log = logging.getLogger(__name__)
 REQUIRED_KEYS = ("ContainerName", "BlobName", "ETag")
+POISON_REASON = "PoisonBlobThresholdExceeded"
 
 
 @dataclass(frozen=True)
@@ -66,40 +66,20 @@ def handle_blob_poison(services: Services, delivery: Delivery) -> StepOutcome:
     notice = parse_poison_notice(delivery.body)
     file_id = incoming_file_id(notice.blob_name, notice.etag)
     sender, _ = sender_or_none(notice.blob_name)
-    error = last_error(read_events(services.blobs, file_id))
-    keyed = Delivery(
-        **{**delivery.__dict__, "message_id": f"{notice.etag}-{delivery.message_id or 'notice'}"}
-    )
+    events = read_events(services.blobs, file_id)
+    error = last_error(events)
+    attempts = sum(1 for e in events if e.get("event") == "step_failed" and e.get("step") == "validator")
+    # Archived under the blob version, with the host's threshold as the reason the broker would give.
+    keyed = replace(delivery, message_id=f"{notice.etag}-{delivery.message_id or 'notice'}",
+                    dead_letter_reason=POISON_REASON, delivery_count=attempts or delivery.delivery_count)
     archive = archive_dead_letter(services, file_id, BLOB_POISON_QUEUE, keyed, error)
-    record_event(
-        services.blobs,
-        services.clock,
-        file_id,
-        "dead_lettered",
-        entity=BLOB_POISON_QUEUE,
-        archive=archive,
-        dead_letter_reason="BlobTriggerPoisonThreshold",
-    )
-    failed = FileFailed(
-        message_id=f"{file_id}:failed:validator",
-        correlation_id=file_id,
-        causation_id=delivery.message_id,
-        occurred_at=services.clock.now(),
-        source="BlobPoison",
-        data=FileFailedData(
-            file_id=file_id,
-            sender=sender or "",
-            blob_name=notice.blob_name,
-            failed_step="validator",
-            reason=failure_reason("validator", delivery, error),
-            error=error,
-            archive=archive,
-            compensate="validator",
-            etag=notice.etag,
-        ),
-    )
-    publish(services, FILE_FAILED_TOPIC, failed, new_traceparent(), compensate="validator")
-    log.warning(
-        "blob incoming/%s hit the poison threshold; file %s sent to compensation", notice.blob_name, file_id
-    )
+    note_dead_letter(services, file_id, BLOB_POISON_QUEUE, archive, keyed)
+    data = FileFailedData(file_id=file_id, sender=sender or "", blob_name=notice.blob_name,
+                          failed_step="validator",
+                          reason=failure_reason("validator", keyed, error), error=error, archive=archive,
+                          compensate="validator", etag=notice.etag)
+    publish_failed(services, data, causation_id=delivery.message_id, source="BlobPoison",
+                   traceparent=new_traceparent())
+    log.warning("blob incoming/%s hit the poison threshold; file %s sent to compensation",
+                notice.blob_name, file_id)
     return StepOutcome("compensation_requested", file_id, "validator")

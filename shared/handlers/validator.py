@@ -72,38 +72,19 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
     if terminal is not None:
         _delete_incoming(services, file)
         return ValidatorOutcome("already_processed", file.file_id, str(terminal.get("state")))
-    record_event(
-        services.blobs,
-        services.clock,
-        file.file_id,
-        "received",
-        sender=file.sender or "",
-        blob_name=file.blob_name,
-        etag=file.etag,
-        size=reader.size,
-    )
+    record_event(services.blobs, services.clock, file.file_id, "received", sender=file.sender or "",
+                 blob_name=file.blob_name, etag=file.etag, size=reader.size)
     if file.sender is None:
-        report = {
-            "state": "rejected",
-            "error_count": 1,
-            "errors": [
-                {"row": None, "column": None, "code": "missing_sender_folder", "message": file.sender_problem}
-            ],
-        }
-        return _reject(services, file, report)
+        problem = {"row": None, "column": None, "code": "missing_sender_folder",
+                   "message": file.sender_problem}
+        return _reject(services, file, {"state": "rejected", "error_count": 1, "errors": [problem]})
     with RecordSpool() as spool:
         tally = HashTally(reader.stream)
         result = _validate(services, file.sender, tally, spool)
         if not result.valid:
             return _reject(services, file, result.to_report())
-        owner = registry.claim(
-            services.blobs,
-            services.clock,
-            sender=file.sender,
-            content_sha256=tally.hexdigest,
-            file_id=file.file_id,
-            blob_name=file.blob_name,
-        )
+        owner = registry.claim(services.blobs, services.clock, sender=file.sender,
+                               content_sha256=tally.hexdigest, file_id=file.file_id, blob_name=file.blob_name)
         if owner is not None:
             return _duplicate(services, file, owner, tally.hexdigest)
         return _accept(services, file, result, spool, tally.hexdigest)
@@ -121,104 +102,56 @@ def _validate(services: Services, sender: str, tally: HashTally, spool: RecordSp
     return result
 
 
-def _accept(
-    services: Services, file: IncomingFile, result: ValidationResult, spool: RecordSpool, sha256: str
-) -> ValidatorOutcome:
-    assert file.sender is not None
+def _accept(services: Services, file: IncomingFile, result: ValidationResult, spool: RecordSpool,
+            sha256: str) -> ValidatorOutcome:
+    sender = file.sender or ""
     archive = f"archive/{file.file_id}/{base_name(file.blob_name)}"
     copy_blob(services.blobs, (INCOMING_CONTAINER, file.blob_name), (WORKFLOW_CONTAINER, archive))
-    payload = spool.to_payload(
-        services.blobs, f"{staging_prefix(file.file_id)}validated.ndjson", services.claim_check_threshold
-    )
-    policy = services.reference.load().senders.get(file.sender)
-    message = FileValidated(
-        message_id=f"{file.file_id}:validated",
-        correlation_id=file.file_id,
-        causation_id=f"{file.file_id}:received",
-        occurred_at=services.clock.now(),
-        source="FileValidator",
-        data=FileValidatedData(
-            file_id=file.file_id,
-            sender=file.sender,
-            sender_name=policy.name if policy else file.sender,
-            blob_name=file.blob_name,
-            content_sha256=sha256,
-            row_count=result.row_count,
-            control_sum=result.control_sum,
-            payload=payload,
-        ),
-    )
+    payload = spool.to_payload(services.blobs, f"{staging_prefix(file.file_id)}validated.ndjson",
+                               services.claim_check_threshold)
+    policy = services.reference.load().senders.get(sender)
+    data = FileValidatedData(file_id=file.file_id, sender=sender,
+                             sender_name=policy.name if policy else sender, blob_name=file.blob_name,
+                             content_sha256=sha256, row_count=result.row_count,
+                             control_sum=result.control_sum, payload=payload)
+    message = FileValidated(message_id=f"{file.file_id}:validated", correlation_id=file.file_id,
+                            causation_id=f"{file.file_id}:received", occurred_at=services.clock.now(),
+                            source="FileValidator", data=data)
     publish(services, FILE_VALIDATED_QUEUE, message, new_traceparent())
-    record_event(
-        services.blobs,
-        services.clock,
-        file.file_id,
-        "validated",
-        row_count=result.row_count,
-        control_sum=str(result.control_sum),
-        payload=payload.kind,
-        archive=f"workflow/{archive}",
-    )
+    record_event(services.blobs, services.clock, file.file_id, "validated", row_count=result.row_count,
+                 control_sum=str(result.control_sum), payload=payload.kind, archive=f"workflow/{archive}")
     _delete_incoming(services, file)
     return ValidatorOutcome("validated", file.file_id)
 
 
 def _reject(services: Services, file: IncomingFile, report: dict[str, Any]) -> ValidatorOutcome:
-    full = {
-        **report,
-        "file_id": file.file_id,
-        "sender": file.sender,
-        "blob_name": file.blob_name,
-        "reported_at": stamp(services.clock.now()),
-    }
+    full = {**report, "file_id": file.file_id, "sender": file.sender, "blob_name": file.blob_name,
+            "reported_at": stamp(services.clock.now())}
     _write_rejection(services, file, full)
-    write_terminal(
-        services.blobs,
-        services.clock,
-        file.file_id,
-        "rejected",
-        error_count=report["error_count"],
-        report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json",
-    )
+    write_terminal(services.blobs, services.clock, file.file_id, "rejected",
+                   error_count=report["error_count"],
+                   report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
     _delete_incoming(services, file)
     return ValidatorOutcome("rejected", file.file_id, f"{report['error_count']} error(s)")
 
 
 def _duplicate(services: Services, file: IncomingFile, owner: str, sha256: str) -> ValidatorOutcome:
-    report = {
-        "state": "duplicate",
-        "file_id": file.file_id,
-        "sender": file.sender,
-        "blob_name": file.blob_name,
-        "duplicate_of": owner,
-        "content_sha256": sha256,
-        "reported_at": stamp(services.clock.now()),
-        "message": f"the same content was already delivered or is in flight as file {owner}",
-    }
+    report = {"state": "duplicate", "file_id": file.file_id, "sender": file.sender,
+              "blob_name": file.blob_name, "duplicate_of": owner, "content_sha256": sha256,
+              "reported_at": stamp(services.clock.now()),
+              "message": f"the same content was already delivered or is in flight as file {owner}"}
     _write_rejection(services, file, report)
-    write_terminal(
-        services.blobs,
-        services.clock,
-        file.file_id,
-        "duplicate",
-        duplicate_of=owner,
-        report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json",
-    )
+    write_terminal(services.blobs, services.clock, file.file_id, "duplicate", duplicate_of=owner,
+                   report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
     _delete_incoming(services, file)
     return ValidatorOutcome("duplicate", file.file_id, owner)
 
 
 def _write_rejection(services: Services, file: IncomingFile, report: dict[str, Any]) -> None:
-    copy_blob(
-        services.blobs,
-        (INCOMING_CONTAINER, file.blob_name),
-        (REJECTED_CONTAINER, f"{file.file_id}/{base_name(file.blob_name)}"),
-    )
-    services.blobs.write(
-        REJECTED_CONTAINER,
-        f"{file.file_id}/report.json",
-        json.dumps(report, indent=2, default=str).encode("utf-8"),
-    )
+    copy_blob(services.blobs, (INCOMING_CONTAINER, file.blob_name),
+              (REJECTED_CONTAINER, f"{file.file_id}/{base_name(file.blob_name)}"))
+    services.blobs.write(REJECTED_CONTAINER, f"{file.file_id}/report.json",
+                         json.dumps(report, indent=2, default=str).encode("utf-8"))
 
 
 def _delete_incoming(services: Services, file: IncomingFile) -> None:

@@ -1,0 +1,27 @@
+"""What a handler returns: a business outcome the function logs (failures raise instead)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from shared.handlers.timeline import read_terminal
+from shared.ports import BlobStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    state: str
+    file_id: str
+    detail: str = ""
+
+
+def already_ended(blobs: BlobStore, file_id: str, doing: str) -> StepOutcome | None:
+    """A `skipped` outcome if the file already has a terminal state (a late redelivery), else None."""
+    terminal = read_terminal(blobs, file_id)
+    if terminal is None:
+        return None
+    log.warning("file %s already ended %s; not %s", file_id, terminal.get("state"), doing)
+    return StepOutcome("skipped", file_id, f"already {terminal.get('state')}")
