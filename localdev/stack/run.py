@@ -1,0 +1,171 @@
+"""`python -m localdev.run [--once]`: the whole pipeline locally, in one command.
+
+Checks the install, starts Azurite, the Service Bus emulator and the devhost (or `func start` with
+`--host func`), uploads the reference table, drops the bundled samples into `incoming/` and shows each
+file's journey live; then keeps watching for files you drop until Ctrl-C, and stops all three by pid.
+`--once` exits after the samples: 0 only if each reached the state `samples/expected.json` gives it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import sys
+import time
+from types import FrameType
+
+from localdev.stack.display import Display
+from localdev.stack.install import check_python, ensure_azurite
+from localdev.stack.journey import JourneyTracker
+from localdev.stack.ports import choose_ports
+from localdev.stack.processes import StackError
+from localdev.stack.samples import load_samples
+from localdev.stack.stack import LocalStack, StackOptions
+from localdev.stack.state import DATA_DIR, StackState
+from localdev.stack.storage import drop_file
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m localdev.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--once", action="store_true", help="process the samples, check their states, exit")
+    parser.add_argument(
+        "--host",
+        choices=("devhost", "func"),
+        default="devhost",
+        help="run the app with the devhost (default) or `func start` (needs Core Tools)",
+    )
+    for name, default in (
+        ("blob", 10000),
+        ("queue", 10001),
+        ("table", 10002),
+        ("servicebus", 5672),
+        ("http", 7071),
+    ):
+        parser.add_argument(
+            f"--{name}-port",
+            type=int,
+            default=None,
+            help=f"{name} port (default {default}, or a free one if that is busy)",
+        )
+    parser.add_argument("--no-samples", action="store_true", help="do not drop the bundled samples")
+    parser.add_argument("--keep-data", action="store_true", help="keep Azurite's data from the previous run")
+    parser.add_argument(
+        "--faults",
+        default="",
+        help="PIPELINE_FAULTS for this run (testing only), e.g. 'adaptor=*/boom-adaptor*'",
+    )
+    parser.add_argument("--timeout", type=float, default=180.0, help="--once: seconds to wait (default 180)")
+    parser.add_argument(
+        "--poll-interval", type=float, default=0.5, help="devhost polling, seconds (default 0.5)"
+    )
+    args = parser.parse_args(argv)
+    if args.host == "func" and shutil.which("func") is None:
+        parser.error(
+            "--host func needs Azure Functions Core Tools (`func`) on PATH; omit it to use the devhost"
+        )
+    return args
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    display = Display()
+    try:
+        check_python()
+        ensure_azurite()
+        ports, notes = choose_ports(
+            {name: getattr(args, f"{name}_port") for name in ("blob", "queue", "table", "servicebus", "http")}
+        )
+    except StackError as exc:
+        print(f"run: {exc}", file=sys.stderr)
+        return 2
+    for note in notes:
+        display.message(f"note: {note}")
+    extra = {"PIPELINE_FAULTS": args.faults} if args.faults else {}
+    stack = LocalStack(
+        StackOptions(
+            DATA_DIR,
+            ports,
+            poll_interval=args.poll_interval,
+            host=args.host,
+            keep_data=args.keep_data,
+            extra_env=extra,
+        )
+    )
+    try:
+        return _run(stack, args, display)
+    except StackError as exc:
+        print(f"run: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        display.message("Stopping…")
+        return 0 if not args.once else 130
+    finally:
+        stack.stop()
+        StackState.clear()
+        display.message("Stopped Azurite, the emulator and the host.")
+
+
+def _run(stack: LocalStack, args: argparse.Namespace, display: Display) -> int:
+    started = time.monotonic()
+    display.message("Starting Azurite, the Service Bus emulator and the host…")
+    stack.start()
+    StackState(stack.storage, stack.service_bus, stack.http_base, stack.pids()).save()
+    blob_endpoint = stack.storage.split("BlobEndpoint=")[1].split(";")[0]
+    display.message(
+        f"Ready in {time.monotonic() - started:.1f}s: storage {blob_endpoint}, "
+        f"Service Bus {stack.service_bus.split(';')[0]}, HTTP {stack.http_base}/api/files/<file id>\n"
+        f"Logs: {DATA_DIR}/{args.host}.log. Drop files with `make drop FILE=…`; Ctrl-C stops."
+    )
+    tracker = JourneyTracker(stack.storage)
+    samples = [] if args.no_samples else load_samples()
+    for sample in samples:
+        tracker.expect(
+            sample.blob_name, drop_file(stack.storage, sample.path, sample.blob_name), sample.expected
+        )
+    if args.once:
+        return _finish_once(stack, tracker, display, args.timeout)
+    _watch(stack, tracker, display)
+    return 0
+
+
+def _poll(stack: LocalStack, tracker: JourneyTracker, display: Display, discover: bool) -> None:
+    if stack.host is not None and not stack.host.running():
+        raise StackError(f"the host stopped unexpectedly; last lines of its log:\n{stack.host.tail()}")
+    if discover:
+        tracker.discover()
+    changed = tracker.refresh()
+    display.update(list(tracker.files.values()), changed)
+
+
+def _watch(stack: LocalStack, tracker: JourneyTracker, display: Display) -> None:
+    while True:
+        _poll(stack, tracker, display, discover=True)
+        time.sleep(0.5)
+
+
+def _finish_once(stack: LocalStack, tracker: JourneyTracker, display: Display, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while tracker.unfinished() and time.monotonic() < deadline:
+        _poll(stack, tracker, display, discover=False)
+        time.sleep(0.3)
+    journeys = list(tracker.files.values())
+    display.summary(journeys)
+    wrong = [j for j in journeys if j.state != j.expected]
+    for journey in wrong:
+        print(
+            f"FAIL {journey.blob_name}: expected {journey.expected}, got {journey.state} "
+            f"(`python -m localdev.status {journey.file_id}` while a stack runs)",
+            file=sys.stderr,
+        )
+    print(f"{len(journeys) - len(wrong)}/{len(journeys)} samples reached their expected state.")
+    return 1 if wrong else 0

@@ -1,0 +1,127 @@
+"""The three local processes as one unit: Azurite, the Service Bus emulator and the host running the app.
+
+Used by `run`, the end-to-end tests and the benchmark, so all three start the stack the same way. The host's
+settings come through its environment (which beats local.settings.json, as with `func start`), so the
+user's file is never rewritten and every instance can have its own ports.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from localdev.stack.azurite import AzuritePorts, AzuriteProcess
+from localdev.stack.devhost_process import DevhostProcess
+from localdev.stack.emulator import EmulatorProcess, start_emulator
+from localdev.stack.ports import Ports
+from localdev.stack.processes import ManagedProcess, StackError, free_port
+from localdev.stack.storage import bootstrap
+from shared.topology import CONFIG_PATH
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE_TABLE = REPO / "samples" / "reference-table.json"
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    """How to run the stack; `ports=None` means free ports for everything (tests, benchmarks)."""
+
+    data_dir: Path
+    ports: Ports | None = None
+    app_dir: Path = REPO
+    topology: Path = CONFIG_PATH
+    poll_interval: float = 0.5
+    host: str = "devhost"
+    keep_data: bool = False
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+class LocalStack:
+    """Start, restart and stop the stack; exposes the connection strings the app and the CLIs use."""
+
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        ports = options.ports
+        self.http_port = ports.http if ports else free_port()
+        azurite_ports = AzuritePorts(ports.blob, ports.queue, ports.table) if ports else AzuritePorts.free()
+        if not options.keep_data:
+            shutil.rmtree(options.data_dir / "azurite", ignore_errors=True)
+        self.azurite = AzuriteProcess(options.data_dir / "azurite", azurite_ports)
+        self.emulator: EmulatorProcess | None = None
+        self.host: ManagedProcess | None = None
+
+    @property
+    def storage(self) -> str:
+        return self.azurite.connection_string
+
+    @property
+    def service_bus(self) -> str:
+        assert self.emulator is not None
+        return self.emulator.connection_string
+
+    @property
+    def http_base(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def host_env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "AzureWebJobsStorage": self.storage,
+            "PaymentsStorage": self.storage,
+            "ServiceBusConnection": self.service_bus,
+            "BLOB_TRIGGER_SOURCE": "LogsAndContainerScan",
+            "AzureFunctionsWebHost__hostid": "localdev",
+            **self.options.extra_env,
+        }
+
+    def start(self) -> None:
+        self.azurite.start_and_wait()
+        port = self.options.ports.servicebus if self.options.ports else 0
+        self.emulator = start_emulator(self.options.topology, self.options.data_dir, port)
+        bootstrap(self.storage, REFERENCE_TABLE)
+        self.start_host()
+
+    def start_host(self) -> None:
+        log = self.options.data_dir / f"{self.options.host}.log"
+        if self.options.host == "func":
+            self.host = _func_process(self.options.app_dir, self.host_env(), log, self.http_port)
+            return
+        host = DevhostProcess(
+            self.options.app_dir, self.host_env(), log, self.http_port, self.options.poll_interval
+        )
+        self.host = host
+        host.start_and_wait()
+
+    def stop_host(self, crash: bool = False) -> None:
+        if self.host is not None:
+            self.host.kill() if crash else self.host.stop()
+            self.host = None
+
+    def stop(self) -> None:
+        """Stop in reverse order, each by its own pid."""
+        self.stop_host()
+        if self.emulator is not None:
+            self.emulator.stop()
+        self.azurite.stop()
+
+    def pids(self) -> dict[str, int]:
+        found = {"azurite": self.azurite.pid}
+        if self.emulator is not None:
+            found["servicebus-emulator"] = self.emulator.pid
+        if self.host is not None:
+            found[self.options.host] = self.host.pid
+        return found
+
+
+def _func_process(app_dir: Path, env: dict[str, str], log: Path, port: int) -> ManagedProcess:
+    func = shutil.which("func")
+    if func is None:
+        raise StackError(
+            "--host func needs Azure Functions Core Tools (`func`) on PATH; use the default devhost."
+        )
+    process = ManagedProcess("func start", [func, "start", "--port", str(port)], log, env=env, cwd=app_dir)
+    process.start()
+    process.wait_for_port(port, timeout=120)
+    return process

@@ -1,0 +1,56 @@
+"""Where the running stack lives: ports, connection strings and pids in `.localdev/stack.json`.
+
+`run` writes it once everything is up and removes it on a clean stop; `drop`, `status` and `replay` read it,
+so they reach the same Azurite and emulator without the user copying connection strings around.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from localdev.stack.processes import StackError
+
+REPO = Path(__file__).resolve().parents[2]
+DATA_DIR = REPO / ".localdev"
+STATE_FILE = DATA_DIR / "stack.json"
+
+
+@dataclass(frozen=True)
+class StackState:
+    """What the CLIs need to reach a running stack."""
+
+    storage: str
+    service_bus: str
+    http_base: str
+    pids: dict[str, int]
+
+    def save(self, path: Path = STATE_FILE) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+
+    @staticmethod
+    def clear(path: Path = STATE_FILE) -> None:
+        path.unlink(missing_ok=True)
+
+
+def load_state(path: Path = STATE_FILE) -> StackState:
+    """The running stack's state; the environment's `PaymentsStorage`/`ServiceBusConnection` win if set."""
+    storage = os.environ.get("PaymentsStorage", "")  # noqa: SIM112 (the app setting's own name)
+    service_bus = os.environ.get("ServiceBusConnection", "")  # noqa: SIM112
+    if path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return StackState(
+            storage or data["storage"],
+            service_bus or data["service_bus"],
+            data["http_base"],
+            data.get("pids", {}),
+        )
+    if storage:
+        return StackState(storage, service_bus, "", {})
+    raise StackError(
+        "The local stack is not running (no .localdev/stack.json). Start it with `make run` in "
+        "another terminal, or set PaymentsStorage and ServiceBusConnection to reach another one."
+    )

@@ -1,0 +1,57 @@
+"""Storage chores for the stack: containers, the reference table, dropping files into `incoming/`."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path, PurePosixPath
+
+from azure.core.exceptions import ResourceExistsError
+from azure.storage.blob import BlobServiceClient
+from azure.storage.queue import QueueServiceClient
+
+from localdev.stack.processes import StackError
+from shared.topology import (
+    BLOB_POISON_QUEUE,
+    CONTAINERS,
+    INCOMING_CONTAINER,
+    REFERENCE_CONTAINER,
+    REFERENCE_TABLE_BLOB,
+)
+
+HOSTS_CONTAINER = "azure-webjobs-hosts"
+
+
+def bootstrap(connection_string: str, reference_table: Path) -> None:
+    """Create every container and the host's poison queue; upload the reference table (replacing it)."""
+    service = BlobServiceClient.from_connection_string(connection_string)
+    for container in (*CONTAINERS, HOSTS_CONTAINER):
+        with contextlib.suppress(ResourceExistsError):
+            service.create_container(container)
+    with contextlib.suppress(ResourceExistsError):
+        QueueServiceClient.from_connection_string(connection_string).create_queue(BLOB_POISON_QUEUE)
+    if not reference_table.exists():
+        raise StackError(f"The reference table {reference_table} is missing; restore it from git.")
+    service.get_blob_client(REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB).upload_blob(
+        reference_table.read_bytes(), overwrite=True
+    )
+
+
+def blob_name_for(path: Path, sender: str | None) -> str:
+    """`<sender>/<file name>`: the given sender, or the file's parent folder (as in samples/incoming/)."""
+    owner = sender or path.parent.name
+    if not owner or owner in (".", "incoming"):
+        raise StackError(
+            f"Cannot tell the sender of {path}: pass --sender (e.g. --sender acme-payroll); the "
+            "pipeline reads the sender from incoming/<sender>/<file>."
+        )
+    return str(PurePosixPath(owner) / path.name)
+
+
+def drop_file(connection_string: str, path: Path, blob_name: str) -> str:
+    """Upload a local file to `incoming/<blob_name>`; returns the new blob's ETag."""
+    if not path.is_file():
+        raise StackError(f"{path} is not a file.")
+    service = BlobServiceClient.from_connection_string(connection_string)
+    with path.open("rb") as data:
+        result = service.get_blob_client(INCOMING_CONTAINER, blob_name).upload_blob(data, overwrite=True)
+    return str(result["etag"])
