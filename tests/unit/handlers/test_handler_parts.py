@@ -1,0 +1,119 @@
+"""The small pieces the scenarios rely on: fault plans, settings, traceparent, claim-check integrity,
+the registry's ownership rule and the once-only terminal state."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+
+import pytest
+
+from shared.contracts import BlobReference
+from shared.handlers import registry
+from shared.handlers.claimcheck import ClaimCheckError, RecordSpool, iter_records
+from shared.handlers.faults import FaultPlan, InjectedFault
+from shared.handlers.identity import incoming_file_id, normalise_etag
+from shared.handlers.timeline import read_events, read_terminal, write_terminal
+from shared.handlers.tracing import child_traceparent, new_traceparent
+from shared.settings import ConfigurationError, Settings, blob_trigger_source
+from shared.streams import HashTally, stream_from_chunks
+from shared.topology import WORKFLOW_CONTAINER
+from tests.fakes import FakeBlobStore, FakeClock
+
+pytestmark = pytest.mark.unit
+
+
+def test_fault_plan_matches_step_and_blob_pattern() -> None:
+    plan = FaultPlan.parse("adaptor=acme-payroll/boom-*.csv; creator=*/x.csv")
+    with pytest.raises(
+        InjectedFault, match=r"adaptor=acme-payroll/boom-\*\.csv matches"
+    ):
+        plan.check("adaptor", "acme-payroll/boom-1.csv")
+    plan.check("adaptor", "acme-payroll/fine.csv")
+    plan.check("validator", "acme-payroll/boom-1.csv")
+    assert FaultPlan.parse("") == FaultPlan()
+
+
+@pytest.mark.parametrize("raw", ["adaptor", "router=*.csv", "creator=", "=x"])
+def test_fault_plan_refuses_bad_entries_naming_the_setting(raw: str) -> None:
+    with pytest.raises(ConfigurationError, match="PIPELINE_FAULTS has an invalid entry"):
+        FaultPlan.parse(raw)
+
+
+def test_settings_source_switch_and_cache_seconds() -> None:
+    assert blob_trigger_source({}) == "LogsAndContainerScan"
+    assert blob_trigger_source({"BLOB_TRIGGER_SOURCE": "eventgrid"}) == "EventGrid"
+    with pytest.raises(ConfigurationError, match="BLOB_TRIGGER_SOURCE='x' is invalid"):
+        blob_trigger_source({"BLOB_TRIGGER_SOURCE": "x"})
+    assert Settings.from_env({"REFERENCE_CACHE_SECONDS": "5"}).reference_cache_seconds == 5
+    with pytest.raises(ConfigurationError, match="REFERENCE_CACHE_SECONDS='soon' is invalid"):
+        _ = Settings.from_env({"REFERENCE_CACHE_SECONDS": "soon"}).reference_cache_seconds
+
+
+def test_traceparent_keeps_the_trace_and_changes_the_span() -> None:
+    parent = new_traceparent()
+    child = child_traceparent({"traceparent": parent})
+    assert child.split("-")[1] == parent.split("-")[1] and child.split("-")[2] != parent.split("-")[2]
+    assert child_traceparent({"traceparent": "garbage"}).startswith("00-")
+    assert (
+        child_traceparent({"traceparent": "00-" + "0" * 32 + "-" + "1" * 16 + "-01"}).split("-")[1]
+        != "0" * 32
+    )
+
+
+def test_file_id_ignores_etag_quoting_and_handles_blobs_outside_a_sender_folder() -> None:
+    assert incoming_file_id("acme-payroll/a.csv", '"0x8D1"') == incoming_file_id(
+        "acme-payroll/a.csv", "0x8D1"
+    )
+    assert incoming_file_id("acme-payroll/a.csv", "0x8D1") != incoming_file_id("acme-payroll/a.csv", "0x8D2")
+    assert incoming_file_id("loose.csv", "0x1").startswith("unknown-sender.loose.")
+    assert normalise_etag('W/"abc"') == "abc"
+
+
+def test_claim_check_detects_a_replaced_staging_blob() -> None:
+    blobs = FakeBlobStore()
+    with RecordSpool() as spool:
+        for n in range(50):
+            spool.add({"n": n, "pad": "x" * 100})
+        reference = spool.to_payload(blobs, "staging/f/validated.ndjson", threshold=1024)
+    assert isinstance(reference, BlobReference)
+    assert [r["n"] for r in iter_records(blobs, reference)] == list(range(50))
+    blobs.write(WORKFLOW_CONTAINER, reference.name, b'{"n": 0}\n')
+    with pytest.raises(ClaimCheckError, match="does not match its reference"):
+        list(iter_records(blobs, reference))
+    blobs.delete(WORKFLOW_CONTAINER, reference.name)
+    with pytest.raises(ClaimCheckError, match="not found"):
+        list(iter_records(blobs, reference))
+
+
+def test_registry_claim_release_only_by_the_owner() -> None:
+    blobs, clock = FakeBlobStore(), FakeClock()
+    args = {"sender": "s", "content_sha256": "a" * 64}
+    assert registry.claim(blobs, clock, **args, file_id="f1", blob_name="s/1.csv") is None
+    assert registry.claim(blobs, clock, **args, file_id="f1", blob_name="s/1.csv") is None  # redelivery
+    assert registry.claim(blobs, clock, **args, file_id="f2", blob_name="s/2.csv") == "f1"
+    assert registry.release(blobs, **args, file_id="f2") is False
+    assert registry.release(blobs, **args, file_id="f1") is True
+    assert registry.release(blobs, **args, file_id="f1") is False
+
+
+def test_terminal_state_is_recorded_once() -> None:
+    blobs, clock = FakeBlobStore(), FakeClock()
+    assert write_terminal(blobs, clock, "f", "delivered", output="x") is True
+    assert write_terminal(blobs, clock, "f", "failed") is False
+    assert (read_terminal(blobs, "f") or {})["state"] == "delivered"
+    assert [e["event"] for e in read_events(blobs, "f")] == ["delivered"]
+    with pytest.raises(ValueError, match="unknown terminal state"):
+        write_terminal(blobs, clock, "g", "done")
+
+
+def test_streams_hash_everything_and_chunk_reader_is_exact() -> None:
+    data = bytes(range(256)) * 5000
+    tally = HashTally(io.BytesIO(data))
+    tally.reader.read(10)
+    tally.drain()
+    assert (tally.hexdigest, tally.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    chunks = [data[i : i + 777] for i in range(0, len(data), 777)]
+    assert stream_from_chunks(iter(chunks)).read() == data
+    assert json.loads(stream_from_chunks([b'{"a"', b":1}"]).read()) == {"a": 1}
