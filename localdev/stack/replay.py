@@ -1,0 +1,138 @@
+"""Re-send an archived dead-lettered message to its original queue (or topic), at most once unless forced.
+
+The archive (`workflow/deadletter/<file id>/<entity>/<message id>.json`, written by the dead-letter
+handlers) keeps the exact body and application properties. The guard is a create-if-absent marker blob,
+`workflow/replays/<file id>/<entity>/<message id>.json`, written before sending (and removed if the send
+fails), so two replays, even concurrent ones, cannot both go out by accident.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from azure.core.exceptions import ResourceExistsError
+from azure.servicebus import ServiceBusClient, ServiceBusMessage
+from azure.storage.blob import BlobServiceClient, ContainerClient
+
+from localdev.stack.processes import StackError
+from shared.topology import BLOB_POISON_QUEUE, FILE_FAILED_TOPIC, WORKFLOW_CONTAINER
+
+
+@dataclass(frozen=True)
+class Archived:
+    """One archived dead-lettered message."""
+
+    path: str
+    record: dict[str, Any]
+
+    @property
+    def entity(self) -> str:
+        return str(self.record["entity"])
+
+    @property
+    def message_id(self) -> str:
+        return str(self.record.get("message_id") or "no-message-id")
+
+    def body(self) -> bytes:
+        body = str(self.record["body"])
+        return (
+            base64.b64decode(body) if self.record.get("body_encoding") == "base64" else body.encode("utf-8")
+        )
+
+
+def find_archives(workflow: ContainerClient, file_id: str) -> list[Archived]:
+    found = []
+    for blob in workflow.list_blobs(name_starts_with=f"deadletter/{file_id}/"):
+        record = json.loads(workflow.get_blob_client(blob.name).download_blob().readall())
+        found.append(Archived(blob.name, record))
+    return sorted(found, key=lambda a: str(a.record.get("archived_at", "")))
+
+
+def choose(archives: list[Archived], file_id: str, entity: str | None) -> Archived:
+    if not archives:
+        raise StackError(
+            f"No dead-letter archive for {file_id!r} (nothing under workflow/deadletter/{file_id}/)."
+        )
+    if entity:
+        archives = [a for a in archives if a.entity == entity]
+        if not archives:
+            raise StackError(f"No archive for {file_id!r} from entity {entity!r}.")
+    entities = sorted({a.entity for a in archives})
+    if len(entities) > 1:
+        raise StackError(f"{file_id!r} has archives from {', '.join(entities)}; choose one with --entity.")
+    return archives[-1]
+
+
+def target_of(entity: str) -> tuple[str, bool]:
+    """(entity to send to, is a topic) for an archived message's source entity."""
+    if entity == BLOB_POISON_QUEUE:
+        raise StackError(
+            "This file failed in the blob trigger (poison queue): replay it by dropping the "
+            "corrected original again, e.g. `make drop FILE=path/to/file.csv`."
+        )
+    base = entity.removesuffix("/$DeadLetterQueue")
+    if base == FILE_FAILED_TOPIC or base.startswith(f"{FILE_FAILED_TOPIC}/"):
+        return FILE_FAILED_TOPIC, True
+    return base, False
+
+
+def claim_replay(workflow: ContainerClient, archive: Archived, file_id: str, force: bool) -> tuple[str, int]:
+    """Write the create-if-absent marker; returns (marker name, replay number)."""
+    base = f"replays/{file_id}/{archive.entity}/{archive.message_id}"
+    for number in range(1, 100):
+        name = f"{base}.json" if number == 1 else f"{base}.{number}.json"
+        marker = {
+            "archive": f"{WORKFLOW_CONTAINER}/{archive.path}",
+            "replay": number,
+            "replayed_at": datetime.now(UTC).isoformat(),
+        }
+        try:
+            workflow.get_blob_client(name).upload_blob(json.dumps(marker).encode(), overwrite=False)
+            return name, number
+        except ResourceExistsError:
+            if not force:
+                previous = json.loads(workflow.get_blob_client(name).download_blob().readall())
+                raise StackError(
+                    f"{archive.message_id} was already replayed at {previous['replayed_at']} "
+                    f"(marker {WORKFLOW_CONTAINER}/{name}). Pass --force to replay it again."
+                ) from None
+    raise StackError("Too many replays of this message.")
+
+
+def send(service_bus: str, archive: Archived, number: int) -> str:
+    entity, is_topic = target_of(archive.entity)
+    properties = dict(archive.record.get("application_properties") or {})
+    message_id = f"{archive.message_id}:replay-{number}"  # a new id, or duplicate detection would drop it
+    message = ServiceBusMessage(
+        archive.body(),
+        message_id=message_id,
+        correlation_id=archive.record.get("correlation_id"),
+        application_properties=properties,
+        content_type="application/json",
+        subject=properties.get("type"),
+    )
+    with ServiceBusClient.from_connection_string(service_bus) as client:
+        sender = client.get_topic_sender(entity) if is_topic else client.get_queue_sender(entity)
+        with sender:
+            sender.send_messages(message)
+    return message_id
+
+
+def replay(storage: str, service_bus: str, file_id: str, entity: str | None, force: bool) -> str:
+    """Replay the newest archived message for `file_id`; returns a one-line description of what was sent."""
+    workflow = BlobServiceClient.from_connection_string(storage).get_container_client(WORKFLOW_CONTAINER)
+    archive = choose(find_archives(workflow, file_id), file_id, entity)
+    target, _ = target_of(archive.entity)
+    marker, number = claim_replay(workflow, archive, file_id, force)
+    try:
+        message_id = send(service_bus, archive, number)
+    except Exception:
+        workflow.get_blob_client(marker).delete_blob()
+        raise
+    return (
+        f"Replayed {archive.message_id} from {WORKFLOW_CONTAINER}/{archive.path} to {target} as {message_id}"
+    )
