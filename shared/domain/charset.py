@@ -12,7 +12,7 @@ import unicodedata
 from functools import lru_cache
 
 SEPA_LATIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,'+ ")
-_ID_RE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]+")
+ID_RE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]+")
 _PLAIN_RE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]*")
 
 # Letters that Unicode does not decompose into a base letter plus accents.
@@ -28,7 +28,7 @@ _SPECIAL = {
 
 def invalid_id_characters(value: str) -> str | None:
     """Why `value` is not a valid ISO 20022 identifier in SEPA Latin, or None when it is fine."""
-    if _ID_RE.fullmatch(value) is None:
+    if ID_RE.fullmatch(value) is None:
         bad = sorted({ch for ch in value if ch not in SEPA_LATIN})
         return "contains characters outside the SEPA Latin set: " + " ".join(repr(ch) for ch in bad)
     if value.startswith("/") or value.endswith("/") or "//" in value:
@@ -36,15 +36,19 @@ def invalid_id_characters(value: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=65536)
 def to_sepa_latin(text: str) -> tuple[str, str | None]:
     """(transliterated text, None) or (partial text, reason) when some characters have no equivalent.
 
-    Cached because names repeat a lot in payroll files; text already in the set (the common case, and
-    remittance lines are often unique) takes a regex fast path instead of the per-character loop.
+    Text already in the set (the common case; remittance lines are often unique) takes a regex fast
+    path; the rest goes through a cache, because names with accents repeat a lot in payroll files.
     """
     if _PLAIN_RE.fullmatch(text):
         return " ".join(text.split()), None
+    return _transliterate(text)
+
+
+@lru_cache(maxsize=16384)
+def _transliterate(text: str) -> tuple[str, str | None]:
     out: list[str] = []
     bad: set[str] = set()
     for ch in text:

@@ -109,23 +109,24 @@ def _transaction_template(with_bic: bool, with_remittance: bool) -> etree._Eleme
 
 # One template per shape; copying one (in C) is about twice as fast as building 14 elements in Python.
 _TEMPLATES = {(bic, rmt): _transaction_template(bic, rmt) for bic in (True, False) for rmt in (True, False)}
-_LEAVES = ("EndToEndId", "InstdAmt", "BICFI", "Nm", "IBAN", "Ustrd")
 
 
 def _transaction(tx: CreditTransfer) -> etree._Element:
     bic, remittance = tx.creditor_bic, tx.remittance_info
     element = copy.deepcopy(_TEMPLATES[bool(bic), bool(remittance)])
-    leaves = iter(element.iter(*_LEAVES))  # document order: the order of _LEAVES, minus absent ones
-    next(leaves).text = tx.end_to_end_id
-    amount = next(leaves)
+    # Children by position (see _transaction_template): PmtId, Amt, [CdtrAgt], Cdtr, CdtrAcct, [RmtInf].
+    element[0][0].text = tx.end_to_end_id
+    amount = element[1][0]
     amount.text = format(tx.amount, "f")
     amount.set("Ccy", tx.currency)
+    position = 2
     if bic:
-        next(leaves).text = bic
-    next(leaves).text = tx.creditor_name
-    next(leaves).text = tx.creditor_iban
+        element[2][0][0].text = bic
+        position = 3
+    element[position][0].text = tx.creditor_name
+    element[position + 1][0][0].text = tx.creditor_iban
     if remittance:
-        next(leaves).text = remittance
+        element[position + 2][0].text = remittance
     return element
 
 
