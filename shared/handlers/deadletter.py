@@ -78,13 +78,14 @@ def identify(services: Services, delivery: Delivery) -> tuple[str, str, str]:
 
 
 def failure_reason(step: str, delivery: Delivery, error: dict[str, Any] | None) -> str:
+    """One line for reason.json and file.failed: the broker's reason plus the real error behind it."""
     broker = delivery.dead_letter_reason or "dead-lettered"
     if error is None:
         return f"{step} failed ({broker}); no error was recorded on the timeline"
-    return (
-        f"{step} failed ({broker} after {delivery.delivery_count} deliveries): "
-        f"{error.get('error_type')}: {error.get('error_message')}"
-    )
+    # The recorded attempt is the step's own count; a DLQ receive adds one to the broker's count.
+    attempts = error.get("attempt") or delivery.delivery_count
+    return (f"{step} failed ({broker} after {attempts} attempts): "
+            f"{error.get('error_type')}: {error.get('error_message')}")
 
 
 def archive_dead_letter(
