@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,8 +114,9 @@ class DevHost:
         """Stop taking work, let running invocations finish within the grace period, close clients."""
         log.info("Stopping the host")
         self.http.stop(self.config.grace_seconds)
-        for listener in self.listeners:
-            listener.stop(self.config.grace_seconds)
+        # In parallel: closing a Service Bus link takes the SDK about half a second each.
+        with ThreadPoolExecutor(max(len(self.listeners), 1), thread_name_prefix="stop") as pool:
+            list(pool.map(lambda listener: listener.stop(self.config.grace_seconds), self.listeners))
         self.invoker.close()
         self.connections.close()
         log.info("Host stopped")
