@@ -1,4 +1,4 @@
-"""Failures end to end, injected only through PIPELINE_FAULTS (by file name): retries, DLQ, compensation, poison.
+"""Failures end to end, injected only through PIPELINE_FAULTS (by file name): retries, DLQ, compensation.
 
 Each scenario checks the real mechanics (MaxDeliveryCount deliveries, the archive holding the real error,
 compensations in reverse order) and then the terminal-state invariant.
@@ -51,7 +51,7 @@ def test_adaptor_failure_retries_dead_letters_compensates_and_frees_the_file(
     assert "InjectedFault" in str(terminal["reason"])
     reason = json.loads(pipeline.store.read(FAILED_CONTAINER, f"{file_id}/reason.json"))
     assert reason["state"] == "failed"
-    # The registry entry was released, so the corrected file (same content, a name without the fault) goes through.
+    # The registry entry was released: the corrected file (same content, no fault in its name) goes through.
     retry = pipeline.upload(f"acme-payroll/fixed-{tag}.csv", content)
     pipeline.wait_terminal(retry)
     assert_terminal_state(pipeline.store, retry, "delivered")

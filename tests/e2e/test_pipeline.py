@@ -39,7 +39,7 @@ def test_invalid_file_is_rejected_with_a_per_row_report_and_sends_nothing(
     assert (2, "creditor_iban") in cells and (3, "amount") in cells and (3, "execution_date") in cells
     assert pipeline.names(file_id) == ["received", "rejected"]
     # Every message on file-validated runs FileAdaptor, whose log line names the file: none may exist.
-    assert f"'Functions.FileAdaptor'" not in "\n".join(
+    assert "'Functions.FileAdaptor'" not in "\n".join(
         line for line in pipeline.host_log().splitlines() if f"[file={file_id}]" in line
     )
 
