@@ -126,7 +126,7 @@ class RowChecker:
         if (bic and creditor_bic is None) or currency not in self._accepted_currencies:
             return None
         match = _AMOUNT_RE.fullmatch(amount)
-        if match is None or match[0][0] in "+-" or len(match[1]) + len(match[2] or "") > MAX_AMOUNT_DIGITS:
+        if match is None or len(match[1]) + len(match[2] or "") > MAX_AMOUNT_DIGITS:
             return None
         if len(match[2] or "") > MINOR_UNITS[currency]:
             return None

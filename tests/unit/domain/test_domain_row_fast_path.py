@@ -1,0 +1,56 @@
+"""The row fast path (`_accept`) never accepts what the detailed checks (`_explain`) would reject."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from domain_testkit import CREDITOR, DEBTOR, TODAY, make_reference
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.domain.row_checks import RowChecker
+
+pytestmark = pytest.mark.unit
+
+CANDIDATES = [
+    ["P-1", "", "X" * 35, "X" * 36, "A_B", "/AB", "AB/", "A//B", "ab:c (1)", "Ä-1"],
+    [DEBTOR, "DE89 3704 0044 0532 0130 00", "DE12500105170648489890", "DE00123", "",
+     "de89370400440532013000"],
+    ["ACME", "", "N" * 70, "N" * 71, "ß" * 35, "ß" * 36, "北京", "Müller & Co"],
+    [CREDITOR, "DE67100700000012345679", "", "GB29NWBK60161331926819"],
+    ["Jane", "", "é" * 70, "é" * 71, "tab\there", "O'Brien"],
+    ["", "DEUTDEBBXXX", "deutdebb", "DEUTDEBB12", "XXXXZZ11"],
+    ["100.00", "0", "0.00", "-5", "+5", "1e3", "1,00", "50000.00", "50000.01", "100.001", "100.5", "7",
+     "1" * 18, "1" * 19, "007", ".5", "5."],
+    ["EUR", "JPY", "KWD", "GBP", "eur", "XXX", ""],
+    ["2026-11-22", "2026-11-21", "2026-12-22", "2026-12-23", "2026-02-30", "20261130", ""],
+    ["", "Salary", "R" * 140, "R" * 141, "ß" * 70, "ß" * 71, "tab\t", "北京"],
+]  # fmt: skip
+BASE = [values[0] for values in CANDIDATES]  # the first candidate of each column is valid
+
+
+@st.composite
+def rows(draw: st.DrawFn) -> list[str]:
+    """A valid row with up to three columns replaced: mostly near the boundary between valid and not."""
+    values = list(BASE)
+    for column in draw(st.lists(st.integers(0, len(CANDIDATES) - 1), max_size=3)):
+        values[column] = draw(st.sampled_from(CANDIDATES[column]))
+    return values
+
+
+REFERENCE = make_reference()
+WINDOW = (TODAY, date(2026, 12, 22))
+CHECKERS = [
+    RowChecker(REFERENCE.senders["acme"], "acme", *WINDOW),
+    RowChecker(None, "nobody", *WINDOW),  # unknown sender: policy checks are skipped by both paths
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(rows(), st.sampled_from(CHECKERS))
+def test_fast_path_agrees_with_the_detailed_checks(values: list[str], checker: RowChecker) -> None:
+    accepted = checker._accept(7, values)
+    explained, issues = checker._explain(7, values)
+    assert accepted == explained
+    assert (explained is None) == bool(issues)
