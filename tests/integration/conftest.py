@@ -9,6 +9,7 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 
 from localdev.azurite import AzuriteProcess
+from shared.adapters.connections import blob_service_client
 
 
 @pytest.fixture(scope="session")
@@ -22,8 +23,8 @@ def azurite() -> Iterator[AzuriteProcess]:
 
 @pytest.fixture
 def blob_service(azurite: AzuriteProcess) -> BlobServiceClient:
-    # Retries off: a test should see the first failure, not a slow retried one.
-    return BlobServiceClient.from_connection_string(azurite.connection_string, retry_total=0)
+    """Built exactly as the app builds it, from a `PaymentsStorage`-style setting."""
+    return blob_service_client("PaymentsStorage", {"PaymentsStorage": azurite.connection_string})
 
 
 @pytest.fixture

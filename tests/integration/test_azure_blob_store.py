@@ -11,8 +11,8 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 
 from shared.adapters.azure_blob import AzureBlobStore
+from shared.adapters.connections import PIECE
 from shared.ports import BlobAlreadyExists, BlobChanged, BlobNotFound
-from shared.streams import CHUNK
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +53,7 @@ def test_delete_is_idempotent_and_honours_if_match(store: AzureBlobStore, contai
 
 
 def test_streaming_read_of_a_multi_chunk_blob(store: AzureBlobStore, container: str) -> None:
-    data = os.urandom(3 * CHUNK + 12345)
+    data = os.urandom(2 * PIECE + 12345)  # several download ranges, not one buffered GET
     store.write(container, "big.bin", io.BytesIO(data))
     reader = store.open_reader(container, "big.bin")
     digest, size = hashlib.sha256(), 0
