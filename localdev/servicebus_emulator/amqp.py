@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from proton import Condition, Delivery, Endpoint, Event, Handler, Link, Message, Terminus
+from proton import Condition, Delivery, Endpoint, Event, Handler, Link, Message, Terminus, symbol
 
 from localdev.servicebus_emulator import management
 from localdev.servicebus_emulator.codec import decode_transfer, encode_delivery
@@ -140,7 +140,7 @@ class Broker(Handler):
             if link.is_sender:
                 link.source.type = Terminus.UNSPECIFIED
             link.open()
-            link.condition = Condition(exc.condition, exc.description)
+            link.condition = _condition(exc)
             link.close()
             return
         link.sb_role = role
@@ -281,7 +281,7 @@ class Broker(Handler):
             self.ns.journal.commit()  # durable before the client hears "accepted"
             delivery.update(Delivery.ACCEPTED)
         except EmulatorError as exc:
-            delivery.local.condition = Condition(exc.condition, exc.description)
+            delivery.local.condition = _condition(exc)
             delivery.update(Delivery.REJECTED)
         delivery.settle()
 
@@ -321,7 +321,7 @@ class Broker(Handler):
             # THE SETTLEMENT ECHO: azure-servicebus waits for the broker to settle with the same outcome.
             delivery.update(outcome)
         except EmulatorError as exc:
-            delivery.local.condition = Condition(exc.condition, exc.description)
+            delivery.local.condition = _condition(exc)
             delivery.update(Delivery.REJECTED)
         delivery.settle()
 
@@ -349,6 +349,12 @@ class Broker(Handler):
         held = self.state.held.pop(token, None)
         if held is not None and not held.delivery.settled:
             held.delivery.settle()
+
+
+def _condition(error: EmulatorError) -> Condition:
+    # pyamqp indexes the error's info field, so it must be present (proton drops an empty one).
+    return Condition(error.condition, error.description,
+                     {symbol("com.microsoft:tracking-id"): str(uuid.uuid4())})
 
 
 def _opt_text(value: Any) -> str | None:
