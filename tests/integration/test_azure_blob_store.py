@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from azure.storage.blob import BlobServiceClient
 
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.adapters.connections import PIECE
+from shared.handlers import registry
 from shared.ports import BlobAlreadyExists, BlobChanged, BlobNotFound
+from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.integration
 
@@ -77,3 +80,18 @@ def test_missing_blob_is_blob_not_found(store: AzureBlobStore, container: str) -
         store.open_reader(container, "nope")
     with pytest.raises(BlobNotFound):
         store.read_with_etag(container, "nope")
+
+
+def test_racing_registry_claims_have_exactly_one_winner(store: AzureBlobStore, container: str) -> None:
+    clock = FakeClock()
+
+    def claim(n: int) -> str | None:
+        return registry.claim(
+            store, clock, sender="s", content_sha256="c" * 64, file_id=f"f{n}", blob_name=f"s/{n}"
+        )
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        owners = list(pool.map(claim, range(6)))
+    winners = [n for n, owner in enumerate(owners) if owner is None]
+    assert len(winners) == 1
+    assert all(owner == f"f{winners[0]}" for owner in owners if owner is not None)
