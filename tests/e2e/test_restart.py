@@ -42,7 +42,8 @@ def test_a_crashed_host_restarts_and_every_file_ends_exactly_once(pipeline: Pipe
     stack.start_host()
     for file_id in file_ids:
         pipeline.wait_terminal(file_id, timeout=150)
-    outputs = [n for n in pipeline.store.list_names(OUTGOING_CONTAINER, "acme-payroll/") if f"restart-{tag}" in n]
+    listed = pipeline.store.list_names(OUTGOING_CONTAINER, "acme-payroll/")
+    outputs = [name for name in listed if f"restart-{tag}" in name]
     assert sorted(outputs) == sorted(f"acme-payroll/{f}.xml" for f in file_ids)
     for file_id in file_ids:
         assert_terminal_state(pipeline.store, file_id, "delivered")
