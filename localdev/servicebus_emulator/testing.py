@@ -122,21 +122,23 @@ class EmulatorProcess:
     def _wait_ready(self, timeout: float) -> str:
         assert self._process is not None and self._process.stdout is not None
         result: list[str] = []
-        reader = threading.Thread(target=self._read_until_ready, args=(result,), daemon=True)
+        ready = threading.Event()
+        reader = threading.Thread(target=self._read_until_ready, args=(result, ready), daemon=True)
         reader.start()
-        reader.join(timeout)
+        ready.wait(timeout)
         if not result:
             self.kill()
             raise RuntimeError(f"the emulator did not report ready within {timeout} s; "
                                f"log: {self._log_tail()}")
         return result[0]
 
-    def _read_until_ready(self, result: list[str]) -> None:
+    def _read_until_ready(self, result: list[str], ready: threading.Event) -> None:
         assert self._process is not None and self._process.stdout is not None
         for line in self._process.stdout:
             if READY.search(line):
                 result.append(line)
                 break
+        ready.set()  # also when stdout closed without a ready line: the child died
         # Keep draining stdout so the child never blocks on a full pipe.
         for _ in self._process.stdout:
             pass
