@@ -108,20 +108,31 @@ def _baseline_tx(row: list[str]) -> etree._Element:
 
 
 def worker(mode: str, path: Path) -> None:
-    figures = run_ours(path) if mode == "ours" else run_baseline(path)
+    run = run_ours if mode == "ours" else run_baseline
+    # Warm up on a small file first (schema compilation, schwifty's registries, imports), so that the
+    # figures are a warm worker's steady state, as in a Functions host that has run once.
+    warm = path.with_suffix(".warm.csv")
+    generate(warm, 200)
+    run(warm)
+    figures = run(path)
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(json.dumps(figures))
 
 
-def measure(mode: str, path: Path) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", "bench.core", "--worker", mode, str(path)], cwd=ROOT,
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+def measure(mode: str, path: Path, repeat: int) -> dict[str, Any]:
+    """The fastest of `repeat` fresh-process runs (the machine is shared; the minimum is the least noisy)."""
+    runs = []
+    for _ in range(repeat):
+        done = subprocess.run([sys.executable, "-m", "bench.core", "--worker", mode, str(path)], cwd=ROOT,
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        runs.append(dict(json.loads(done.stdout.strip().splitlines()[-1])))
+    return min(runs, key=lambda figures: float(figures["seconds"]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated payment counts")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per measurement; the fastest counts")
     parser.add_argument("--worker", nargs=2, metavar=("MODE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -135,7 +146,7 @@ def main() -> None:
         for size in sizes:
             path = Path(folder) / f"{size}.csv"
             generate(path, size)
-            ours, base = measure("ours", path), measure("baseline", path)
+            ours, base = measure("ours", path, args.repeat), measure("baseline", path, args.repeat)
             rss[size] = ours["peak_rss_mb"]
             ratio = base["seconds"] / ours["seconds"]
             phases = f"{ours['validate_adapt']:.1f} / {ours['write']:.1f} / {ours['xsd']:.1f}"
@@ -146,7 +157,7 @@ def main() -> None:
             path.unlink()
     if 100_000 in rss and 1_000_000 in rss:
         print(f"peak RSS 1M / 100k = {rss[1_000_000] / rss[100_000]:.2f} (aim <= 2)")
-    print("aim: ours/base >= 0.5 (throughput ratio)")
+    print(f"aim: ours/base >= 0.5 (throughput ratio); fastest of {args.repeat} runs each, after a warm-up")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from shared.domain.canonical import CanonicalDocument, CreditTransfer, PaymentGr
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 MAX_SCHEMA_ERRORS = 20
+_RELEASE_EVERY = 256
 _RELEASED_TAGS = (f"{{{NAMESPACE}}}CdtTrfTxInf", f"{{{NAMESPACE}}}PmtInf")
 EXACT_REPORT_BYTES = 64 * 1024 * 1024
 
@@ -178,14 +179,16 @@ def _open(source: BinaryIO | Path | bytes) -> contextlib.AbstractContextManager[
 
 
 def _streaming_error(stream: BinaryIO) -> str | None:
-    # Events only for the repeated elements: far fewer Python calls than one per element.
+    # Events only for the repeated elements, and finished ones dropped in batches: few Python calls.
     parser = etree.XMLPullParser(events=("end",), schema=schema(), huge_tree=True, tag=_RELEASED_TAGS)
+    count = 0
     try:
         for block in iter(lambda: stream.read(1 << 20), b""):
             parser.feed(block)
             for _, element in parser.read_events():
-                if isinstance(element, etree._Element):  # "end" events only carry elements
-                    _release(element)
+                if isinstance(element, etree._Element):  # "end" events carry elements
+                    count += 1
+                    _release(element, detach=count % _RELEASE_EVERY == 0)
         parser.close()
     except etree.XMLSyntaxError as exc:
         return _short(str(exc.msg))
@@ -208,9 +211,10 @@ def _short(message: str) -> str:
     return message.replace("{" + NAMESPACE + "}", "")
 
 
-def _release(element: etree._Element) -> None:
-    # Keep memory bounded: a finished transaction or block, and its finished siblings, are not needed.
+def _release(element: etree._Element, *, detach: bool) -> None:
+    # Keep memory bounded. clear() frees a finished element's content (deleting it alone does not free
+    # libxml2's nodes); now and then the emptied shells before it are detached from its parent too.
     element.clear()
     parent = element.getparent()
-    while parent is not None and element.getprevious() is not None:
-        del parent[0]
+    if detach and parent is not None:
+        del parent[: parent.index(element)]
