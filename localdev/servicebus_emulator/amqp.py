@@ -61,6 +61,8 @@ class BrokerState:
     consumers: dict[MessageQueue, list[Link]] = field(default_factory=dict)
     held: dict[uuid.UUID, Held] = field(default_factory=dict)
     dirty: set[MessageQueue] = field(default_factory=set)
+    connections: set[Any] = field(default_factory=set)
+    peak_connections: int = 0
 
 
 def guarded(method: F) -> F:
@@ -101,6 +103,8 @@ class Broker(Handler):
         if event.connection.state & Endpoint.LOCAL_UNINIT:
             event.connection.container = "servicebus-emulator"
             event.connection.open()
+            self.state.connections.add(event.connection)
+            self.state.peak_connections = max(self.state.peak_connections, len(self.state.connections))
 
     @guarded
     def on_session_remote_open(self, event: Any) -> None:
@@ -196,6 +200,7 @@ class Broker(Handler):
         self.ns.journal.commit()
 
     def _drop_connection(self, connection: Any) -> None:
+        self.state.connections.discard(connection)
         link = connection.link_head(0)
         while link is not None:
             self._drop_link(link)

@@ -4,6 +4,7 @@
 `GET /admin/entities` → active, dead-letter, scheduled and deferred counts per entity.
 `GET /admin/peek?entity=<path>&count=N` → the first N messages (sequence number, id, state, properties).
 `POST /admin/purge?entity=<path>` → removes every message of that entity, returns how many.
+`GET /admin/stats` → open and peak AMQP connection counts.
 All state is read on the reactor thread through `EmulatorServer.call`.
 """
 
@@ -56,6 +57,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, {"status": "healthy"})
         elif url.path == "/admin/entities":
             self._run(ns.summary)
+        elif url.path == "/admin/stats":
+            state = self.emulator.broker.state
+            self._run(lambda: {"connections": len(state.connections),
+                               "peakConnections": state.peak_connections})
         elif url.path == "/admin/peek":
             self._run(lambda: _peek(ns, _entity(query), int(query.get("count", ["10"])[0])))
         else:

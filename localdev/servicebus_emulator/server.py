@@ -21,6 +21,7 @@ from localdev.servicebus_emulator.entities import Namespace
 log = logging.getLogger("servicebus_emulator.server")
 T = TypeVar("T")
 TICK_SECONDS = 0.05
+LISTEN_BACKLOG = 1024
 
 
 class _Runtime(Handler):
@@ -73,6 +74,7 @@ class EmulatorServer:
         try:
             self._acceptor = container.acceptor(self.host, self.port)  # type: ignore[arg-type]
             sock = self._acceptor._selectable._delegate
+            sock.listen(LISTEN_BACKLOG)  # proton listens with a backlog of 10; bursts of clients overflow it
             self.port = int(sock.getsockname()[1])
             container.schedule(TICK_SECONDS, self._runtime)
         except BaseException as exc:
