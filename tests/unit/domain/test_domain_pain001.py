@@ -12,7 +12,7 @@ from domain_testkit import DEBTOR_2, payment
 from lxml import etree
 
 from shared.domain.adaptation import adapt
-from shared.domain.canonical import CanonicalDocument
+from shared.domain.canonical import CanonicalDocument, CanonicalDocumentError
 from shared.domain.pain001 import NAMESPACE, Pain001SchemaError, validate_pain001, write_pain001
 
 pytestmark = pytest.mark.unit
@@ -106,3 +106,15 @@ def test_validates_paths_and_streams(tmp_path: Path) -> None:
 def test_not_pain001_at_all(xml: bytes, fragment: str) -> None:
     with pytest.raises(Pain001SchemaError, match=fragment):
         validate_pain001(xml)
+
+
+def test_a_document_inconsistent_with_its_header_is_refused() -> None:
+    doc = _document()
+    fewer = CanonicalDocument(doc.header, lambda: iter(list(doc.iter_transactions())[:-1]))
+    with pytest.raises(CanonicalDocumentError, match="fewer"):
+        write_pain001(fewer, io.BytesIO())
+    more = CanonicalDocument(
+        doc.header, lambda: iter([*doc.iter_transactions(), next(doc.iter_transactions())])
+    )
+    with pytest.raises(CanonicalDocumentError, match="more transactions"):
+        write_pain001(more, io.BytesIO())
