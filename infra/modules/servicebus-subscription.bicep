@@ -1,6 +1,6 @@
-// One topic subscription from the topology file, with its rules. Rules map the emulator format
-// (FilterType Correlation or Sql, any case; CorrelationFilter with Properties, SqlFilter, Action) to ARM. Adding
-// the first rule through ARM replaces the implicit $Default (accept-all) rule.
+// One topic subscription from the topology file, with its rules. Rules map the emulator format to ARM:
+// FilterType Correlation or Sql (any case), CorrelationFilter (system fields and Properties), SqlFilter
+// and Action. Adding the first rule through ARM replaces the implicit $Default (accept-all) rule.
 @description('Name of the existing Service Bus namespace.')
 param namespaceName string
 
