@@ -78,6 +78,7 @@ class BlobListener:
 
     def start(self) -> None:
         self._receipts.ensure_container()
+        self._receipts.load(self._path.container)
         for create in (self._container.create_container, self._poison.create_queue):
             with contextlib.suppress(ResourceExistsError):
                 create()
@@ -101,9 +102,11 @@ class BlobListener:
             self._stopping.wait(self._poll)
 
     def _scan(self) -> None:
-        for blob in self._container.list_blobs(
-            name_starts_with=self._path.prefix or None, include=["metadata"]
-        ):
+        with self._lock:
+            # With a backlog queued, listing again would only re-parse the same names (costly in bursts).
+            if len(self._inflight) >= self._options.max_degree_of_parallelism:
+                return
+        for blob in self._container.list_blobs(name_starts_with=self._path.prefix or None):
             parts = self._path.match(blob.name)
             key = (blob.name, _etag(blob))
             if parts is None or self._stopping.is_set():
@@ -129,17 +132,18 @@ class BlobListener:
     def _attempt(self, blob: BlobProperties, parts: dict[str, str]) -> bool:
         """One try at one blob version; True when it needs no more tries."""
         etag, container = _etag(blob), self._path.container
-        receipt = self._receipts.read(etag, container, blob.name)
+        receipt = self._receipts.known(etag, blob.name)
         if receipt.completed or self._stopping.is_set():
             return receipt.completed
         try:
-            data = (
-                self._container.get_blob_client(blob.name)
-                .download_blob(etag=blob.etag, match_condition=MatchConditions.IfNotModified)
-                .readall()
+            download = self._container.get_blob_client(blob.name).download_blob(
+                etag=blob.etag, match_condition=MatchConditions.IfNotModified
             )
+            data = download.readall()
         except (ResourceNotFoundError, ResourceModifiedError):
             return True  # deleted or replaced since the scan: the new version has its own ETag
+        blob.metadata = download.properties.metadata
+        blob.content_settings = download.properties.content_settings
         reason = f"New blob detected(LogsAndContainerScan): {container}/{blob.name}"
         invocation = Invocation(
             data=meta.Datum(data, "bytes"),

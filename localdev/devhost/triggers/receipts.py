@@ -1,9 +1,10 @@
 """Blob-trigger receipts in `azure-webjobs-hosts`, the host's record of which blob versions ran.
 
 A receipt lives at `blobreceipts/{hostId}/{functionId}/{etag}/{container}/{blob}`. It is written with
-`Completed=true` metadata once the function succeeded (or the blob was poisoned), so nothing runs twice and a
-restart does not reprocess; it holds `Attempts` while failures accumulate, so a restart keeps counting.
-Deleting a receipt forces a rerun, as in Azure.
+`Completed=true` metadata once the function succeeded (or the blob was poisoned), so nothing runs twice
+and a restart does not reprocess; it holds `Attempts` while failures accumulate, so a restart keeps
+counting. Receipts are listed once at start and then kept in memory (this host is their only writer),
+so deleting a receipt forces a rerun at the next start.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobServiceClient
 
 HOSTS_CONTAINER = "azure-webjobs-hosts"
@@ -25,12 +26,17 @@ class Receipt:
     attempts: int
 
 
+def _receipt(metadata: dict[str, str]) -> Receipt:
+    return Receipt(completed=metadata.get("Completed") == "true", attempts=int(metadata.get("Attempts", "0")))
+
+
 class BlobReceipts:
     """Reads and writes receipts for one function."""
 
     def __init__(self, service: BlobServiceClient, host_id: str, function_id: str) -> None:
         self._container = service.get_container_client(HOSTS_CONTAINER)
         self._prefix = f"blobreceipts/{host_id}/{function_id}"
+        self._known: dict[tuple[str, str], Receipt] = {}
 
     def ensure_container(self) -> None:
         with contextlib.suppress(ResourceExistsError):
@@ -39,15 +45,17 @@ class BlobReceipts:
     def path(self, etag: str, container: str, blob: str) -> str:
         return f"{self._prefix}/{etag}/{container}/{blob}"
 
-    def read(self, etag: str, container: str, blob: str) -> Receipt:
-        try:
-            props = self._container.get_blob_client(self.path(etag, container, blob)).get_blob_properties()
-        except ResourceNotFoundError:
-            return Receipt(completed=False, attempts=0)
-        metadata = props.metadata or {}
-        return Receipt(
-            completed=metadata.get("Completed") == "true", attempts=int(metadata.get("Attempts", "0"))
-        )
+    def load(self, container: str) -> None:
+        """Read this function's receipts for `container` once, at start."""
+        prefix = f"{self._prefix}/"
+        for item in self._container.list_blobs(name_starts_with=prefix, include=["metadata"]):
+            etag, _, rest = item.name.removeprefix(prefix).partition("/")
+            owner, _, blob = rest.partition("/")
+            if owner == container:
+                self._known[(etag, blob)] = _receipt(item.metadata or {})
+
+    def known(self, etag: str, blob: str) -> Receipt:
+        return self._known.get((etag, blob), Receipt(completed=False, attempts=0))
 
     def record_failure(self, etag: str, container: str, blob: str, attempts: int) -> None:
         self._write(etag, container, blob, {"Attempts": str(attempts)})
@@ -61,3 +69,4 @@ class BlobReceipts:
     def _write(self, etag: str, container: str, blob: str, metadata: dict[str, str]) -> None:
         client = self._container.get_blob_client(self.path(etag, container, blob))
         client.upload_blob(b"", overwrite=True, metadata=metadata)
+        self._known[(etag, blob)] = _receipt(metadata)
