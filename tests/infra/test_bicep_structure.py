@@ -304,3 +304,17 @@ def test_main_parameters_file_matches_main(main_doc: dict[str, Any]) -> None:
     assert values["location"]["value"] == "${AZURE_LOCATION}"
     assert values["alertEmail"]["value"].startswith("${ALERT_EMAIL")
     assert MAIN_BICEP.exists()
+
+
+@pytest.mark.parametrize("path", FILES, ids=_rel)
+def test_no_unused_params_vars_or_existing_resources(path: Path) -> None:
+    """An offline stand-in for bicep lint's no-unused-* rules (lenient: a property key of the same name
+    counts as a use, so this can miss an unused symbol but never flags a used one)."""
+    doc = parse_bicep(path)
+    code = strip_comments(path.read_text())
+    symbols = [("param", n) for n in doc.get("parameters", {})]
+    symbols += [("var", n) for n in doc.get("variables", {})]
+    symbols += [("existing resource", n) for n, r in doc.get("resources", {}).items() if r["existing"]]
+    for kind, name in symbols:
+        uses = len(re.findall(rf"(?<![\w.'-]){re.escape(name)}\b", code)) - 1
+        assert uses > 0, f"{_rel(path)}: {kind} {name} is declared but never used"
