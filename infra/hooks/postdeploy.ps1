@@ -26,7 +26,7 @@ $Root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 
 function Write-Info([string]$Message) { Write-Host "postdeploy: $Message" }
 function Write-Warn([string]$Message) { Write-Warning "postdeploy: $Message" }
-function Stop-Hook([string]$Message) { Write-Error "postdeploy: ERROR: $Message"; exit 1 }
+function Stop-Hook([string]$Message) { [Console]::Error.WriteLine("postdeploy: ERROR: $Message"); exit 1 }
 
 # Take a value from the environment, else from the azd environment, else fail.
 function Get-Required([string]$Name) {
