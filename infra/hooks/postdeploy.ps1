@@ -16,7 +16,7 @@ Set-StrictMode -Version Latest
 
 $FunctionName = 'FileValidator'            # @app.function_name of the blob trigger: Host.Functions.FileValidator
 $BlobContainer = 'incoming'                # the trigger's container (shared/topology INCOMING_CONTAINER)
-$EventSubscription = 'file-validator-incoming'
+$EventSubscription = 'FileValidatorIncoming'  # Event Grid allows letters and digits (3-64)
 $ReferenceContainer = 'reference'          # shared/topology REFERENCE_CONTAINER
 $ReferenceBlob = 'reference-table.json'    # shared/topology REFERENCE_TABLE_BLOB
 $KeyAttempts = if ($env:POSTDEPLOY_KEY_ATTEMPTS) { [int]$env:POSTDEPLOY_KEY_ATTEMPTS } else { 30 }

@@ -15,7 +15,7 @@ set -eu
 
 FUNCTION_NAME="FileValidator"          # @app.function_name of the blob trigger: Host.Functions.FileValidator
 BLOB_CONTAINER="incoming"              # the trigger's container (shared/topology INCOMING_CONTAINER)
-EVENT_SUBSCRIPTION="file-validator-incoming"
+EVENT_SUBSCRIPTION="FileValidatorIncoming"  # Event Grid allows letters and digits (3-64)
 REFERENCE_CONTAINER="reference"        # shared/topology REFERENCE_CONTAINER
 REFERENCE_BLOB="reference-table.json"  # shared/topology REFERENCE_TABLE_BLOB
 KEY_ATTEMPTS="${POSTDEPLOY_KEY_ATTEMPTS:-30}"
