@@ -13,7 +13,7 @@ from functools import lru_cache
 
 SEPA_LATIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,'+ ")
 ID_RE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]+")
-_PLAIN_RE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]*")
+PLAIN_RE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]*")
 
 # Letters that Unicode does not decompose into a base letter plus accents.
 _SPECIAL = {
@@ -42,7 +42,7 @@ def to_sepa_latin(text: str) -> tuple[str, str | None]:
     Text already in the set (the common case; remittance lines are often unique) takes a regex fast
     path; the rest goes through a cache, because names with accents repeat a lot in payroll files.
     """
-    if _PLAIN_RE.fullmatch(text):
+    if PLAIN_RE.fullmatch(text):
         return " ".join(text.split()), None
     return _transliterate(text)
 

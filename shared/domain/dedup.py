@@ -20,6 +20,7 @@ class SeenIds:
         self._keys = array("q", bytes(8 * _INITIAL_SLOTS))
         self._rows = array("I", bytes(4 * _INITIAL_SLOTS))
         self._count = 0
+        self._limit = _INITIAL_SLOTS // 2  # grow beyond half full, so probes stay short
 
     def __len__(self) -> int:
         return self._count
@@ -27,7 +28,7 @@ class SeenIds:
     def add(self, payment_id: str, row: int) -> int | None:
         key = hash(payment_id) or 1  # 0 marks an empty slot
         keys = self._keys
-        mask = len(keys) - 1
+        mask = self._limit * 2 - 1
         slot = key & mask
         while True:
             found = keys[slot]
@@ -35,7 +36,7 @@ class SeenIds:
                 keys[slot] = key
                 self._rows[slot] = row
                 self._count += 1
-                if self._count * 2 > len(keys):
+                if self._count > self._limit:
                     self._grow()
                 return None
             if found == key:
@@ -45,6 +46,7 @@ class SeenIds:
     def _grow(self) -> None:
         old_keys, old_rows = self._keys, self._rows
         size = len(old_keys) * 2
+        self._limit = size // 2
         self._keys = keys = array("q", bytes(8 * size))
         self._rows = rows = array("I", bytes(4 * size))
         mask = size - 1

@@ -18,7 +18,7 @@ from schwifty.exceptions import SchwiftyException
 
 from shared.domain import issues as codes
 from shared.domain.charset import ID_RE as _ID_RE
-from shared.domain.charset import invalid_id_characters, to_sepa_latin
+from shared.domain.charset import PLAIN_RE, invalid_id_characters, to_sepa_latin
 from shared.domain.currencies import MINOR_UNITS, minor_units
 from shared.domain.issues import ValidationIssue
 from shared.domain.payments import Payment
@@ -64,6 +64,8 @@ def check_bic(value: str) -> tuple[str | None, str | None]:
 def _text_fits(value: str, limit: int) -> bool:
     if not value:
         return False
+    if len(value) <= limit and PLAIN_RE.fullmatch(value):
+        return True  # already SEPA Latin, and normalising only ever shortens it
     text, reason = to_sepa_latin(value)
     return reason is None and len(text) <= limit
 
