@@ -42,7 +42,7 @@ def test_both_hooks_name_the_same_function_container_and_subscription() -> None:
     for sh_name, ps_name in pairs.items():
         assert sh[sh_name] == ps[ps_name], f"postdeploy.sh {sh_name}={sh[sh_name]!r} != ps1 ${ps_name}"
     assert sh["FUNCTION_NAME"] == "FileValidator"
-    assert re.fullmatch(r"[A-Za-z0-9]{3,64}", sh["EVENT_SUBSCRIPTION"]), "Event Grid name: 3-64 letters/digits"
+    assert re.fullmatch(r"[A-Za-z0-9]{3,64}", sh["EVENT_SUBSCRIPTION"]), "Event Grid: 3-64 letters/digits"
 
 
 def test_hooks_build_the_blob_extension_webhook() -> None:
