@@ -3,9 +3,10 @@
 #
 # 1. Waits for the blob extension's system key, which the host creates only once the deployed code is
 #    indexed with the Event Grid blob trigger source (BLOB_TRIGGER_SOURCE=EventGrid).
-# 2. Creates or updates (a PUT, so re-running is safe) the Event Grid subscription on the storage
-#    account's system topic: BlobCreated under incoming/ -> FileValidator's blob extension webhook, with
-#    a retry policy and dead-lettering to the dead-letter container through the topic's own identity.
+# 2. Deploys infra/modules/blob-event-subscription.bicep (an idempotent PUT): the Event Grid subscription
+#    on the storage account's system topic, BlobCreated under incoming/ -> FileValidator's blob extension
+#    webhook, with a retry policy and dead-lettering through the topic's own identity. (The az eventgrid
+#    command has no option for a system topic's dead-letter identity; the template does.)
 # 3. Uploads the default reference table (samples/reference-table.json) if the reference container has
 #    none yet; an operator's edited copy is never overwritten.
 #
@@ -17,6 +18,7 @@ Set-StrictMode -Version Latest
 $FunctionName = 'FileValidator'            # @app.function_name of the blob trigger: Host.Functions.FileValidator
 $BlobContainer = 'incoming'                # the trigger's container (shared/topology INCOMING_CONTAINER)
 $EventSubscription = 'FileValidatorIncoming'  # Event Grid allows letters and digits (3-64)
+$SubscriptionTemplate = 'infra/modules/blob-event-subscription.bicep'
 $ReferenceContainer = 'reference'          # shared/topology REFERENCE_CONTAINER
 $ReferenceBlob = 'reference-table.json'    # shared/topology REFERENCE_TABLE_BLOB
 $KeyAttempts = if ($env:POSTDEPLOY_KEY_ATTEMPTS) { [int]$env:POSTDEPLOY_KEY_ATTEMPTS } else { 30 }
@@ -73,27 +75,27 @@ if (-not $key) {
         "-n $AppName' lists $FunctionName.")
 }
 
-# The key is part of the URL: never echo it.
-$endpoint = "https://$AppHostName/runtime/webhooks/blobs?functionName=Host.Functions.$FunctionName&code=$("$key".Trim())"
-$deadLetter = "$StorageAccountId/blobServices/default/containers/$DeadLetterContainer"
+# The key is part of the URL: never echo it. The template takes it as a @secure() parameter, so the
+# deployment history does not keep it.
+$key = "$key".Trim()
+$endpoint = "https://$AppHostName/runtime/webhooks/blobs?functionName=Host.Functions.$FunctionName&code=$key"
 
-Write-Info "creating or updating Event Grid subscription $EventSubscription on $SystemTopicName"
-& az eventgrid system-topic event-subscription create `
+Write-Info "deploying Event Grid subscription $EventSubscription on $SystemTopicName"
+& az deployment group create `
     --subscription $SubscriptionId `
     --resource-group $ResourceGroup `
-    --system-topic-name $SystemTopicName `
     --name $EventSubscription `
-    --endpoint-type webhook `
-    --endpoint $endpoint `
-    --included-event-types Microsoft.Storage.BlobCreated `
-    --subject-begins-with "/blobServices/default/containers/$BlobContainer/" `
-    --max-delivery-attempts 30 `
-    --event-ttl 1440 `
-    --deadletter-identity systemassigned `
-    --deadletter-identity-endpoint $deadLetter `
+    --template-file (Join-Path $Root $SubscriptionTemplate) `
+    --parameters `
+        "name=$EventSubscription" `
+        "systemTopicName=$SystemTopicName" `
+        "webhookUrl=$endpoint" `
+        "containerName=$BlobContainer" `
+        "deadLetterStorageAccountId=$StorageAccountId" `
+        "deadLetterContainerName=$DeadLetterContainer" `
     --only-show-errors --output none
 if ($LASTEXITCODE -ne 0) {
-    Stop-Hook "could not create Event Grid subscription $EventSubscription (the webhook must answer the validation handshake: is $FunctionName running?)"
+    Stop-Hook "could not deploy Event Grid subscription $EventSubscription (Event Grid validates the webhook: is $FunctionName running?)"
 }
 Write-Info "blobs created under $BlobContainer/ now trigger Host.Functions.$FunctionName"
 

@@ -3,9 +3,10 @@
 #
 # 1. Waits for the blob extension's system key, which the host creates only once the deployed code is
 #    indexed with the Event Grid blob trigger source (BLOB_TRIGGER_SOURCE=EventGrid).
-# 2. Creates or updates (a PUT, so re-running is safe) the Event Grid subscription on the storage
-#    account's system topic: BlobCreated under incoming/ -> FileValidator's blob extension webhook, with
-#    a retry policy and dead-lettering to the dead-letter container through the topic's own identity.
+# 2. Deploys infra/modules/blob-event-subscription.bicep (an idempotent PUT): the Event Grid subscription
+#    on the storage account's system topic, BlobCreated under incoming/ -> FileValidator's blob extension
+#    webhook, with a retry policy and dead-lettering through the topic's own identity. (The az eventgrid
+#    command has no option for a system topic's dead-letter identity; the template does.)
 # 3. Uploads the default reference table (samples/reference-table.json) if the reference container has
 #    none yet; an operator's edited copy is never overwritten.
 #
@@ -16,6 +17,7 @@ set -eu
 FUNCTION_NAME="FileValidator"          # @app.function_name of the blob trigger: Host.Functions.FileValidator
 BLOB_CONTAINER="incoming"              # the trigger's container (shared/topology INCOMING_CONTAINER)
 EVENT_SUBSCRIPTION="FileValidatorIncoming"  # Event Grid allows letters and digits (3-64)
+SUBSCRIPTION_TEMPLATE="infra/modules/blob-event-subscription.bicep"
 REFERENCE_CONTAINER="reference"        # shared/topology REFERENCE_CONTAINER
 REFERENCE_BLOB="reference-table.json"  # shared/topology REFERENCE_TABLE_BLOB
 KEY_ATTEMPTS="${POSTDEPLOY_KEY_ATTEMPTS:-30}"
@@ -68,26 +70,25 @@ The host creates it when it indexes a blob trigger whose source is EventGrid: ch
 succeeded, that the app setting BLOB_TRIGGER_SOURCE is EventGrid, and that \
 'az functionapp function list -g $AZURE_RESOURCE_GROUP -n $AZURE_FUNCTION_APP_NAME' lists $FUNCTION_NAME."
 
-# The key is part of the URL: never echo it.
+# The key is part of the URL: never echo it. The template takes it as a @secure() parameter, so the
+# deployment history does not keep it.
 endpoint="https://${AZURE_FUNCTION_APP_HOSTNAME}/runtime/webhooks/blobs?functionName=Host.Functions.${FUNCTION_NAME}&code=${key}"
-dead_letter="${AZURE_STORAGE_ACCOUNT_ID}/blobServices/default/containers/${AZURE_EVENTGRID_DEADLETTER_CONTAINER}"
 
-info "creating or updating Event Grid subscription $EVENT_SUBSCRIPTION on $AZURE_EVENTGRID_SYSTEM_TOPIC_NAME"
-az eventgrid system-topic event-subscription create \
+info "deploying Event Grid subscription $EVENT_SUBSCRIPTION on $AZURE_EVENTGRID_SYSTEM_TOPIC_NAME"
+az deployment group create \
   --subscription "$AZURE_SUBSCRIPTION_ID" \
   --resource-group "$AZURE_RESOURCE_GROUP" \
-  --system-topic-name "$AZURE_EVENTGRID_SYSTEM_TOPIC_NAME" \
   --name "$EVENT_SUBSCRIPTION" \
-  --endpoint-type webhook \
-  --endpoint "$endpoint" \
-  --included-event-types Microsoft.Storage.BlobCreated \
-  --subject-begins-with "/blobServices/default/containers/${BLOB_CONTAINER}/" \
-  --max-delivery-attempts 30 \
-  --event-ttl 1440 \
-  --deadletter-identity systemassigned \
-  --deadletter-identity-endpoint "$dead_letter" \
+  --template-file "$ROOT/$SUBSCRIPTION_TEMPLATE" \
+  --parameters \
+    name="$EVENT_SUBSCRIPTION" \
+    systemTopicName="$AZURE_EVENTGRID_SYSTEM_TOPIC_NAME" \
+    webhookUrl="$endpoint" \
+    containerName="$BLOB_CONTAINER" \
+    deadLetterStorageAccountId="$AZURE_STORAGE_ACCOUNT_ID" \
+    deadLetterContainerName="$AZURE_EVENTGRID_DEADLETTER_CONTAINER" \
   --only-show-errors --output none \
-  || fail "could not create Event Grid subscription $EVENT_SUBSCRIPTION (the webhook must answer the validation handshake: is $FUNCTION_NAME running?)"
+  || fail "could not deploy Event Grid subscription $EVENT_SUBSCRIPTION (Event Grid validates the webhook: is $FUNCTION_NAME running?)"
 info "blobs created under $BLOB_CONTAINER/ now trigger Host.Functions.$FUNCTION_NAME"
 
 # Best effort: the signed-in principal needs Storage Blob Data Contributor (main.bicep grants it to

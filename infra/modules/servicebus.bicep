@@ -90,5 +90,5 @@ module topics 'servicebus-topic.bicep' = [for t in topicList: {
 output name string = namespace.name
 output id string = namespace.id
 // serviceBusEndpoint is https://<fqdn>:443/ and the Functions setting wants <fqdn>. The split is on '/'
-// because tree-sitter-bicep 1.1.0 wrongly reads a double slash inside a string as a comment.
+// because tree-sitter-bicep 1.1.0 wrongly reads a string that starts with two slashes as a comment.
 output fullyQualifiedNamespace string = split(split(namespace.properties.serviceBusEndpoint, '/')[2], ':')[0]

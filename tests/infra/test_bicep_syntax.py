@@ -6,6 +6,7 @@ mistakes a hand edit makes most (unbalanced brace, `=` for `:`, unterminated str
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,8 +88,13 @@ def test_every_module_reference_exists(path: Path) -> None:
 
 
 def test_every_module_file_is_used() -> None:
-    used: set[Path] = {MAIN_BICEP.resolve()}
-    pending = [MAIN_BICEP]
+    """Reachable from main.bicep, or deployed by the postdeploy hooks (both must name it)."""
+    hook_templates = [
+        {(REPO_ROOT / m).resolve() for m in re.findall(r"infra/modules/[\w-]+\.bicep", hook.read_text())}
+        for hook in (INFRA_DIR / "hooks" / "postdeploy.sh", INFRA_DIR / "hooks" / "postdeploy.ps1")]
+    assert hook_templates[0] == hook_templates[1], "the two postdeploy hooks deploy different templates"
+    used: set[Path] = {MAIN_BICEP.resolve(), *hook_templates[0]}
+    pending = [MAIN_BICEP, *hook_templates[0]]
     while pending:
         current = pending.pop()
         for declaration in parse_bicep(current).get("modules", {}).values():

@@ -16,13 +16,14 @@ from typing import Any
 
 import pytest
 from app_bindings import AppIndex
-from bicep_checks import INFRA_DIR, REPO_ROOT
+from bicep_checks import INFRA_DIR, REPO_ROOT, body, one_resource, parse_bicep
 
 pytestmark = pytest.mark.infra
 
 SH_HOOK = INFRA_DIR / "hooks" / "postdeploy.sh"
 PS_HOOK = INFRA_DIR / "hooks" / "postdeploy.ps1"
 WEBHOOK = "/runtime/webhooks/blobs?functionName=Host.Functions."
+SUBSCRIPTION_TEMPLATE = INFRA_DIR / "modules" / "blob-event-subscription.bicep"
 AZD_BUILT_INS = {"AZURE_SUBSCRIPTION_ID"}  # set by azd itself, not a Bicep output
 
 
@@ -56,12 +57,15 @@ def test_hooks_build_the_blob_extension_webhook() -> None:
 @pytest.mark.parametrize("hook", [SH_HOOK, PS_HOOK], ids=lambda p: p.name)
 def test_hook_subscription_arguments(hook: Path) -> None:
     text = hook.read_text()
-    for argument in ("eventgrid system-topic event-subscription create", "--endpoint-type webhook",
-                     "--included-event-types Microsoft.Storage.BlobCreated", "--subject-begins-with",
-                     "/blobServices/default/containers/", "--max-delivery-attempts", "--event-ttl",
-                     "--deadletter-identity systemassigned", "--deadletter-identity-endpoint",
-                     "functionapp keys list", "systemKeys.blobs_extension"):
+    for argument in ("functionapp keys list", "systemKeys.blobs_extension", "deployment group create",
+                     "--template-file", "infra/modules/blob-event-subscription.bicep"):
         assert argument in text, f"{hook.name} lacks {argument!r}"
+    block = text.split("--parameters", 1)[1].split("--only-show-errors", 1)[0]
+    passed = set(re.findall(r"^\s+\"?(\w+)=", block, re.M))
+    template = parse_bicep(SUBSCRIPTION_TEMPLATE)["parameters"]
+    required = {n for n, p in template.items() if p.get("default") is None}
+    assert passed <= set(template), f"{hook.name} passes unknown parameters {sorted(passed - set(template))}"
+    assert required <= passed, f"{hook.name} does not pass {sorted(required - passed)}"
 
 
 @pytest.mark.parametrize("hook", [SH_HOOK, PS_HOOK], ids=lambda p: p.name)
@@ -117,7 +121,7 @@ case "$*" in
   "functionapp keys list"*)
     n=$(cat "$STATE/keys" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$STATE/keys"
     [ "$n" -ge "$KEY_AFTER" ] && echo "s3cr3t-key"; exit 0 ;;
-  "eventgrid system-topic event-subscription create"*) exit 0 ;;
+  "deployment group create"*) exit 0 ;;
   "storage blob exists"*) echo "$BLOB_EXISTS"; exit 0 ;;
   "storage blob upload"*) exit 0 ;;
 esac
@@ -172,13 +176,15 @@ def test_sh_hook_waits_for_the_key_then_subscribes_and_uploads(tmp_path: Path) -
     assert "s3cr3t-key" not in proc.stdout + proc.stderr, "the hook printed the system key"
     assert sum("functionapp keys list" in c for c in calls) == 2
     assert any(c.startswith("curl") and "https://func-abc.azurewebsites.net/" in c for c in calls)
-    [create] = [c for c in calls if "event-subscription create" in c]
+    [create] = [c for c in calls if "deployment group create" in c]
     url = f"https://func-abc.azurewebsites.net{WEBHOOK}FileValidator&code=s3cr3t-key"
-    assert f"--endpoint {url} " in create
-    assert "--subject-begins-with /blobServices/default/containers/incoming/ " in create
-    assert f"--deadletter-identity-endpoint {HOOK_ENV['AZURE_STORAGE_ACCOUNT_ID']}" \
-           "/blobServices/default/containers/eventgrid-deadletter " in create
-    assert "--system-topic-name evgt-abc " in create
+    assert f" webhookUrl={url} " in create
+    assert f"--template-file {SUBSCRIPTION_TEMPLATE} " in create
+    assert " containerName=incoming " in create
+    assert f" deadLetterStorageAccountId={HOOK_ENV['AZURE_STORAGE_ACCOUNT_ID']} " in create
+    assert " deadLetterContainerName=eventgrid-deadletter " in create
+    assert " systemTopicName=evgt-abc " in create
+    assert "--resource-group rg-test " in create
     assert any(c.startswith("az storage blob upload") and "--name reference-table.json" in c for c in calls)
 
 
@@ -194,7 +200,7 @@ def test_sh_hook_fails_precisely_without_a_key(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "has no blobs_extension system key after 3 attempts" in proc.stderr
     assert "BLOB_TRIGGER_SOURCE" in proc.stderr
-    assert not any("event-subscription create" in c for c in calls)
+    assert not any("deployment group create" in c for c in calls)
 
 
 def test_sh_hook_names_a_missing_output(tmp_path: Path) -> None:
@@ -204,8 +210,46 @@ def test_sh_hook_names_a_missing_output(tmp_path: Path) -> None:
     assert "AZURE_EVENTGRID_SYSTEM_TOPIC_NAME is not set" in proc.stderr
 
 
+def test_subscription_template_wires_blob_created_to_the_webhook() -> None:
+    doc = parse_bicep(SUBSCRIPTION_TEMPLATE)
+    decorators = {d["type"] for d in doc["parameters"]["webhookUrl"]["decorators"]}
+    assert "secure" in decorators, "webhookUrl carries the key: it must be @secure()"
+    props = body(one_resource(doc, "Microsoft.EventGrid/systemTopics/eventSubscriptions"))["properties"]
+    assert props["destination"]["endpointType"] == "WebHook"
+    assert props["destination"]["properties"]["endpointUrl"] == "webhookUrl"
+    assert props["filter"]["includedEventTypes"] == ["Microsoft.Storage.BlobCreated"]
+    assert props["filter"]["subjectBeginsWith"] == "/blobServices/default/containers/${containerName}/"
+    assert set(props["retryPolicy"]) == {"maxDeliveryAttempts", "eventTimeToLiveInMinutes"}
+    dead_letter = props["deadLetterWithResourceIdentity"]
+    assert dead_letter["identity"] == {"type": "SystemAssigned"}, "the system topic's identity has the role"
+    assert dead_letter["deadLetterDestination"]["endpointType"] == "StorageBlob"
+    assert "deadLetterDestination" not in props, "legacy dead-lettering needs shared keys, which are off"
+
+
+def _ps_code_only(text: str) -> str:
+    """PowerShell source with strings emptied and comments dropped (enough to count brackets)."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if text.startswith("<#", i):
+            i = text.find("#>", i) + 2 if "#>" in text[i:] else len(text)
+        elif ch == "#":
+            i = text.find("\n", i) if "\n" in text[i:] else len(text)
+        elif ch in "'\"":
+            j = i + 1
+            while j < len(text) and text[j] != ch:
+                j += 2 if ch == '"' and text[j] == "`" else 1
+            out.append(ch * 2)
+            i = j + 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
 def test_ps_hook_brackets_balance() -> None:
-    text = re.sub(r"#.*", "", re.sub(r"'[^']*'|\"(?:[^\"`]|`.)*\"", "''", PS_HOOK.read_text()))
+    text = _ps_code_only(PS_HOOK.read_text())
     for opening, closing in ("{}", "()", "[]"):
         assert text.count(opening) == text.count(closing), f"postdeploy.ps1: unbalanced {opening}{closing}"
     assert os.access(SH_HOOK, os.X_OK), "postdeploy.sh is not executable"
