@@ -87,7 +87,8 @@ def test_azure_yaml_service_and_hooks() -> None:
     assert config["infra"] == {"provider": "bicep", "path": "infra", "module": "main"}
     services = config["services"]
     assert isinstance(services, dict)
-    assert services["api"] == {"project": ".", "language": "python", "host": "function"}
+    expected = {"project": ".", "language": "python", "host": "function", "remoteBuild": "true"}
+    assert services["api"] == expected
     hooks = config["hooks"]
     assert isinstance(hooks, dict)
     postdeploy = hooks["postdeploy"]
