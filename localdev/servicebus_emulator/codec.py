@@ -2,27 +2,30 @@
 
 A send arrives as the raw bytes of one transfer. A batch (message format 0x80013700) is an envelope whose
 data sections each hold a complete encoded message; proton does not expose the format number and its
-`Message.decode` keeps only the last data section, so the sections are walked here with `proton.Data`.
+`Message.decode` keeps only the last data section, so batches are recognised by their structure.
+Deliveries are spliced (see `splice`) and fall back to a full proton re-encode for unusual messages.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from proton import Data, Message, symbol, timestamp, ulong
+from proton import Data, Message, symbol, timestamp
 
+from localdev.servicebus_emulator import splice
 from localdev.servicebus_emulator.entities.model import IncomingMessage, SystemProperties
 from localdev.servicebus_emulator.entities.model import Message as Stored
 
-SECTION_HEADER = 0x70
-SECTION_DATA = 0x75
 SCHEDULED_ENQUEUE_TIME = symbol("x-opt-scheduled-enqueue-time")
-SEQUENCE_NUMBER = symbol("x-opt-sequence-number")
-ENQUEUED_TIME = symbol("x-opt-enqueued-time")
-LOCKED_UNTIL = symbol("x-opt-locked-until")
-MESSAGE_STATE = symbol("x-opt-message-state")
-DEAD_LETTER_SOURCE = symbol("x-opt-deadletter-source")
+SEQUENCE_NUMBER = "x-opt-sequence-number"
+ENQUEUED_TIME = "x-opt-enqueued-time"
+LOCKED_UNTIL = "x-opt-locked-until"
+MESSAGE_STATE = "x-opt-message-state"
+DEAD_LETTER_SOURCE = "x-opt-deadletter-source"
+BROKER_KEYS = (SEQUENCE_NUMBER, ENQUEUED_TIME, LOCKED_UNTIL, MESSAGE_STATE, DEAD_LETTER_SOURCE)
+MAX_UINT = 2**32 - 1
 
 
 def decode_transfer(raw: bytes) -> list[IncomingMessage]:
@@ -34,25 +37,11 @@ def decode_transfer(raw: bytes) -> list[IncomingMessage]:
 
 
 def _batch_payloads(raw: bytes) -> list[bytes] | None:
-    payloads: list[bytes] = []
-    data = Data()
-    view = memoryview(raw)
-    offset = 0
-    while offset < len(raw):
-        data.clear()
-        consumed = data.decode(view[offset:].tobytes())
-        if consumed <= 0:
-            return None
-        offset += consumed
-        data.rewind()
-        if data.next() != Data.DESCRIBED:
-            return None
-        data.enter()
-        data.next()
-        descriptor = data.get_object()
-        data.next()
-        if descriptor == SECTION_DATA:
-            payloads.append(bytes(data.get_binary()))  # copy: the memoryview dies with `data`
+    try:
+        sections = splice.split(raw)
+    except (splice.SpliceError, IndexError):
+        return None
+    payloads = [raw[start:end] for start, end in sections.data_sections]
     if not payloads or not all(_looks_like_message(p) for p in payloads):
         return None
     return payloads
@@ -66,8 +55,11 @@ def _looks_like_message(payload: bytes) -> bool:
 def decode_message(raw: bytes) -> IncomingMessage:
     message: Any = Message()
     message.decode(raw)
+    if message.id is None:
+        # Assign the id on the wire copy too: the JS SDK's lock renewer needs one on every message.
+        message.id = uuid.uuid4().hex
+        raw = message.encode()
     annotations: dict[Any, Any] = message.annotations or {}
-    scheduled = annotations.get(SCHEDULED_ENQUEUE_TIME)
     ttl = timedelta(seconds=message.ttl) if message.ttl else None
     system = SystemProperties(
         message_id=_text(message.id),
@@ -78,66 +70,86 @@ def decode_message(raw: bytes) -> IncomingMessage:
         content_type=_text(message.content_type),
         session_id=_text(message.group_id),
     )
-    return IncomingMessage(raw, system, dict(message.properties or {}), ttl, _datetime(scheduled))
+    scheduled = _datetime(annotations.get(SCHEDULED_ENQUEUE_TIME))
+    return IncomingMessage(raw, system, dict(message.properties or {}), ttl, scheduled)
 
 
 def encode_delivery(stored: Stored, locked: bool) -> bytes:
     """The stored message as the SDK expects to receive it: broker annotations, current properties."""
+    try:
+        return _spliced(stored, locked)
+    except (splice.SpliceError, IndexError):
+        return _reencoded(stored, locked)
+
+
+def _broker_annotations(stored: Stored, locked: bool) -> list[tuple[str, bytes]]:
+    ours = [(SEQUENCE_NUMBER, splice.long(stored.sequence_number)),
+            (ENQUEUED_TIME, splice.timestamp(_ms(stored.enqueued_time))),
+            (MESSAGE_STATE, splice.long(int(stored.state)))]
+    if locked and stored.locked_until is not None:
+        ours.append((LOCKED_UNTIL, splice.timestamp(_ms(stored.locked_until))))
+    if stored.dead_letter_source is not None:
+        ours.append((DEAD_LETTER_SOURCE, splice.string(stored.dead_letter_source)))
+    return ours
+
+
+def _spliced(stored: Stored, locked: bool) -> bytes:
+    sections = splice.split(stored.payload)
+    pairs, count = splice.map_pairs(sections.parts.get(splice.MESSAGE_ANNOTATIONS))
+    if any(key.encode() in pairs for key in BROKER_KEYS):
+        raise splice.SpliceError("the sender's annotations carry broker keys; merge them properly")
+    ours = _broker_annotations(stored, locked)
+    pairs += b"".join(splice.symbol(key) + value for key, value in ours)
+    return b"".join((
+        splice.header(False, 4, _ttl_ms(stored), stored.delivery_count),
+        splice.encode_map_section(splice.MESSAGE_ANNOTATIONS, pairs, count + 2 * len(ours)),
+        sections.parts.get(splice.PROPERTIES, b""),
+        _application_properties(stored.properties),
+        sections.body,
+    ))
+
+
+def _application_properties(properties: dict[str, Any]) -> bytes:
+    if not properties:
+        return b""
+    data = Data()
+    data.put_object(properties)
+    encoded: bytes = data.encode()
+    return bytes((0x00, 0x53, splice.APPLICATION_PROPERTIES)) + encoded
+
+
+def _reencoded(stored: Stored, locked: bool) -> bytes:
     message: Any = Message()
     message.decode(stored.payload)
-    if message.id is None:
-        message.id = stored.message_id
     message.properties = dict(stored.properties)
-    header = _header(message, stored.delivery_count)
     annotations: dict[Any, Any] = dict(message.annotations or {})
-    annotations[SEQUENCE_NUMBER] = stored.sequence_number
-    annotations[ENQUEUED_TIME] = to_timestamp(stored.enqueued_time)
-    annotations[MESSAGE_STATE] = int(stored.state)
-    if locked and stored.locked_until is not None:
-        annotations[LOCKED_UNTIL] = to_timestamp(stored.locked_until)
-    if stored.dead_letter_source is not None:
-        annotations[DEAD_LETTER_SOURCE] = stored.dead_letter_source
+    for key, value in _broker_annotations(stored, locked):
+        data = Data()
+        data.decode(value)
+        annotations[symbol(key)] = data.get_object()
     message.annotations = annotations
-    encoded: bytes = message.encode()
-    return header + _without_header(encoded)
-
-
-def _without_header(encoded: bytes) -> bytes:
-    if encoded[:3] != b"\x00\x53\x70":
-        return encoded
-    data = Data()
-    consumed = data.decode(encoded)
-    return encoded[consumed:]
-
-
-def _header(message: Message, delivery_count: int) -> bytes:
-    """Encode the header ourselves: proton omits a zero delivery-count, and the SDKs then report None."""
-    ttl_ms = int(message.ttl * 1000) if message.ttl else None
-    durable, priority = bool(message.durable), int(message.priority)
+    # proton writes its own header and omits a zero delivery-count (the SDKs then report None): replace it.
     message.durable, message.priority, message.ttl = False, Message.DEFAULT_PRIORITY, 0
-    message.first_acquirer, message.delivery_count = False, 0  # so proton writes no header of its own
-    data = Data()
-    data.put_described()
-    data.enter()
-    data.put_ulong(SECTION_HEADER)
-    data.put_list()
-    data.enter()
-    data.put_bool(durable)
-    data.put_ubyte(priority)
-    if ttl_ms is None:
-        data.put_null()
-    else:
-        data.put_uint(ttl_ms)
-    data.put_bool(delivery_count == 0)
-    data.put_uint(delivery_count)
-    data.exit()
-    data.exit()
-    encoded: bytes = data.encode()
-    return encoded
+    message.first_acquirer, message.delivery_count = False, 0
+    encoded: bytes = message.encode()
+    if encoded[:3] == b"\x00\x53\x70":
+        encoded = encoded[splice.value_end(encoded, 3):]
+    return splice.header(False, 4, _ttl_ms(stored), stored.delivery_count) + encoded
+
+
+def _ttl_ms(stored: Stored) -> int | None:
+    if stored.time_to_live is None:
+        return None
+    milliseconds = int(stored.time_to_live.total_seconds() * 1000)
+    return milliseconds if 0 < milliseconds <= MAX_UINT else None
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
 def to_timestamp(moment: datetime) -> timestamp:
-    return timestamp(int(moment.timestamp() * 1000))
+    return timestamp(_ms(moment))
 
 
 def _datetime(value: Any) -> datetime | None:
@@ -154,6 +166,3 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bytes | memoryview):
         return bytes(value).decode("utf-8", "replace")
     return str(value)
-
-
-__all__ = ["decode_message", "decode_transfer", "encode_delivery", "to_timestamp", "ulong"]
