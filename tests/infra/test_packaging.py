@@ -21,7 +21,7 @@ NEVER_WALKED = {".git", ".venv", "node_modules", ".mypy_cache", ".ruff_cache", "
 MUST_SHIP = ("function_app.py", "host.json", "requirements.txt", "shared/topology/servicebus-config.json",
              "shared/topology/__init__.py")
 MUST_NOT_SHIP_DIRS = ("localdev/", "tests/", "bench/", "samples/", "infra/", "docs/", ".ci/", ".venv/",
-                      "node_modules/", ".git/", ".azure/", "__pycache__/")
+                      ".python_packages/", "node_modules/", ".git/", ".azure/", "__pycache__/")
 MUST_NOT_SHIP_FILES = ("local.settings.json", "local.settings.example.json", "requirements-dev.txt",
                        "package.json", "package-lock.json", "Makefile", "pyproject.toml", "README.md",
                        "azure.yaml", ".gitignore", ".funcignore", "shared/topology/notes.md")
