@@ -8,6 +8,7 @@ least-privilege role assignments, the Event Grid topic and the dead-letter alert
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,12 @@ from bicep_checks import (
     body,
     leaves,
     loop_source,
-    module_path,
     one_resource,
     parse_bicep,
     resources_of_type,
     strip_comments,
 )
+from bicep_wiring import module_output_problems, module_param_problems, unused_symbol_problems
 
 pytestmark = pytest.mark.infra
 
@@ -67,25 +68,37 @@ def test_pycep_parses(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", FILES, ids=_rel)
-def test_module_params_match_the_module(path: Path) -> None:
-    for symbol, declaration in parse_bicep(path).get("modules", {}).items():
-        target = parse_bicep(module_path(declaration, path))
-        declared = target.get("parameters", {})
-        passed = set(body(declaration).get("params", {}))
-        unknown = passed - set(declared)
-        required = {n for n, p in declared.items() if "default" not in p or p["default"] is None}
-        missing = required - passed
-        assert not unknown, f"{_rel(path)}: module {symbol} passes undeclared params {sorted(unknown)}"
-        assert not missing, f"{_rel(path)}: module {symbol} does not pass required params {sorted(missing)}"
+def test_modules_params_and_outputs_fit(path: Path) -> None:
+    problems = module_param_problems(path) + module_output_problems(path)
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("path", FILES, ids=_rel)
-def test_module_outputs_used_exist(path: Path) -> None:
-    modules = parse_bicep(path).get("modules", {})
-    for symbol, output in re.findall(r"\b(\w+)\.outputs\.(\w+)", strip_comments(path.read_text())):
-        assert symbol in modules, f"{_rel(path)}: {symbol}.outputs.{output} but {symbol} is not a module"
-        outputs = parse_bicep(module_path(modules[symbol], path)).get("outputs", {})
-        assert output in outputs, f"{_rel(path)}: module {symbol} has no output {output!r}"
+def test_no_unused_params_vars_or_existing_resources(path: Path) -> None:
+    problems = unused_symbol_problems(path)
+    assert not problems, "\n".join(problems)
+
+
+def test_wiring_checks_catch_broken_copies(tmp_path: Path) -> None:
+    """The cross-file checks fail on a copy of infra/ with one mistake of each kind."""
+    copy = tmp_path / "infra"
+    shutil.copytree(INFRA_DIR, copy)
+    main = copy / "main.bicep"
+    text = main.read_text()
+    text = text.replace("    serviceName: 'api'\n", "    serviceName: 'api'\n    colour: 'blue'\n", 1)
+    text = text.replace("    alertName: 'alert-deadlettered-${resourceToken}'\n", "", 1)
+    text = text.replace("functionApp.outputs.defaultHostName", "functionApp.outputs.hostName", 1)
+    text += "\nparam forgotten string = 'x'\n"
+    main.write_text(text)
+
+    problems = module_param_problems(main) + module_output_problems(main) + unused_symbol_problems(main)
+
+    assert sorted(problems) == [
+        "main.bicep: module alerts does not pass required param 'alertName'",
+        "main.bicep: module functionApp has no output 'hostName'",
+        "main.bicep: module functionApp passes undeclared param 'colour'",
+        "main.bicep: param forgotten is declared but never used",
+    ]
 
 
 # --- security switches -------------------------------------------------------------------------------
@@ -305,16 +318,3 @@ def test_main_parameters_file_matches_main(main_doc: dict[str, Any]) -> None:
     assert values["alertEmail"]["value"].startswith("${ALERT_EMAIL")
     assert MAIN_BICEP.exists()
 
-
-@pytest.mark.parametrize("path", FILES, ids=_rel)
-def test_no_unused_params_vars_or_existing_resources(path: Path) -> None:
-    """An offline stand-in for bicep lint's no-unused-* rules (lenient: a property key of the same name
-    counts as a use, so this can miss an unused symbol but never flags a used one)."""
-    doc = parse_bicep(path)
-    code = strip_comments(path.read_text())
-    symbols = [("param", n) for n in doc.get("parameters", {})]
-    symbols += [("var", n) for n in doc.get("variables", {})]
-    symbols += [("existing resource", n) for n, r in doc.get("resources", {}).items() if r["existing"]]
-    for kind, name in symbols:
-        uses = len(re.findall(rf"(?<![\w.'-]){re.escape(name)}\b", code)) - 1
-        assert uses > 0, f"{_rel(path)}: {kind} {name} is declared but never used"
