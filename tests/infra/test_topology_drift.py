@@ -118,7 +118,8 @@ def test_bicep_loads_exactly_the_topology_file(main_doc: dict[str, Any], topolog
     assert len(loads) == 1, f"expected one loadJsonContent in infra/, found {loads}"
     path, name, file_path = loads[0]
     assert path == MAIN_BICEP
-    assert (path.parent / file_path).resolve() == Path(topology.CONFIG_PATH).resolve()
+    assert (path.parent / file_path).resolve() == Path(topology.CONFIG_PATH).resolve(), (
+        f"main.bicep loads {file_path!r}, not shared/topology/servicebus-config.json")
     passed = body(main_doc["modules"]["serviceBus"])["params"]["topology"]
     assert {name, "UserConfig", "Namespaces", 0} <= set(leaves(passed)), (
         "main.bicep must pass UserConfig.Namespaces[0] of the loaded file to the Service Bus module")
