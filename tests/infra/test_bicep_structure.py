@@ -224,6 +224,7 @@ def test_monitoring_and_trigger_source_settings(app_settings: dict[str, Any]) ->
 def test_no_flex_forbidden_setting(app_settings: dict[str, Any]) -> None:
     present = sorted(set(FLEX_FORBIDDEN_SETTINGS) & set(app_settings))
     assert not present, f"Flex Consumption rejects these app settings: {present}"
+    assert "PIPELINE_FAULTS" not in app_settings, "PIPELINE_FAULTS injects failures: never in Azure"
     for path in FILES:
         code = strip_comments(path.read_text())
         for name in FLEX_FORBIDDEN_SETTINGS:
