@@ -93,7 +93,7 @@ def _index(root: str) -> dict[str, list[dict[str, Any]]]:
         raise SystemExit(f"expected one FunctionRegister in function_app, found {len(apps)}")
     result: dict[str, list[dict[str, Any]]] = {}
     for function in apps[0].get_functions():
-        result[function.get_function_name()] = [
+        result[str(function.get_function_name())] = [
             {k: getattr(v, "value", v) for k, v in b.get_dict_repr().items()}
             for b in function.get_bindings()
         ]

@@ -89,8 +89,8 @@ def check_file_syntax(path: Path) -> list[SyntaxProblem]:
 @cache
 def parse_bicep(path: Path) -> dict[str, Any]:
     """pycep-parser's JSON for a file. Cached: the tests treat it as read-only."""
-    result: dict[str, Any] = _pycep_parser().parse(file_path=path)
-    return result
+    result: Any = _pycep_parser().parse(file_path=path)
+    return dict(result)
 
 
 def body(declaration: dict[str, Any]) -> dict[str, Any]:
@@ -170,7 +170,8 @@ def is_empty_to_null(node: Any) -> bool:
 
 def module_path(declaration: dict[str, Any], owner: Path) -> Path:
     """The file a `module` declaration points at, resolved against the declaring file."""
-    return (owner.parent / declaration["detail"]["path"]).resolve()
+    relative: str = declaration["detail"]["path"]
+    return (owner.parent / relative).resolve()
 
 
 def strip_comments(text: str) -> str:
