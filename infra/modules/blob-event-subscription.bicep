@@ -2,8 +2,8 @@
 // events under one container, pushed to the Functions blob extension webhook. Not part of main.bicep:
 // infra/hooks/postdeploy.* deploys it after the code, because the webhook's blobs_extension key exists
 // only then, and Event Grid validates the webhook (the host must answer) when the subscription is saved.
-// Re-deploying is an idempotent PUT. Undeliverable events go to a container, written by the system
-// topic's own identity (storage shared keys are off, so Event Grid's legacy dead-lettering cannot work).
+// Re-deploying is an idempotent PUT. Undeliverable events go to a container, written with the system
+// topic's own identity: access stays identity-based, as everywhere else (storage shared keys are off).
 @minLength(3)
 @maxLength(64)
 @description('Name of the event subscription (letters and digits).')

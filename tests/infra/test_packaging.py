@@ -8,6 +8,7 @@ YAML library is a project dependency.
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pathspec
@@ -20,6 +21,8 @@ NEVER_WALKED = {".git", ".venv", "node_modules", ".mypy_cache", ".ruff_cache", "
                 ".azurite", ".hypothesis", "__pycache__"}
 MUST_SHIP = ("function_app.py", "host.json", "requirements.txt", "shared/topology/servicebus-config.json",
              "shared/topology/__init__.py")
+SHIPPED_FILES = {"function_app.py", "host.json", "requirements.txt"}
+SHIPPED_DIRS = {"functions", "shared"}
 MUST_NOT_SHIP_DIRS = ("localdev/", "tests/", "bench/", "samples/", "infra/", "docs/", ".ci/", ".venv/",
                       ".python_packages/", "node_modules/", ".git/", ".azure/", "__pycache__/")
 MUST_NOT_SHIP_FILES = ("local.settings.json", "local.settings.example.json", "requirements-dev.txt",
@@ -100,3 +103,19 @@ def test_azure_yaml_service_and_hooks() -> None:
         script = REPO_ROOT / str(entry["run"])
         assert script.is_file(), f"azure.yaml postdeploy.{platform} runs missing {entry['run']}"
         assert entry["continueOnError"] == "false", "a failed subscription must fail `azd up`"
+
+
+def _tracked_files() -> list[str]:
+    """Files git tracks (what a clean clone, and so CI and `azd deploy` from it, would hold)."""
+    proc = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=False)
+    if proc.returncode != 0:
+        pytest.skip(f"git ls-files failed: {proc.stderr.decode(errors='replace').strip()}")
+    return [f for f in proc.stdout.decode().split("\0") if f]
+
+
+def test_funcignore_ships_only_the_app() -> None:
+    """Anything new at the top level is kept out, or deliberately shipped, by editing .funcignore."""
+    spec = _spec()
+    shipped = [f for f in _tracked_files() if not spec.match_file(f)]
+    stray = sorted(f for f in shipped if f not in SHIPPED_FILES and f.split("/", 1)[0] not in SHIPPED_DIRS)
+    assert not stray, f"azd deploy would upload files the app does not need (add to .funcignore): {stray}"
