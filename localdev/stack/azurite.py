@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from azure.core.exceptions import HttpResponseError, ServiceRequestError
+from azure.storage.blob import BlobServiceClient
 
 from localdev.devhost.settings import development_storage
 from localdev.stack.processes import ManagedProcess, StackError, free_port
@@ -72,3 +76,24 @@ class AzuriteProcess(ManagedProcess):
         self.start()
         self.wait_for_port(self.ports.blob, timeout)
         self.wait_for_port(self.ports.queue, timeout)
+        self._wait_for_service(timeout)
+
+    def _wait_for_service(self, timeout: float) -> None:
+        """An open port could belong to someone else on a shared machine: ask Azurite itself."""
+        service = BlobServiceClient.from_connection_string(self.connection_string, retry_total=0)
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.running():
+                raise StackError(
+                    f"Azurite exited while starting (a port taken meanwhile?); see {self.log_path}:\n"
+                    f"{self.tail()}"
+                )
+            try:
+                service.get_service_properties(timeout=2)
+                return
+            except (ServiceRequestError, HttpResponseError):
+                if time.monotonic() > deadline:
+                    raise StackError(
+                        f"Azurite does not answer on {self.ports.blob}; see {self.log_path}"
+                    ) from None
+                time.sleep(0.1)

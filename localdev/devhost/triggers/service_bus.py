@@ -120,7 +120,10 @@ class ServiceBusListener:
             free = self._options.max_concurrent_calls - self._inflight
             if free <= 0:
                 continue
-            for message in receiver.receive_messages(max_message_count=free, max_wait_time=self._poll):
+            # After a first message the SDK waits 0.2 s more to fill a batch: when idle, ask for one so a lone
+            # message starts at once; when busy, ask for every free slot.
+            wanted = 1 if self._inflight == 0 else free
+            for message in receiver.receive_messages(max_message_count=wanted, max_wait_time=self._poll):
                 renewer.register(
                     receiver, message, max_lock_renewal_duration=self._options.max_auto_lock_renewal_seconds
                 )
