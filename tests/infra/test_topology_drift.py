@@ -4,6 +4,7 @@
 * Every entity property the file (or the emulator) knows is mapped onto its ARM property, with empty
   strings turned into null; the ones that matter most are checked by name.
 * Every queue, topic and subscription the app binds exists in the file; every one in the file is used.
+* The local emulator loads the same file.
 """
 
 from __future__ import annotations
@@ -245,3 +246,18 @@ def test_every_bound_entity_is_declared(app_index: AppIndex, namespace_config: d
     readable = {e for e in declared if e[0] != "topic"}
     unused = readable - bound
     assert not unused, f"the topology declares entities no function reads: {sorted(unused)}"
+
+
+def test_emulator_loads_the_file_bicep_deploys(topology: Any, namespace_config: dict[str, Any]) -> None:
+    """The local emulator accepts the very file Bicep loads, with the same queues and topics."""
+    config = pytest.importorskip("localdev.servicebus_emulator.config")
+    from datetime import UTC, datetime
+
+    class FixedClock:
+        def now(self) -> datetime:
+            return datetime(2026, 1, 1, tzinfo=UTC)
+
+    namespace = config.load_namespace(Path(topology.CONFIG_PATH), FixedClock())
+    for kind, *names in sorted(_declared_entities(namespace_config)):
+        if kind in ("queue", "topic"):
+            assert namespace.sendable(names[0]) is not None, f"the emulator has no {kind} {names[0]}"
