@@ -44,6 +44,7 @@ class QueueOptions:
     max_dequeue_count: int
     visibility_timeout_seconds: float
     message_encoding: str
+    max_polling_interval_seconds: float
 
 
 @dataclass(frozen=True)
@@ -137,4 +138,9 @@ def _queues(section: dict[str, Any]) -> QueueOptions:
             section.get("visibilityTimeout", "00:00:00"), "extensions.queues.visibilityTimeout"
         ),
         message_encoding=encoding,
+        # The host backs off to 1 minute when idle; unless host.json says otherwise, the devhost stops at
+        # 2 seconds so that a poison message shows up quickly on a developer's machine.
+        max_polling_interval_seconds=parse_timespan(
+            section.get("maxPollingInterval", "00:00:02"), "extensions.queues.maxPollingInterval"
+        ),
     )

@@ -69,26 +69,36 @@ class StorageQueueListener:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _run(self) -> None:
+        idle_wait = self._poll
         while not self._stopping.is_set():
             try:
-                messages = list(
-                    self._queue.receive_messages(
-                        messages_per_page=self._options.batch_size,
-                        max_messages=self._options.batch_size,
-                        visibility_timeout=_IN_FLIGHT_VISIBILITY,
-                    )
-                )
-                for future in [self._pool.submit(self._process, message) for message in messages]:
-                    future.result()
+                got = self._poll_once()
             except Exception:
                 log.exception(
                     "Function '%s': polling queue '%s' failed; retrying",
                     self._function.name,
                     self._queue.queue_name,
                 )
-                messages = []
-            if not messages:
-                self._stopping.wait(self._poll)
+                got = 0
+            # Like the host: poll again at once while there is work, back off exponentially when idle.
+            idle_wait = (
+                self._poll
+                if got
+                else min(idle_wait * 2, max(self._poll, self._options.max_polling_interval_seconds))
+            )
+            if not got:
+                self._stopping.wait(idle_wait)
+
+    def _poll_once(self) -> int:
+        batch = self._options.batch_size
+        messages = list(
+            self._queue.receive_messages(
+                messages_per_page=batch, max_messages=batch, visibility_timeout=_IN_FLIGHT_VISIBILITY
+            )
+        )
+        for future in [self._pool.submit(self._process, message) for message in messages]:
+            future.result()
+        return len(messages)
 
     def _process(self, message: QueueMessage) -> None:
         body = self._decode(message)
