@@ -54,6 +54,13 @@ def list_files(service: BlobServiceClient) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `status --list | head`
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localdev.status", description=__doc__)
     parser.add_argument("file_id", nargs="?", help="e.g. acme-payroll.2028-01-14-payroll.7a7878f3")
     parser.add_argument("--list", action="store_true", help="list every file id with its state")

@@ -122,8 +122,10 @@ class ServiceBusListener:
                 continue
             # After a first message the SDK waits 0.2 s more to fill a batch: when idle, ask for one so a lone
             # message starts at once; when busy, ask for every free slot.
-            wanted = 1 if self._inflight == 0 else free
-            for message in receiver.receive_messages(max_message_count=wanted, max_wait_time=self._poll):
+            # While invocations run, wait briefly, so that finished ones are settled (and abandoned ones
+            # redelivered) without a poll interval's delay.
+            wanted, wait = (1, self._poll) if self._inflight == 0 else (free, min(self._poll, 0.05))
+            for message in receiver.receive_messages(max_message_count=wanted, max_wait_time=wait):
                 renewer.register(
                     receiver, message, max_lock_renewal_duration=self._options.max_auto_lock_renewal_seconds
                 )
