@@ -77,6 +77,14 @@ class LocalStack:
         }
 
     def start(self) -> None:
+        """Start all three; if any fails, stop the ones already started before re-raising."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         self.azurite.start_and_wait()
         port = self.options.ports.servicebus if self.options.ports else 0
         self.emulator = start_emulator(self.options.topology, self.options.data_dir, port)
