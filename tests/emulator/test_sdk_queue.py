@@ -169,7 +169,7 @@ def test_schedule_and_cancel(make_emulator: Callable[..., Any], entity: str) -> 
     emulator = make_emulator({entity: FAST})
     with _client(emulator) as client:
         with client.get_queue_sender(entity) as sender:
-            at = datetime.now(UTC) + timedelta(seconds=2)
+            at = datetime.now(UTC) + timedelta(seconds=4)  # well past the receiver's link set-up
             messages = [ServiceBusMessage("keep"), ServiceBusMessage("drop")]
             keep, cancel = sender.schedule_messages(messages, at)
             sender.cancel_scheduled_messages(cancel)
@@ -177,8 +177,9 @@ def test_schedule_and_cancel(make_emulator: Callable[..., Any], entity: str) -> 
             peeked = receiver.peek_messages(max_message_count=5)
             assert [m.sequence_number for m in peeked] == [keep]
             assert receiver.receive_messages(max_message_count=1, max_wait_time=1) == []
-            (message,) = receive(receiver, 1, timeout=5)
+            (message,) = receive(receiver, 1, timeout=8)
             assert str(message) == "keep" and message.sequence_number == keep
+            assert datetime.now(UTC) >= at - timedelta(milliseconds=100)
             assert message.scheduled_enqueue_time_utc is not None
             receiver.complete_message(message)
 
