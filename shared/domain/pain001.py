@@ -178,8 +178,13 @@ def validate_pain001(source: BinaryIO | Path | bytes) -> None:
         first = _streaming_error(stream)
         if first is None:
             return
-        errors = [f"{first} (line numbers are only reported for documents up to {EXACT_REPORT_BYTES} bytes)"]
-        if stream.seekable() and stream.seek(0, io.SEEK_END) <= EXACT_REPORT_BYTES:
+        if not stream.seekable():
+            errors = [f"{first} (the first error; line numbers need an input that can be read twice)"]
+        elif stream.seek(0, io.SEEK_END) > EXACT_REPORT_BYTES:
+            errors = [
+                f"{first} (the first error; line numbers only for documents up to {EXACT_REPORT_BYTES} bytes)"
+            ]
+        else:
             stream.seek(0)
             errors = _errors_with_lines(stream.read())
     shown = "\n".join(f"  {error}" for error in errors[:MAX_SCHEMA_ERRORS])

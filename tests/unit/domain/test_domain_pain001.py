@@ -118,3 +118,14 @@ def test_a_document_inconsistent_with_its_header_is_refused() -> None:
     )
     with pytest.raises(CanonicalDocumentError, match="more transactions"):
         write_pain001(more, io.BytesIO())
+
+
+class _OneWay(io.BytesIO):
+    def seekable(self) -> bool:
+        return False
+
+
+def test_a_stream_that_cannot_be_read_twice_still_gets_the_first_error() -> None:
+    with pytest.raises(Pain001SchemaError) as caught:
+        validate_pain001(_OneWay(_broken_xml()))
+    assert "Element 'NbOfTxs'" in str(caught.value) and "can be read twice" in str(caught.value)
