@@ -80,6 +80,8 @@ class EngineLoop:
         self.collector = Collector()
         self.selector = selectors.DefaultSelector()
         self.channels: dict[socket.socket, _Channel] = {}
+        self._by_connection: dict[Connection, _Channel] = {}
+        self._active: set[_Channel] = set()
         self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -124,6 +126,7 @@ class EngineLoop:
             elif key.data == "wake":
                 self._run_calls()
             else:
+                self._active.add(key.data)
                 if mask & selectors.EVENT_READ:
                     key.data.read()
                 if mask & selectors.EVENT_WRITE:
@@ -136,13 +139,20 @@ class EngineLoop:
 
     def _process_events(self) -> None:
         # Writes can create events (e.g. transport closed) and events create writes: go until quiet.
+        # Only channels that were read or had events can have output (proton raises a transport event
+        # whenever a connection gets work), so idle connections cost nothing per turn.
         while True:
             while (event := self.collector.peek()) is not None:
+                connection = event.connection
+                channel = self._by_connection.get(connection) if connection is not None else None
+                if channel is not None:
+                    self._active.add(channel)
                 method = getattr(self.handler, event.type.method, None)
                 if method is not None:
                     method(event)  # the handler guards itself
                 self.collector.pop()
-            for channel in list(self.channels.values()):
+            active, self._active = self._active, set()
+            for channel in active:
                 was_blocked = channel.blocked
                 channel.write()
                 if channel.transport.closed:
@@ -163,10 +173,12 @@ class EngineLoop:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         channel = _Channel(sock, self.collector)
         self.channels[sock] = channel
+        self._by_connection[channel.connection] = channel
         self.selector.register(sock, selectors.EVENT_READ, channel)
 
     def _drop(self, channel: _Channel) -> None:
         self.channels.pop(channel.sock, None)
+        self._by_connection.pop(channel.connection, None)
         with contextlib.suppress(KeyError, ValueError):
             self.selector.unregister(channel.sock)
         channel.sock.close()
