@@ -13,6 +13,7 @@ import shutil
 import signal
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 
 from localdev.stack.display import Display
@@ -52,6 +53,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             default=None,
             help=f"{name} port (default {default}, or a free one if that is busy)",
         )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DATA_DIR,
+        help="where Azurite's data, the logs and stack.json go (default .localdev/, git-ignored)",
+    )
     parser.add_argument("--no-samples", action="store_true", help="do not drop the bundled samples")
     parser.add_argument("--keep-data", action="store_true", help="keep Azurite's data from the previous run")
     parser.add_argument(
@@ -93,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     extra = {"PIPELINE_FAULTS": args.faults} if args.faults else {}
     stack = LocalStack(
         StackOptions(
-            DATA_DIR,
+            args.data_dir,
             ports,
             poll_interval=args.poll_interval,
             host=args.host,
@@ -111,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if not args.once else 130
     finally:
         stack.stop()
-        StackState.clear()
+        StackState.clear(args.data_dir / "stack.json")
         display.message("Stopped Azurite, the emulator and the host.")
 
 
@@ -119,12 +126,14 @@ def _run(stack: LocalStack, args: argparse.Namespace, display: Display) -> int:
     started = time.monotonic()
     display.message("Starting Azurite, the Service Bus emulator and the host…")
     stack.start()
-    StackState(stack.storage, stack.service_bus, stack.http_base, stack.pids()).save()
+    StackState(stack.storage, stack.service_bus, stack.http_base, stack.pids()).save(
+        args.data_dir / "stack.json"
+    )
     blob_endpoint = stack.storage.split("BlobEndpoint=")[1].split(";")[0]
     display.message(
         f"Ready in {time.monotonic() - started:.1f}s: storage {blob_endpoint}, "
         f"Service Bus {stack.service_bus.split(';')[0]}, HTTP {stack.http_base}/api/files/<file id>\n"
-        f"Logs: {DATA_DIR}/{args.host}.log. Drop files with `make drop FILE=…`; Ctrl-C stops."
+        f"Logs: {args.data_dir}/{args.host}.log. Drop files with `make drop FILE=…`; Ctrl-C stops."
     )
     tracker = JourneyTracker(stack.storage)
     samples = [] if args.no_samples else load_samples()
