@@ -43,7 +43,9 @@ test("send single + batch, receive peek-lock, complete", SCENARIO, async () => {
   assert.ok(messages.every((m) => m.deliveryCount === 0), "first delivery counts 0");
   // JS batches carry no message id: the broker assigns one (the lock renewer needs it).
   assert.ok(messages.slice(1).every((m) => m.messageId), "message id assigned by the broker");
-  assert.ok(first.lockToken, "peek-lock gives a lock token");
+  // The lock token is the delivery tag (16 bytes, .NET GUID order) that the SDK renders as a GUID.
+  assert.match(first.lockToken ?? "", /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+  assert.equal(new Set(messages.map((m) => m.lockToken)).size, 6, "one lock token per message");
   assert.ok(Math.abs(first.enqueuedTimeUtc.getTime() - Date.now()) < 30_000, "enqueued time is now");
   assert.ok(first.lockedUntilUtc > first.enqueuedTimeUtc, "locked until after enqueue");
   for (const message of messages) await receiver.completeMessage(message);
@@ -118,6 +120,8 @@ test("deferMessage + receiveDeferredMessages", SCENARIO, async () => {
   await receiver.completeMessage(now);
   assert.deepEqual(await receiver.receiveMessages(1, { maxWaitTimeInMs: 1_000 }), [],
     "a deferred message is not delivered again");
+  const [peeked] = await receiver.peekMessages(1);
+  assert.equal(peeked?.state, "deferred", "peek shows the deferred state");
   const [deferred] = await receiver.receiveDeferredMessages([later.sequenceNumber]);
   assert.ok(deferred, "the deferred message is received by its sequence number");
   assert.equal(deferred.body, "later");

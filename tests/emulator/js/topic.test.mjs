@@ -39,3 +39,29 @@ test("topic fan-out: true filter gets all, correlation filters only the matching
     await sb.close();
   }
 });
+
+test("subscription dead-letter queue (<topic>/Subscriptions/<sub>/$DeadLetterQueue)", SCENARIO, async () => {
+  const sb = makeClient();
+  try {
+    const sender = sb.createSender(entities.topic);
+    await sender.sendMessages({ body: "red-bad", applicationProperties: { colour: "red" } });
+    await sender.close();
+
+    const red = entities.subscriptions.red;
+    const receiver = sb.createReceiver(entities.topic, red, PEEK_LOCK);
+    const [message] = await receive(receiver, 1);
+    assert.equal(message?.body, "red-bad");
+    await receiver.deadLetterMessage(message, { deadLetterReason: "Rejected", deadLetterErrorDescription: "why" });
+    await receiver.close();
+
+    const dlq = sb.createReceiver(entities.topic, red, { ...PEEK_LOCK, subQueueType: "deadLetter" });
+    const [dead] = await receive(dlq, 1);
+    assert.equal(dead?.body, "red-bad");
+    assert.equal(dead.deadLetterReason, "Rejected");
+    assert.equal(dead.deadLetterErrorDescription, "why");
+    await dlq.completeMessage(dead);
+    await dlq.close();
+  } finally {
+    await sb.close();
+  }
+});
