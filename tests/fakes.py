@@ -9,9 +9,10 @@ from __future__ import annotations
 import io
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,13 +35,40 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_REFERENCE = ROOT / "samples" / "reference-table.json"
 
 
+class StorageOutageError(ConnectionError):
+    """What `FakeBlobStore.fail_writes` raises: a write that storage refused (after the SDK's retries)."""
+
+
 class FakeBlobStore:
-    """Blobs in a dict; ETags are `"0x<counter>"` like Azure's (quoted), compared after normalising."""
+    """Blobs in a dict; ETags are `"0x<counter>"` like Azure's (quoted), compared after normalising.
+
+    Two hooks stage the awkward moments of at-least-once delivery: `fail_writes["container/pattern"] = n`
+    makes the next n matching writes raise `StorageOutageError` (a crash between two side effects), and
+    `before_write` runs once before the first matching write (another handler interleaving at that point).
+    """
 
     def __init__(self) -> None:
         self.blobs: dict[tuple[str, str], tuple[bytes, str]] = {}
         self._etags = itertools.count(0x8D000000)
         self._lock = threading.Lock()
+        self.fail_writes: dict[str, int] = {}
+        self._interleave: list[tuple[str, Callable[[], object]]] = []
+
+    def before_write(self, pattern: str, action: Callable[[], object]) -> None:
+        """Run `action` once, just before the first write whose `container/name` matches `pattern`."""
+        self._interleave.append((pattern, action))
+
+    def _hooks(self, container: str, name: str) -> None:
+        where = f"{container}/{name}"
+        for pattern, remaining in list(self.fail_writes.items()):
+            if remaining > 0 and fnmatchcase(where, pattern):
+                self.fail_writes[pattern] = remaining - 1
+                raise StorageOutageError(f"fake storage refused the write of {where}")
+        for index, (pattern, action) in enumerate(self._interleave):
+            if fnmatchcase(where, pattern):
+                del self._interleave[index]
+                action()
+                return
 
     def _get(self, container: str, name: str) -> tuple[bytes, str]:
         try:
@@ -60,6 +88,7 @@ class FakeBlobStore:
         return StreamedBlob(io.BytesIO(data), etag, len(data))
 
     def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:
+        self._hooks(container, name)
         content = _to_bytes(data)
         with self._lock:
             if not overwrite and (container, name) in self.blobs:

@@ -12,7 +12,7 @@ from shared.domain.canonical import CanonicalHeader, document_records
 from shared.domain.payments import Payment
 from shared.handlers.claimcheck import RecordSpool, iter_records, staging_prefix
 from shared.handlers.inbound import Delivery, run_step
-from shared.handlers.outcome import StepOutcome, already_ended
+from shared.handlers.outcome import StepOutcome, already_ended, discard_if_ended
 from shared.handlers.publishing import publish
 from shared.handlers.timeline import record_event
 from shared.handlers.tracing import child_traceparent
@@ -38,6 +38,10 @@ def _adapt(services: Services, delivery: Delivery, message: FileValidated) -> St
     if skipped is not None:
         return skipped
     header, carried = _canonical(services, message)
+    if isinstance(carried, BlobReference) and discard_if_ended(
+        services.blobs, data.file_id, carried.container, carried.name
+    ):
+        return StepOutcome("skipped", data.file_id, "ended while adapting")
     adapted = FileAdapted(
         message_id=f"{data.file_id}:adapted", correlation_id=data.file_id, causation_id=message.message_id,
         occurred_at=services.clock.now(), source="FileAdaptor",

@@ -17,7 +17,7 @@ from shared.handlers.deadletter import (
 )
 from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import StepOutcome
-from shared.handlers.timeline import last_error, read_events, write_terminal
+from shared.handlers.timeline import annotate_terminal, last_error, read_events, write_terminal
 from shared.services import Services
 from shared.topology import FILE_FAILED_TOPIC
 
@@ -38,6 +38,10 @@ def handle_compensation_dead_lettered(
     if not file_id:
         return StepOutcome("unidentified", "", archive)
     note_dead_letter(services, file_id, entity, archive, delivery)
-    write_terminal(services.blobs, services.clock, file_id, "failed", failed_step=subscription, reason=reason,
-                   archive=archive, needs_attention=True)
+    attention = {"needs_attention": True, "compensation_failure": reason, "compensation_archive": archive}
+    # The compensation claims `failed` before undoing anything, so the file may already be `failed`
+    # without the flag: add it to that record (the state itself never changes).
+    if not write_terminal(services.blobs, services.clock, file_id, "failed", failed_step=subscription,
+                          reason=reason, archive=archive, **attention):
+        annotate_terminal(services.blobs, file_id, "failed", **attention)
     return StepOutcome("needs_attention", file_id, reason)

@@ -1,12 +1,14 @@
 """FileCreator's work: `file.adapted` → pain.001.001.09 in `outgoing/<sender>/<file id>.xml` → delivered.
 
-The XML is written to a spool and checked against the XSD before anything reaches `outgoing/`, so a
-failed file never has output. The name is deterministic and the bytes are too, so overwriting on a
-redelivery is harmless.
+The XML is written to a spool and checked against the XSD before anything reaches `outgoing/`. The name
+and the bytes are deterministic, so overwriting on a redelivery is harmless. The terminal state is claimed
+after the output is written and before staging is cleaned up; if a compensation claimed `failed` first,
+the creator removes its own output, so a failed file never has output whatever the interleaving.
 """
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from typing import BinaryIO, cast
 
@@ -16,11 +18,12 @@ from shared.domain.pain001 import validate_pain001, write_pain001
 from shared.handlers.blobops import delete_prefix
 from shared.handlers.claimcheck import iter_records, staging_prefix
 from shared.handlers.inbound import Delivery, run_step
-from shared.handlers.outcome import StepOutcome, already_ended
-from shared.handlers.timeline import record_event, write_terminal
+from shared.handlers.outcome import StepOutcome
+from shared.handlers.timeline import read_terminal, record_event, write_terminal
 from shared.services import Services
 from shared.topology import OUTGOING_CONTAINER, WORKFLOW_CONTAINER
 
+log = logging.getLogger(__name__)
 STEP = "creator"
 
 
@@ -38,20 +41,50 @@ def handle_file_adapted(services: Services, delivery: Delivery) -> StepOutcome:
 def _create(services: Services, delivery: Delivery, message: FileAdapted) -> StepOutcome:
     data = message.data
     services.faults.check(STEP, data.blob_name)
-    skipped = already_ended(services.blobs, data.file_id, "creating output")
-    if skipped is not None:
-        return skipped
-    document = document_from_records(iter_records(services.blobs, data.document))
+    ended = _already_ended(services, data.file_id)
+    if ended is not None:
+        return ended
     output = f"{OUTGOING_CONTAINER}/{output_name(data.sender, data.file_id)}"
+    _write_output(services, message)
+    record_event(services.blobs, services.clock, data.file_id, "created", output=output,
+                 attempt=delivery.delivery_count)
+    # The terminal state is the commit point, claimed before staging is cleaned up: a crash in between
+    # leaves a delivered file whose redelivery only finishes the clean-up, never a file that can neither
+    # be re-created (staging gone) nor counted as delivered.
+    if not write_terminal(services.blobs, services.clock, data.file_id, "delivered", output=output):
+        return _lost_to_another_end(services, data.sender, data.file_id)
+    delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
+    return StepOutcome("delivered", data.file_id)
+
+
+def _write_output(services: Services, message: FileAdapted) -> None:
+    """pain.001 into a spool, XSD-checked, then to `outgoing/` (a failed check writes nothing there)."""
+    data = message.data
+    document = document_from_records(iter_records(services.blobs, data.document))
     with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as spool:
         out = cast(BinaryIO, spool)
         write_pain001(document, out)
         out.seek(0)
-        validate_pain001(out)  # before anything reaches outgoing/: a failed file never has output
+        validate_pain001(out)
         out.seek(0)
         services.blobs.write(OUTGOING_CONTAINER, output_name(data.sender, data.file_id), out, overwrite=True)
-    record_event(services.blobs, services.clock, data.file_id, "created", output=output,
-                 attempt=delivery.delivery_count)
-    delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
-    write_terminal(services.blobs, services.clock, data.file_id, "delivered", output=output)
-    return StepOutcome("delivered", data.file_id)
+
+
+def _already_ended(services: Services, file_id: str) -> StepOutcome | None:
+    """Skip a late redelivery; for a delivered file first finish a clean-up that a crash interrupted."""
+    terminal = read_terminal(services.blobs, file_id)
+    if terminal is None:
+        return None
+    if terminal.get("state") == "delivered":
+        delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(file_id))
+    log.warning("file %s already ended %s; not creating output", file_id, terminal.get("state"))
+    return StepOutcome("skipped", file_id, f"already {terminal.get('state')}")
+
+
+def _lost_to_another_end(services: Services, sender: str, file_id: str) -> StepOutcome:
+    """The file ended while we wrote (a compensation claimed `failed`): a failed file never keeps output."""
+    state = str((read_terminal(services.blobs, file_id) or {}).get("state"))
+    if state != "delivered":
+        services.blobs.delete(OUTGOING_CONTAINER, output_name(sender, file_id))
+        log.warning("file %s ended %s while its pain.001 was written; output removed", file_id, state)
+    return StepOutcome("skipped", file_id, f"already {state}")

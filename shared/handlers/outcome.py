@@ -25,3 +25,16 @@ def already_ended(blobs: BlobStore, file_id: str, doing: str) -> StepOutcome | N
         return None
     log.warning("file %s already ended %s; not %s", file_id, terminal.get("state"), doing)
     return StepOutcome("skipped", file_id, f"already {terminal.get('state')}")
+
+
+def discard_if_ended(blobs: BlobStore, file_id: str, container: str, name: str) -> bool:
+    """Check after acting: delete what a late redelivery just staged if the file ended meanwhile.
+
+    `already_ended` runs before the work, so a file can end (the creator's or a compensation's clean-up
+    done) while a redelivered step is still staging; its staged blob would then be left behind forever.
+    """
+    if read_terminal(blobs, file_id) is None:
+        return False
+    blobs.delete(container, name)
+    log.warning("file %s ended while %s/%s was being staged; removed it", file_id, container, name)
+    return True

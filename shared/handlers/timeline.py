@@ -66,6 +66,20 @@ def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: str, **d
     return True
 
 
+def annotate_terminal(blobs: BlobStore, file_id: str, state: str, **details: Any) -> bool:
+    """Add details to a recorded terminal state, only if it is `state` (the state itself never changes).
+
+    For the one late fact a terminal record can gain: a compensation that ended the file `failed` and
+    then gave up half-way gets `needs_attention`. False if there is no terminal state, or another one.
+    """
+    current = read_terminal(blobs, file_id)
+    if current is None or current.get("state") != state:
+        return False
+    updated = {**current, **details, "state": state}
+    blobs.write(WORKFLOW_CONTAINER, terminal_name(file_id), json.dumps(updated, default=str).encode())
+    return True
+
+
 def read_terminal(blobs: BlobStore, file_id: str) -> dict[str, Any] | None:
     try:
         terminal: dict[str, Any] = json.loads(blobs.read(WORKFLOW_CONTAINER, terminal_name(file_id)))

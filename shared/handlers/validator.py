@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from shared.contracts import FileValidated, FileValidatedData
+from shared.contracts import BlobReference, FileValidated, FileValidatedData, Payload
 from shared.domain.validation import ValidationResult, validate_payment_file
 from shared.handlers import registry
 from shared.handlers.blobops import base_name, copy_blob
@@ -109,6 +109,9 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
     copy_blob(services.blobs, (INCOMING_CONTAINER, file.blob_name), (WORKFLOW_CONTAINER, archive))
     payload = spool.to_payload(services.blobs, f"{staging_prefix(file.file_id)}validated.ndjson",
                                services.claim_check_threshold)
+    ended = _ended_meanwhile(services, file, archive, payload, sha256)
+    if ended is not None:
+        return ended
     policy = services.reference.load().senders.get(sender)
     data = FileValidatedData(file_id=file.file_id, sender=sender,
                              sender_name=policy.name if policy else sender, blob_name=file.blob_name,
@@ -122,6 +125,25 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
                  control_sum=str(result.control_sum), payload=payload.kind, archive=f"workflow/{archive}")
     _delete_incoming(services, file)
     return ValidatorOutcome("validated", file.file_id)
+
+
+def _ended_meanwhile(services: Services, file: IncomingFile, archive: str, payload: Payload,
+                     sha256: str) -> ValidatorOutcome | None:
+    """Check after acting: another run of the same upload may have ended the file while we archived and
+    staged (its chain can even have failed and been compensated); undo what this run just added."""
+    terminal = read_terminal(services.blobs, file.file_id)
+    if terminal is None:
+        return None
+    state = str(terminal.get("state"))
+    if isinstance(payload, BlobReference):
+        services.blobs.delete(WORKFLOW_CONTAINER, payload.name)
+    if state != "delivered":
+        services.blobs.delete(WORKFLOW_CONTAINER, archive)
+        registry.release(services.blobs, sender=file.sender or "", content_sha256=sha256,
+                         file_id=file.file_id)
+    _delete_incoming(services, file)
+    log.warning("file %s ended %s while this run was staging it; undid its copies", file.file_id, state)
+    return ValidatorOutcome("already_processed", file.file_id, state)
 
 
 def _reject(services: Services, file: IncomingFile, report: dict[str, Any]) -> ValidatorOutcome:

@@ -1,0 +1,154 @@
+"""At-least-once hazards, staged with the fake store's hooks: a crash between two side effects, and a
+second handler running in the middle of another. Whatever the interleaving, the file ends in exactly one
+terminal state whose evidence matches it, and nothing is left behind."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from shared.handlers.adaptor import handle_file_validated
+from shared.handlers.compensation import handle_validator_compensation
+from shared.handlers.compensation_deadletter import handle_compensation_dead_lettered
+from shared.handlers.creator import handle_file_adapted
+from shared.handlers.deadletter import handle_dead_lettered
+from shared.handlers.inbound import Delivery
+from shared.handlers.timeline import read_terminal
+from shared.handlers.validator import handle_incoming_file
+from shared.services import Services
+from shared.topology import (
+    FILE_ADAPTED_QUEUE,
+    FILE_VALIDATED_QUEUE,
+    INCOMING_CONTAINER,
+    OUTGOING_CONTAINER,
+    VALIDATOR_COMPENSATION_SUBSCRIPTION,
+)
+from tests.fakes import FakeBlobStore, FakePublisher, StorageOutageError, make_services
+from tests.invariants import assert_terminal_state
+from tests.samplefiles import payment_csv
+from tests.unit.handlers.driver import deliver, deliver_failed
+
+pytestmark = pytest.mark.unit
+NAME = "acme-payroll/race.csv"
+
+
+def adapted_file() -> tuple[Services, FakeBlobStore, FakePublisher, str, Delivery, Delivery]:
+    """A file through the adaptor, its documents staged (claim-check), `file.adapted` not yet consumed."""
+    services, blobs, publisher, _ = make_services(threshold=1024)
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(20))
+    file_id = handle_incoming_file(services, NAME).file_id
+    validated = deliver(publisher, FILE_VALIDATED_QUEUE)
+    handle_file_validated(services, validated)
+    return services, blobs, publisher, file_id, validated, deliver(publisher, FILE_ADAPTED_QUEUE)
+
+
+def validator_compensation_for(services: Services, publisher: FakePublisher, validated: Delivery) -> Delivery:
+    """The adaptor published `file.adapted`, then kept failing its own bookkeeping: its queue dead-letters."""
+    dead = replace(validated, delivery_count=5, dead_letter_reason="MaxDeliveryCountExceeded")
+    handle_dead_lettered(services, dead, FILE_VALIDATED_QUEUE)
+    return deliver_failed(publisher, "validator")
+
+
+def assert_consistent(blobs: FakeBlobStore, file_id: str) -> str:
+    terminal = read_terminal(blobs, file_id)
+    assert terminal is not None, f"{file_id} has no terminal state"
+    assert_terminal_state(blobs, file_id, str(terminal["state"]))
+    return str(terminal["state"])
+
+
+def test_creator_redelivered_after_a_crash_between_cleanup_and_terminal_still_delivers() -> None:
+    services, blobs, _, file_id, _, adapted = adapted_file()
+    blobs.fail_writes[f"workflow/timeline/{file_id}/terminal.json"] = 1
+    with pytest.raises(StorageOutageError):
+        handle_file_adapted(services, adapted)
+
+    assert handle_file_adapted(services, replace(adapted, delivery_count=2)).state == "delivered"
+    assert_terminal_state(blobs, file_id, "delivered")
+
+
+def test_creator_redelivered_after_delivering_finishes_its_cleanup() -> None:
+    services, blobs, _, file_id, _, adapted = adapted_file()
+    blobs.fail_writes[f"workflow/timeline/{file_id}/events/*-delivered-*"] = 1
+    with pytest.raises(StorageOutageError):
+        handle_file_adapted(services, adapted)
+
+    assert handle_file_adapted(services, replace(adapted, delivery_count=2)).state == "skipped"
+    assert_terminal_state(blobs, file_id, "delivered")
+
+
+def test_compensation_finishing_while_the_creator_writes_leaves_no_output() -> None:
+    services, blobs, publisher, file_id, validated, adapted = adapted_file()
+    failed = validator_compensation_for(services, publisher, validated)
+    blobs.before_write(f"{OUTGOING_CONTAINER}/*", lambda: handle_validator_compensation(services, failed))
+
+    handle_file_adapted(services, adapted)
+
+    assert_terminal_state(blobs, file_id, "failed")
+
+
+def test_creator_finishing_while_the_compensation_undoes_never_splits_the_file() -> None:
+    services, blobs, publisher, file_id, validated, adapted = adapted_file()
+    failed = validator_compensation_for(services, publisher, validated)
+    blobs.before_write("failed/*", lambda: handle_file_adapted(services, adapted))
+
+    handle_validator_compensation(services, failed)
+
+    assert assert_consistent(blobs, file_id) == "failed"
+
+
+def test_compensation_delivered_late_leaves_a_delivered_file_alone() -> None:
+    services, blobs, publisher, file_id, validated, adapted = adapted_file()
+    handle_file_adapted(services, adapted)
+    failed = validator_compensation_for(services, publisher, validated)
+
+    assert handle_validator_compensation(services, failed).state == "skipped"
+    assert_terminal_state(blobs, file_id, "delivered")
+
+
+def test_adaptor_redelivered_while_the_creator_finishes_leaves_no_staging() -> None:
+    services, blobs, _, file_id, validated, adapted = adapted_file()
+    blobs.before_write("workflow/staging/*/canonical.ndjson", lambda: handle_file_adapted(services, adapted))
+
+    handle_file_validated(services, replace(validated, delivery_count=2))
+
+    assert_terminal_state(blobs, file_id, "delivered")
+
+
+def test_compensation_that_gives_up_after_claiming_failed_is_flagged_for_attention() -> None:
+    services, blobs, publisher, file_id, validated, _ = adapted_file()
+    failed = validator_compensation_for(services, publisher, validated)
+    blobs.fail_writes["failed/*"] = 5
+    for attempt in range(1, 6):
+        with pytest.raises(StorageOutageError):
+            handle_validator_compensation(services, replace(failed, delivery_count=attempt))
+
+    dead = replace(failed, delivery_count=5, dead_letter_reason="MaxDeliveryCountExceeded")
+    handle_compensation_dead_lettered(services, dead, VALIDATOR_COMPENSATION_SUBSCRIPTION)
+
+    terminal = assert_terminal_state(blobs, file_id, "failed")
+    assert terminal["needs_attention"] is True
+    assert "StorageOutageError" in terminal["compensation_failure"]
+
+
+def test_validator_run_straddling_the_whole_failed_chain_leaves_nothing_behind() -> None:
+    """Two runs of one upload (Event Grid delivers at least once): the second stages after the first
+    run's chain already failed and was compensated."""
+    services, blobs, publisher, _ = make_services(faults="adaptor=*", threshold=1024)
+    etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(20))
+
+    def first_run_fails_completely() -> None:
+        file_id = handle_incoming_file(services, NAME, etag).file_id
+        validated = deliver(publisher, FILE_VALIDATED_QUEUE)
+        dead = replace(validated, dead_letter_reason="MaxDeliveryCountExceeded")
+        with pytest.raises(RuntimeError):
+            handle_file_validated(services, dead)
+        handle_dead_lettered(services, dead, FILE_VALIDATED_QUEUE)
+        handle_validator_compensation(services, deliver_failed(publisher, "validator"))
+        assert_terminal_state(blobs, file_id, "failed")
+
+    blobs.before_write("workflow/staging/*/validated.ndjson", first_run_fails_completely)
+    outcome = handle_incoming_file(services, NAME, etag)
+
+    assert outcome.state == "already_processed"
+    assert_terminal_state(blobs, outcome.file_id, "failed")
