@@ -48,7 +48,7 @@ QUEUES: dict[str, dict[str, Any]] = {
     "peek": FAST,
     "schedule": FAST,
     # A short lock so renewal and expiry are observable within a couple of seconds.
-    "renew": {"LockDuration": "PT2S", "MaxDeliveryCount": 5},
+    "renew": {"LockDuration": "PT3S", "MaxDeliveryCount": 5},
     "subscribe": FAST,
 }
 # Subscription name -> its rules; "all" has none, i.e. the default true filter.

@@ -188,7 +188,7 @@ test("scheduleMessages + cancelScheduledMessages", SCENARIO, async () => {
 
 test("renewMessageLock extends the lock; an expired lock redelivers and settling it fails", SCENARIO, async () => {
   const sb = client();
-  const sender = sb.createSender(q.renew); // LockDuration PT2S
+  const sender = sb.createSender(q.renew); // LockDuration PT3S
   await sender.sendMessages([{ body: "renewed" }, { body: "expired" }]);
   await sender.close();
 
@@ -196,11 +196,12 @@ test("renewMessageLock extends the lock; an expired lock redelivers and settling
   const [renewed, expired] = await receive(receiver, 2);
   assert.deepEqual([renewed?.body, expired?.body], ["renewed", "expired"]);
   const oldUntil = renewed.lockedUntilUtc;
-  await sleep(1_200);
+  await sleep(1_500);
   const newUntil = await receiver.renewMessageLock(renewed);
   assert.ok(newUntil instanceof Date && newUntil > oldUntil, `renewed ${newUntil} > ${oldUntil}`);
   assert.equal(renewed.lockedUntilUtc.getTime(), newUntil.getTime(), "the SDK updates the message");
-  await sleep(1_300); // past the original lock, within the renewed one
+  // At ~3.5 s: past the original 3 s lock, 1 s inside the renewed one (margins for a loaded machine).
+  await sleep(2_000);
   await receiver.completeMessage(renewed);
   const [again] = await receive(receiver, 1);
   assert.ok(again, "the expired message is redelivered");
@@ -221,11 +222,15 @@ test("subscribe() streams messages to the handler and auto-completes them", SCEN
   const receiver = sb.createReceiver(q.subscribe, PEEK_LOCK);
   const bodies = [];
   const errors = [];
+  let firstSequenceNumber; // a Long, to peek from the start again (peek otherwise continues)
   let done;
   const allReceived = new Promise((resolve) => { done = resolve; });
   const subscription = receiver.subscribe({
     async processMessage(message) {
       bodies.push(message.body);
+      if (firstSequenceNumber === undefined || seq(message) < Number(firstSequenceNumber)) {
+        firstSequenceNumber = message.sequenceNumber;
+      }
       if (bodies.length === 3) done();
     },
     async processError(args) { errors.push(args.error); },
@@ -233,22 +238,31 @@ test("subscribe() streams messages to the handler and auto-completes them", SCEN
   const timer = setTimeout(done, 10_000);
   await allReceived;
   clearTimeout(timer);
-  await sleep(300); // the auto-complete runs after processMessage returns
+  // The auto-complete runs after processMessage returns: wait (bounded) for the queue to empty.
+  let left = [];
+  for (const deadline = Date.now() + 5_000; Date.now() < deadline; await sleep(100)) {
+    left = await receiver.peekMessages(5, { fromSequenceNumber: firstSequenceNumber });
+    if (left.length === 0) break;
+  }
   await subscription.close();
   assert.deepEqual(errors, [], "no errors reported to processError");
-  assert.deepEqual(bodies.sort(), ["s0", "s1", "s2"]);
-  assert.deepEqual(await receiver.peekMessages(5), [], "auto-completed");
+  assert.deepEqual(bodies.sort(), ["s0", "s1", "s2"], "each message once");
+  assert.deepEqual(left.map((m) => m.body), [], "auto-completed");
   await receiver.close();
 });
 
-test("an unknown entity gives MessagingEntityNotFound", SCENARIO, async () => {
+test("an unknown entity gives MessagingEntityNotFound, to a receiver and a sender", SCENARIO, async () => {
   const sb = client();
+  const notFound = (err) => {
+    assert.ok(isServiceBusError(err), `a ServiceBusError, got ${err?.name}: ${err?.message}`);
+    assert.equal(err.code, "MessagingEntityNotFound");
+    return true;
+  };
   const receiver = sb.createReceiver(entities.missing, PEEK_LOCK);
-  await assert.rejects(receiver.receiveMessages(1, { maxWaitTimeInMs: 2_000 }),
-    (err) => {
-      assert.ok(isServiceBusError(err), `a ServiceBusError, got ${err?.name}: ${err?.message}`);
-      assert.equal(err.code, "MessagingEntityNotFound");
-      return true;
-    });
+  await assert.rejects(receiver.receiveMessages(1, { maxWaitTimeInMs: 2_000 }), notFound);
   await receiver.close();
+  // Unlike pyamqp's sender, which races the detach, rhea's sender waits for the attach reply.
+  const sender = sb.createSender(entities.missing);
+  await assert.rejects(sender.sendMessages({ body: "nowhere" }), notFound);
+  await sender.close();
 });
