@@ -1,8 +1,9 @@
 """Builds the app's services once per process, lazily, from the app settings: the one seam tests replace.
 
-Nothing here runs at import. The first `get_services()` resolves the connection settings (raising a
-`ConfigurationError` that names a missing one) and creates one BlobServiceClient; the Service Bus
-client is created on the first send. Tests call `set_services()` with fakes and `reset_services()`.
+Nothing here runs at import. The first `get_services()` checks every setting (raising a
+`ConfigurationError` that names a missing or malformed one, before any file is touched) and creates one
+BlobServiceClient; the Service Bus client is created on the first send. Tests call `set_services()`
+with fakes and `reset_services()`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import threading
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.adapters.azure_servicebus import ServiceBusPublisher
 from shared.adapters.clock import SystemClock
-from shared.adapters.connections import blob_service_client, service_bus_client
+from shared.adapters.connections import blob_service_client, resolve_service_bus, service_bus_client
 from shared.handlers.faults import FaultPlan
 from shared.handlers.reference_loader import CachedReferenceTable
 from shared.services import Services
@@ -49,7 +50,10 @@ def reset_services() -> None:
 
 
 def build_services(settings: Settings) -> Services:
+    """Every setting is checked here, on the first invocation, before any handler touches a file; the
+    Service Bus client itself is still created only on the first send."""
     env = settings.environ
+    resolve_service_bus(settings.service_bus_setting, env)
     blobs = AzureBlobStore(blob_service_client(settings.payments_storage_setting, env))
     clock = SystemClock()
     publisher = ServiceBusPublisher(lambda: service_bus_client(settings.service_bus_setting, env))

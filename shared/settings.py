@@ -6,6 +6,7 @@ else receives values. A `ConfigurationError` always names the setting and says w
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ class Settings:
             value = float(raw)
         except ValueError:
             value = -1.0
-        if value < 0:
+        if not math.isfinite(value) or value < 0:
             raise ConfigurationError(
                 f"setting {REFERENCE_CACHE_SECONDS_SETTING}={raw!r} is invalid: "
                 "set it to a number of seconds >= 0, or remove it for the default of 60"

@@ -9,6 +9,8 @@ with `DefaultAzureCredential(managed_identity_client_id=X__clientId)`. Anything 
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -45,19 +47,7 @@ def _pairs(value: str) -> dict[str, str]:
 def resolve_storage(setting: str, environ: Mapping[str, str]) -> Target:
     value = environ.get(setting, "").strip()
     if value:
-        keys = _pairs(value)
-        if (
-            keys.get("usedevelopmentstorage", "").lower() == "true"
-            or "blobendpoint" in keys
-            or ("accountname" in keys and ("accountkey" in keys or "sharedaccesssignature" in keys))
-        ):
-            return Target(setting, connection_string=value)
-        raise ConfigurationError(
-            f"setting {setting} does not hold a storage connection string: set it to "
-            "UseDevelopmentStorage=true (Azurite) or DefaultEndpointsProtocol=...;AccountName=...;"
-            "AccountKey=..., "
-            f"or remove it and set {setting}__accountName for a managed identity"
-        )
+        return _storage_connection_string(setting, value)
     client_id = environ.get(f"{setting}__clientId") or None
     uri = environ.get(f"{setting}__blobServiceUri") or environ.get(f"{setting}__serviceUri")
     if uri:
@@ -72,19 +62,53 @@ def resolve_storage(setting: str, environ: Mapping[str, str]) -> Target:
     )
 
 
+def _storage_connection_string(setting: str, value: str) -> Target:
+    keys = _pairs(value)
+    if keys.get("usedevelopmentstorage", "").lower() == "true":
+        return Target(setting, connection_string=value)
+    if "accountkey" in keys and not _is_base64(keys["accountkey"]):
+        # The SDK accepts it and fails only when signing the first request, on every request.
+        raise ConfigurationError(
+            f"setting {setting} has an AccountKey that is not base64: copy the key again from the storage "
+            "account's Access keys, or use an identity-based setting"
+        )
+    signed = "accountkey" in keys or "sharedaccesssignature" in keys
+    if "blobendpoint" in keys or ("accountname" in keys and signed):
+        return Target(setting, connection_string=value)
+    raise ConfigurationError(
+        f"setting {setting} does not hold a storage connection string: set it to "
+        "UseDevelopmentStorage=true (Azurite) or DefaultEndpointsProtocol=...;AccountName=...;"
+        "AccountKey=..., "
+        f"or remove it and set {setting}__accountName for a managed identity"
+    )
+
+
+def _is_base64(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+    except binascii.Error:
+        return False
+    return bool(text)
+
+
 def resolve_service_bus(setting: str, environ: Mapping[str, str]) -> Target:
     value = environ.get(setting, "").strip()
     if value:
-        if _pairs(value).get("endpoint", "").startswith("sb://"):
+        keys = _pairs(value)
+        host = keys.get("endpoint", "").removeprefix("sb://").strip("/")
+        keyed = "sharedaccesskeyname" in keys and "sharedaccesskey" in keys
+        signed = keyed or "sharedaccesssignature" in keys
+        if keys.get("endpoint", "").startswith("sb://") and host and signed:
             return Target(setting, connection_string=value)
         raise ConfigurationError(
-            f"setting {setting} does not hold a Service Bus connection string (Endpoint=sb://...;"
-            "SharedAccessKeyName=...;SharedAccessKey=...): fix it, or remove it and set "
+            f"setting {setting} does not hold a Service Bus connection string (Endpoint=sb://<namespace>;"
+            "SharedAccessKeyName=...;SharedAccessKey=..., all three): fix it, or remove it and set "
             f"{setting}__fullyQualifiedNamespace for a managed identity"
         )
     namespace = environ.get(f"{setting}__fullyQualifiedNamespace", "").strip()
     if namespace:
-        return Target(setting, endpoint=namespace, client_id=environ.get(f"{setting}__clientId") or None)
+        host = namespace.split("://", 1)[-1].strip("/")  # the host name; people paste sb:// or https:// URLs
+        return Target(setting, endpoint=host, client_id=environ.get(f"{setting}__clientId") or None)
     raise ConfigurationError(
         f"setting {setting} is not set: set {setting} to a Service Bus connection string (the emulator's "
         f"locally), or {setting}__fullyQualifiedNamespace (plus __clientId) in Azure"
