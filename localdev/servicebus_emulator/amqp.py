@@ -10,50 +10,27 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from proton import Condition, Delivery, Endpoint, Event, Handler, Link, Message, Terminus, symbol
+from proton import Delivery, Endpoint, Event, Handler, Link, Message, Terminus
 
 from localdev.servicebus_emulator import management
 from localdev.servicebus_emulator.codec import decode_transfer, encode_delivery
 from localdev.servicebus_emulator.entities import MessageQueue, Namespace
 from localdev.servicebus_emulator.errors import EmulatorError, MessageSizeExceededError
+from localdev.servicebus_emulator.links import Held, LinkRole, normalize, send_reply
+from localdev.servicebus_emulator.settlement import apply_outcome, error_condition
 
 log = logging.getLogger("servicebus_emulator.amqp")
 
 CBS = "$cbs"
 MANAGEMENT_SUFFIX = "/$management"
 SEND_CREDIT = 500
-SCHEME_AND_HOST = re.compile(r"^[a-z]+://[^/]*/", re.IGNORECASE)
-DEAD_LETTER_CONDITION = "com.microsoft:dead-letter"
 
 F = TypeVar("F", bound=Callable[..., None])
-
-
-def normalize(address: str | None) -> str:
-    """`amqps://host:5672/queue` (Python SDK) and `queue` (JS SDK) both mean `queue`."""
-    return SCHEME_AND_HOST.sub("", address or "").strip("/")
-
-
-@dataclass
-class LinkRole:
-    """What one attached link is for."""
-
-    kind: str  # "cbs", "management", "send" (client sends to us), "receive" (client receives)
-    address: str
-    queue: MessageQueue | None = None
-    peek_lock: bool = True
-
-
-@dataclass
-class Held:
-    delivery: Delivery
-    queue: MessageQueue
-    link: Link
 
 
 @dataclass
@@ -144,7 +121,7 @@ class Broker(Handler):
             if link.is_sender:
                 link.source.type = Terminus.UNSPECIFIED
             link.open()
-            link.condition = _condition(exc)
+            link.condition = error_condition(exc)
             link.close()
             return
         link.sb_role = role
@@ -272,7 +249,7 @@ class Broker(Handler):
             request.decode(raw)
             reply = (management.put_token(request) if role.kind == "cbs"
                      else management.handle(self, role.address, request))
-            self._reply(link, request, reply)
+            send_reply(link, request, reply)
             delivery.update(Delivery.ACCEPTED)
             delivery.settle()
             return
@@ -290,83 +267,30 @@ class Broker(Handler):
             self.ns.journal.commit()  # durable before the client hears "accepted"
             delivery.update(Delivery.ACCEPTED)
         except EmulatorError as exc:
-            delivery.local.condition = _condition(exc)
+            delivery.local.condition = error_condition(exc)
             delivery.update(Delivery.REJECTED)
-        delivery.settle()
-
-    def _reply(self, link: Any, request: Message, reply: Message) -> None:
-        reply_to = request.reply_to
-        node = link.remote_target.address
-        candidates: list[Any] = []
-        sender = link.connection.link_head(Endpoint.LOCAL_ACTIVE)
-        while sender is not None:
-            if sender.is_sender:
-                candidates.append(sender)
-            sender = sender.next(Endpoint.LOCAL_ACTIVE)
-        chosen = (next((s for s in candidates if reply_to and s.remote_target.address == reply_to), None)
-                  or next((s for s in candidates if reply_to and s.name == reply_to), None)
-                  or next((s for s in candidates if s.remote_source.address == node), None))
-        if chosen is None:
-            log.warning("emulator: no reply link for %s on %s", reply_to, node)
-            return
-        if reply_to:
-            reply.address = reply_to
-        delivery = chosen.delivery(uuid.uuid4().bytes)
-        chosen.send(reply.encode())
-        chosen.advance()
         delivery.settle()
 
     def _on_disposition(self, delivery: Any) -> None:
         token: uuid.UUID | None = delivery._attrs.get("sb_token")
         held = self.state.held.pop(token, None) if token is not None else None
-        if held is None or delivery.remote_state is None:
+        if token is None or held is None or delivery.remote_state is None:
             if delivery.remote_settled:
                 delivery.settle()
             return
         outcome = delivery.remote_state
         try:
-            self._settle(held.queue, held.delivery, outcome)
+            apply_outcome(held.queue, token, delivery.remote, outcome, self.ns.clock.now())
             self.ns.journal.commit()
             # THE SETTLEMENT ECHO: azure-servicebus waits for the broker to settle with the same outcome.
             delivery.update(outcome)
         except EmulatorError as exc:
-            delivery.local.condition = _condition(exc)
+            delivery.local.condition = error_condition(exc)
             delivery.update(Delivery.REJECTED)
         delivery.settle()
-
-    def _settle(self, queue: MessageQueue, delivery: Any, outcome: int) -> None:
-        token: uuid.UUID = delivery._attrs["sb_token"]
-        now = self.ns.clock.now()
-        remote = delivery.remote
-        if outcome == Delivery.ACCEPTED:
-            queue.complete(token, now)
-        elif outcome == Delivery.REJECTED:
-            info = dict(remote.condition.info or {}) if remote.condition is not None else {}
-            queue.dead_letter(token, now, _opt_text(info.get("DeadLetterReason")),
-                              _opt_text(info.get("DeadLetterErrorDescription")))
-        elif outcome == Delivery.MODIFIED:
-            properties = {str(k): v for k, v in (remote.annotations or {}).items()}
-            if remote.undeliverable:
-                queue.defer(token, now, properties)
-            else:
-                queue.abandon(token, now, properties)
-        elif outcome == Delivery.RELEASED:
-            queue.release(token)
 
     def settle_held(self, token: uuid.UUID) -> None:
         """Management settled a message that is also an open delivery: settle that delivery quietly."""
         held = self.state.held.pop(token, None)
         if held is not None and not held.delivery.settled:
             held.delivery.settle()
-
-
-def _condition(error: EmulatorError) -> Condition:
-    # pyamqp indexes the error's info field, so it must be present (proton drops an empty one).
-    return Condition(error.condition, error.description,
-                     {symbol("com.microsoft:tracking-id"): str(uuid.uuid4())})
-
-
-def _opt_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

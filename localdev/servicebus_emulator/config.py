@@ -18,8 +18,9 @@ from localdev.servicebus_emulator.entities.model import (
     EntitySettings,
     TopicSettings,
 )
-from localdev.servicebus_emulator.entities.namespace import Namespace, Rule
+from localdev.servicebus_emulator.entities.namespace import Namespace
 from localdev.servicebus_emulator.entities.persistence import Journal
+from localdev.servicebus_emulator.entities.topology import Rule
 from localdev.servicebus_emulator.errors import ConfigError
 from localdev.servicebus_emulator.filters import (
     SYSTEM_FIELDS,
