@@ -19,6 +19,7 @@ from localdev.devhost.hostjson import HostOptions, load_host_options
 from localdev.devhost.indexer import IndexedFunction, index_app
 from localdev.devhost.invoker import Invoker
 from localdev.devhost.outputs import OutputSender
+from localdev.devhost.preflight import preflight
 from localdev.devhost.settings import apply_to_environ, load_local_settings
 from localdev.devhost.triggers import Listener
 from localdev.devhost.triggers.blob import BlobListener
@@ -58,6 +59,7 @@ class DevHost:
         apply_to_environ(load_local_settings(app_dir).values)
         self.options: HostOptions = load_host_options(app_dir)
         self.functions: list[IndexedFunction] = index_app(app_dir)
+        preflight(self.functions)
         self.connections = Connections()
         self.invoker = Invoker(
             OutputSender(self.connections, self.options.queues.message_encoding), str(app_dir)
