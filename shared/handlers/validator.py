@@ -20,7 +20,7 @@ from shared.handlers.claimcheck import RecordSpool, staging_prefix
 from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
 from shared.handlers.inbound import record_failure
 from shared.handlers.publishing import publish
-from shared.handlers.timeline import read_terminal, record_event, stamp, write_terminal
+from shared.handlers.timeline import read_terminal, record_event, stamp, timeline_prefix, write_terminal
 from shared.handlers.tracing import new_traceparent
 from shared.ports import BlobChanged, BlobNotFound, StreamedBlob
 from shared.services import Services
@@ -33,7 +33,7 @@ STEP = "validator"
 
 @dataclass(frozen=True)
 class ValidatorOutcome:
-    state: Literal["validated", "rejected", "duplicate", "already_processed", "gone"]
+    state: Literal["validated", "rejected", "duplicate", "already_processed", "gone", "superseded"]
     file_id: str
     detail: str = ""
 
@@ -57,6 +57,9 @@ def handle_incoming_file(services: Services, blob_name: str, etag: str | None = 
     version = normalise_etag(etag or reader.etag)
     sender, problem = sender_or_none(blob_name)
     file = IncomingFile(blob_name, version, incoming_file_id(blob_name, version), sender, problem)
+    if version != normalise_etag(reader.etag):
+        reader.stream.close()
+        return _superseded(services, file, normalise_etag(reader.etag))
     try:
         services.faults.check(STEP, blob_name)
         return _process(services, file, reader)
@@ -65,6 +68,17 @@ def handle_incoming_file(services: Services, blob_name: str, etag: str | None = 
         raise
     finally:
         reader.stream.close()
+
+
+def _superseded(services: Services, file: IncomingFile, current: str) -> ValidatorOutcome:
+    """The version the trigger saw was replaced before we read it; the new version has its own trigger
+    (and its own file id), so this one must not validate the new bytes under the old version's id."""
+    detail = f"incoming/{file.blob_name} was replaced (version {file.etag} -> {current}) before it was read"
+    log.warning("%s; leaving it to the new version's trigger", detail)
+    if next(services.blobs.list_names(WORKFLOW_CONTAINER, timeline_prefix(file.file_id)), None):
+        record_event(services.blobs, services.clock, file.file_id, "superseded", blob_name=file.blob_name,
+                     etag=file.etag, replaced_by=current)
+    return ValidatorOutcome("superseded", file.file_id, detail)
 
 
 def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> ValidatorOutcome:

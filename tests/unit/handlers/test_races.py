@@ -152,3 +152,21 @@ def test_validator_run_straddling_the_whole_failed_chain_leaves_nothing_behind()
 
     assert outcome.state == "already_processed"
     assert_terminal_state(blobs, outcome.file_id, "failed")
+
+
+def test_a_version_replaced_before_its_trigger_ran_is_left_to_the_new_versions_trigger() -> None:
+    """The sender re-uploads a corrected file under the same name before the first version's trigger
+    runs: the first trigger must not validate the second version's bytes under the first version's id
+    (which made the corrected upload a `duplicate` of itself)."""
+    services, blobs, publisher, _ = make_services()
+    first = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    second = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(3))
+
+    stale = handle_incoming_file(services, NAME, first)
+    fresh = handle_incoming_file(services, NAME, second)
+
+    assert (stale.state, fresh.state) == ("superseded", "validated")
+    assert read_terminal(blobs, stale.file_id) is None and not list(blobs.list_names("rejected"))
+    handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
+    handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE))
+    assert_terminal_state(blobs, fresh.file_id, "delivered")
