@@ -116,7 +116,7 @@ class EngineLoop:
             while not self._stopped:
                 self._run_once()
         finally:
-            self._close_all()
+            self.close()
 
     def _run_once(self) -> None:
         timeout = max(0.0, self._timers[0][0] - time.monotonic()) if self._timers else None
@@ -209,7 +209,8 @@ class EngineLoop:
         except Exception:
             log.exception("emulator: loop callback failed")
 
-    def _close_all(self) -> None:
+    def close(self) -> None:
+        """Close every socket; only from the loop thread, or when the loop never ran."""
         for channel in list(self.channels.values()):
             self._drop(channel)
         for sock in (self._listener, self._wake_r, self._wake_w):

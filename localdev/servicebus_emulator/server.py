@@ -83,7 +83,10 @@ class EmulatorServer:
         return future.result(timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self._thread is None or self._done.is_set():
+        if self._thread is None:
+            self.loop.close()  # bound but never started: just release the port
+            return
+        if self._done.is_set():
             return
         try:
             self.call(self._shutdown, timeout)

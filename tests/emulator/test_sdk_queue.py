@@ -224,3 +224,17 @@ def test_oversized_message_is_rejected(make_emulator: Callable[..., Any], entity
         with pytest.raises(MessageSizeExceededError):
             sender.send_messages(ServiceBusMessage("x" * 10_000))
     assert emulator.emulator.server.call(lambda: len(emulator.emulator.namespace.receivable(entity))) == 1
+
+
+def test_large_message_within_the_default_limit(make_emulator: Callable[..., Any], entity: str) -> None:
+    emulator = make_emulator({entity: FAST})  # default limit: 256 KB
+    body = "L" * (250 * 1024)  # many AMQP frames each way
+    with _client(emulator) as client:
+        with client.get_queue_sender(entity) as sender:
+            sender.send_messages(ServiceBusMessage(body))
+            with pytest.raises(MessageSizeExceededError):
+                sender.send_messages(ServiceBusMessage("x" * (257 * 1024)))
+        with client.get_queue_receiver(entity) as receiver:
+            (message,) = receive(receiver, 1)
+            assert str(message) == body
+            receiver.complete_message(message)
