@@ -18,7 +18,7 @@ from shared.contracts.messages import CompensateTarget, FailedStep
 from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import StepOutcome
 from shared.handlers.publishing import publish
-from shared.handlers.timeline import file_facts, last_error, read_events, record_event, stamp
+from shared.handlers.timeline import file_facts, last_error, read_events, record_event, stamp, write_terminal
 from shared.handlers.tracing import child_traceparent
 from shared.services import Services
 from shared.topology import FILE_ADAPTED_QUEUE, FILE_FAILED_TOPIC, FILE_VALIDATED_QUEUE, WORKFLOW_CONTAINER
@@ -31,6 +31,10 @@ ROUTES: dict[str, tuple[FailedStep, CompensateTarget]] = {
     FILE_ADAPTED_QUEUE: ("creator", "adaptor"),
 }
 UNIDENTIFIED = "_unidentified"
+# Nothing dead-letters a message out of a dead-letter queue: a handler that keeps raising there is
+# redelivered at once, for ever. Past this many deliveries a `file.failed` that still cannot be sent ends
+# the file `failed` with needs_attention rather than looping.
+DEAD_LETTER_GIVE_UP_AFTER = 10
 
 
 def handle_dead_lettered(services: Services, delivery: Delivery, queue: str) -> StepOutcome:
@@ -47,9 +51,29 @@ def handle_dead_lettered(services: Services, delivery: Delivery, queue: str) -> 
     data = FileFailedData(file_id=file_id, sender=sender, blob_name=blob_name, failed_step=failed_step,
                           reason=failure_reason(failed_step, delivery, error), error=error, archive=archive,
                           compensate=compensate)
-    publish_failed(services, data, causation_id=delivery.message_id, source=f"{queue}/$DeadLetterQueue",
-                   traceparent=child_traceparent(delivery.application_properties))
-    return StepOutcome("compensation_requested", file_id, compensate)
+    return publish_or_give_up(services, data, delivery, DEAD_LETTER_GIVE_UP_AFTER,
+                              causation_id=delivery.message_id, source=f"{queue}/$DeadLetterQueue",
+                              traceparent=child_traceparent(delivery.application_properties))
+
+
+def publish_or_give_up(services: Services, data: FileFailedData, delivery: Delivery, last_attempt: int, *,
+                       causation_id: str | None, source: str, traceparent: str) -> StepOutcome:
+    """Publish `file.failed`; raise to be retried, except on `last_attempt`, where the file ends `failed`
+    needing attention (its message is archived already) instead of looping or being dropped."""
+    try:
+        publish_failed(services, data, causation_id=causation_id, source=source, traceparent=traceparent)
+    except Exception as exc:
+        if delivery.delivery_count < last_attempt:
+            raise
+        problem = (f"could not publish file.failed (compensate={data.compensate}) after "
+                   f"{delivery.delivery_count} attempts: {type(exc).__name__}: {exc}")
+        log.error("ALERT: %s for file %s; its compensation never started; archived at %s; needs attention",
+                  problem, data.file_id, data.archive)
+        write_terminal(services.blobs, services.clock, data.file_id, "failed", failed_step=data.failed_step,
+                       reason=data.reason, archive=data.archive, needs_attention=True,
+                       compensation_failure=problem)
+        return StepOutcome("needs_attention", data.file_id, problem)
+    return StepOutcome("compensation_requested", data.file_id, data.compensate)
 
 
 def publish_failed(services: Services, data: FileFailedData, *, causation_id: str | None, source: str,

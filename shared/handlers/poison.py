@@ -13,7 +13,12 @@ import logging
 from dataclasses import dataclass, replace
 
 from shared.contracts import FileFailedData, PoisonMessage
-from shared.handlers.deadletter import archive_dead_letter, failure_reason, note_dead_letter, publish_failed
+from shared.handlers.deadletter import (
+    archive_dead_letter,
+    failure_reason,
+    note_dead_letter,
+    publish_or_give_up,
+)
 from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
 from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import StepOutcome
@@ -25,6 +30,9 @@ from shared.topology import BLOB_POISON_QUEUE, INCOMING_CONTAINER
 log = logging.getLogger(__name__)
 REQUIRED_KEYS = ("ContainerName", "BlobName", "ETag")
 POISON_REASON = "PoisonBlobThresholdExceeded"
+# host.json `extensions.queues.maxDequeueCount`: after this the host moves the notice to
+# `webjobs-blobtrigger-poison-poison`, which nothing reads, so the last try must not raise.
+POISON_QUEUE_MAX_DEQUEUE = 5
 
 
 @dataclass(frozen=True)
@@ -78,8 +86,8 @@ def handle_blob_poison(services: Services, delivery: Delivery) -> StepOutcome:
                           failed_step="validator",
                           reason=failure_reason("validator", keyed, error), error=error, archive=archive,
                           compensate="validator", etag=notice.etag)
-    publish_failed(services, data, causation_id=delivery.message_id, source="BlobPoison",
-                   traceparent=new_traceparent())
-    log.warning("blob incoming/%s hit the poison threshold; file %s sent to compensation",
+    log.warning("blob incoming/%s hit the poison threshold; sending file %s to compensation",
                 notice.blob_name, file_id)
-    return StepOutcome("compensation_requested", file_id, "validator")
+    return publish_or_give_up(services, data, delivery, POISON_QUEUE_MAX_DEQUEUE,
+                              causation_id=delivery.message_id, source="BlobPoison",
+                              traceparent=new_traceparent())
