@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from shared.contracts import BlobReference, FileValidated, FileValidatedData, Payload
+from shared.domain.reference import ReferenceTable
 from shared.domain.validation import ValidationResult, validate_payment_file
 from shared.handlers import registry
 from shared.handlers.blobops import base_name, copy_blob
@@ -92,23 +93,27 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
         problem = {"row": None, "column": None, "code": "missing_sender_folder",
                    "message": file.sender_problem}
         return _reject(services, file, {"state": "rejected", "error_count": 1, "errors": [problem]})
+    reference = services.reference.load()  # once: validated and named from the same version of the table
     with RecordSpool() as spool:
         tally = HashTally(reader.stream)
-        result = _validate(services, file.sender, tally, spool)
+        result = _validate(services, file.sender, reference, tally, spool)
         if not result.valid:
             return _reject(services, file, result.to_report())
         owner = registry.claim(services.blobs, services.clock, sender=file.sender,
                                content_sha256=tally.hexdigest, file_id=file.file_id, blob_name=file.blob_name)
         if owner is not None:
             return _duplicate(services, file, owner, tally.hexdigest)
-        return _accept(services, file, result, spool, tally.hexdigest)
+        policy = reference.senders.get(file.sender)
+        return _accept(services, file, result, spool, tally.hexdigest,
+                       sender_name=policy.name if policy else file.sender)
 
 
-def _validate(services: Services, sender: str, tally: HashTally, spool: RecordSpool) -> ValidationResult:
+def _validate(services: Services, sender: str, reference: ReferenceTable, tally: HashTally,
+              spool: RecordSpool) -> ValidationResult:
     result = validate_payment_file(
         tally.reader,
         sender=sender,
-        reference=services.reference.load(),
+        reference=reference,
         today=services.clock.now().date(),
         on_payment=lambda payment: spool.add(payment.to_record()),
     )
@@ -117,7 +122,7 @@ def _validate(services: Services, sender: str, tally: HashTally, spool: RecordSp
 
 
 def _accept(services: Services, file: IncomingFile, result: ValidationResult, spool: RecordSpool,
-            sha256: str) -> ValidatorOutcome:
+            sha256: str, *, sender_name: str) -> ValidatorOutcome:
     sender = file.sender or ""
     archive = f"archive/{file.file_id}/{base_name(file.blob_name)}"
     copy_blob(services.blobs, (INCOMING_CONTAINER, file.blob_name), (WORKFLOW_CONTAINER, archive))
@@ -126,9 +131,8 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
     ended = _ended_meanwhile(services, file, archive, payload, sha256)
     if ended is not None:
         return ended
-    policy = services.reference.load().senders.get(sender)
-    data = FileValidatedData(file_id=file.file_id, sender=sender,
-                             sender_name=policy.name if policy else sender, blob_name=file.blob_name,
+    data = FileValidatedData(file_id=file.file_id, sender=sender, sender_name=sender_name,
+                             blob_name=file.blob_name,
                              content_sha256=sha256, row_count=result.row_count,
                              control_sum=result.control_sum, payload=payload)
     message = FileValidated(message_id=f"{file.file_id}:validated", correlation_id=file.file_id,

@@ -4,6 +4,7 @@ terminal state whose evidence matches it, and nothing is left behind."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -22,12 +23,14 @@ from shared.topology import (
     FILE_VALIDATED_QUEUE,
     INCOMING_CONTAINER,
     OUTGOING_CONTAINER,
+    REFERENCE_CONTAINER,
+    REFERENCE_TABLE_BLOB,
     VALIDATOR_COMPENSATION_SUBSCRIPTION,
 )
-from tests.fakes import FakeBlobStore, FakePublisher, StorageOutageError, make_services
+from tests.fakes import SAMPLE_REFERENCE, FakeBlobStore, FakePublisher, StorageOutageError, make_services
 from tests.invariants import assert_terminal_state
 from tests.samplefiles import payment_csv
-from tests.unit.handlers.driver import deliver, deliver_failed
+from tests.unit.handlers.driver import body_of, deliver, deliver_failed
 
 pytestmark = pytest.mark.unit
 NAME = "acme-payroll/race.csv"
@@ -170,3 +173,20 @@ def test_a_version_replaced_before_its_trigger_ran_is_left_to_the_new_versions_t
     handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
     handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE))
     assert_terminal_state(blobs, fresh.file_id, "delivered")
+
+
+def test_a_reference_table_edited_mid_file_does_not_mix_two_versions() -> None:
+    """An operator renames the sender while a file is being accepted: the file is validated and named
+    from one version of the table, the one it was validated against."""
+    services, blobs, publisher, _ = make_services()
+    table = json.loads(SAMPLE_REFERENCE.read_bytes())
+    table["senders"]["acme-payroll"]["name"] = "Renamed Ltd"
+    edited = json.dumps(table).encode()
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    blobs.before_write(
+        "workflow/archive/*", lambda: blobs.put(REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB, edited)
+    )
+
+    handle_incoming_file(services, NAME)
+
+    assert body_of(deliver(publisher, FILE_VALIDATED_QUEUE))["data"]["sender_name"] == "ACME Payroll Ltd"
