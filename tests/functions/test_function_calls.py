@@ -189,3 +189,24 @@ def test_a_poison_body_raises_so_the_broker_retries_then_dead_letters(
     )
     with pytest.raises(ValueError, match="not valid JSON"):
         call("FileAdaptor", msg=sb_message(poison))
+
+
+class _UnreadableStore(FakeBlobStore):
+    def list_names(self, container: str, prefix: str = "") -> Iterator[str]:
+        raise ConnectionError("storage account unreachable (secret detail)")
+
+
+def test_status_answers_503_json_when_storage_cannot_be_read(caplog: pytest.LogCaptureFixture) -> None:
+    services, _, _, _ = make_services()
+    services.blobs = _UnreadableStore()
+    set_services(services)
+    file_id = "acme-payroll.x.0000000a"
+    response = call(
+        "FileStatus",
+        req=func.HttpRequest("GET", f"/api/files/{file_id}", route_params={"file_id": file_id}, body=b""),
+    )
+    assert response.status_code == 503 and response.mimetype == "application/json"
+    body = json.loads(response.get_body())
+    assert body["file_id"] == file_id and "retry" in body["error"]
+    assert "secret detail" not in response.get_body().decode()
+    assert any("secret detail" in r.getMessage() or r.exc_info for r in caplog.records)
