@@ -97,3 +97,14 @@ def test_topic_subscription_runs_an_async_function(
 
 def test_environment_is_not_leaked() -> None:
     assert "FixtureServiceBus" not in os.environ
+
+
+def test_lock_is_renewed_while_a_slow_function_runs(
+    host: DevhostProcess, emulator: EmulatorProcess, seen: QueueWatcher
+) -> None:
+    message_id = send(emulator, "fx-slow", "slow")
+    report = seen.wait_for(lambda r: r["message_id"] == message_id, timeout=30)
+    assert report["fn"] == "SbSlow" and report["delivery_count"] == 1
+    log = Path(host.log_path).read_text()
+    assert log.count("Executing 'Functions.SbSlow'") == 1, "the lock expired and the message was redelivered"
+    assert "could not complete" not in log

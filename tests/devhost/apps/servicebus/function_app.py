@@ -7,6 +7,7 @@ A body containing "fail" raises, so the message is abandoned until MaxDeliveryCo
 from __future__ import annotations
 
 import json
+import time
 
 import azure.functions as func
 
@@ -57,3 +58,12 @@ def sb_dead_letters(msg: func.ServiceBusMessage, seen: func.Out[str]) -> None:
 @app.queue_output(arg_name="seen", queue_name="fx-sb-seen", connection="FixtureStorage")
 async def sb_topic(msg: func.ServiceBusMessage, seen: func.Out[str]) -> None:
     seen.set(_report("SbTopic", msg))
+
+
+@app.function_name("SbSlow")
+@app.service_bus_queue_trigger(arg_name="msg", queue_name="fx-slow", connection="FixtureServiceBus")
+@app.queue_output(arg_name="seen", queue_name="fx-sb-seen", connection="FixtureStorage")
+def sb_slow(msg: func.ServiceBusMessage, seen: func.Out[str]) -> None:
+    # Runs longer than the queue's 3 s lock: only lock renewal keeps the message from being redelivered.
+    time.sleep(7)
+    seen.set(_report("SbSlow", msg))
