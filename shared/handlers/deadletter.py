@@ -9,12 +9,14 @@ publishes for the validator itself.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 from typing import Any
 
 from shared.contracts import FileFailed, FileFailedData, PoisonMessage, decode_message
 from shared.contracts.messages import CompensateTarget, FailedStep
+from shared.handlers.identity import is_file_id
 from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import StepOutcome
 from shared.handlers.publishing import publish
@@ -95,9 +97,12 @@ def identify(services: Services, delivery: Delivery) -> tuple[str, str, str]:
     try:
         message = decode_message(delivery.body)
     except PoisonMessage:
-        file_id = delivery.correlation_id or ""
+        # Only an id of the shape we mint is trusted: it becomes part of blob names and a compensation.
+        file_id = delivery.correlation_id if is_file_id(delivery.correlation_id) else ""
         sender, blob_name = file_facts(read_events(services.blobs, file_id)) if file_id else ("", "")
-        return file_id, sender, blob_name
+        return file_id or "", sender, blob_name
+    if not is_file_id(message.correlation_id):
+        return "", "", ""
     return message.correlation_id, message.data.sender, message.data.blob_name
 
 
@@ -116,7 +121,8 @@ def archive_dead_letter(
     services: Services, file_id: str, entity: str, delivery: Delivery, error: dict[str, Any] | None
 ) -> str:
     """Write `workflow/deadletter/<file id>/<entity>/<message id>.json`; returns its `workflow/…` path."""
-    name = f"deadletter/{file_id}/{entity}/{delivery.message_id or 'no-message-id'}.json"
+    leaf = delivery.message_id or f"no-message-id-{hashlib.sha256(delivery.body).hexdigest()[:16]}"
+    name = f"deadletter/{file_id}/{entity}/{leaf}.json"
     record = {
         "entity": entity, "message_id": delivery.message_id, "correlation_id": delivery.correlation_id,
         **_body_fields(delivery.body),

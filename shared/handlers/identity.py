@@ -7,11 +7,18 @@ sources (`"0x8D…"` vs `0x8D…`), so it is normalised before it enters the has
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import PurePosixPath
 
 from shared.domain.ids import make_file_id, sender_from_blob_path, slug
 
 UNKNOWN_SENDER = "unknown-sender"
+FILE_ID = re.compile(r"^[a-z0-9-]+\.[a-z0-9-]+\.[0-9a-f]{8}$")
+
+
+def is_file_id(text: str | None) -> bool:
+    """What `incoming_file_id` produces; anything else (from a message we cannot read) is not trusted."""
+    return bool(text and FILE_ID.match(text))
 
 
 def normalise_etag(etag: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from shared.contracts import Envelope, PoisonMessage, decode_as
+from shared.handlers.identity import is_file_id
 from shared.handlers.timeline import record_event
 from shared.services import Services
 
@@ -68,7 +69,8 @@ def run_step(
         log.error(
             "%s got a poison message %s for %s: %s", step, delivery.message_id, delivery.correlation_id, exc
         )
-        record_failure(services, delivery.correlation_id, step, exc, delivery.delivery_count)
+        file_id = delivery.correlation_id if is_file_id(delivery.correlation_id) else None
+        record_failure(services, file_id, step, exc, delivery.delivery_count)
         raise
     try:
         return work(message)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from shared.handlers.identity import is_file_id
 from shared.handlers.timeline import read_events, read_terminal
 from shared.ports import BlobStore
 
-FILE_ID = re.compile(r"^[a-z0-9-]+\.[a-z0-9-]+\.[0-9a-f]{8}$")
-
-
-def is_file_id(text: str) -> bool:
-    return bool(FILE_ID.match(text))
+__all__ = ["file_status", "is_file_id"]
 
 
 def file_status(blobs: BlobStore, file_id: str) -> dict[str, Any] | None:

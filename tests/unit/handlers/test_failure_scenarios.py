@@ -196,3 +196,20 @@ def test_large_file_goes_through_the_claim_check_and_leaves_no_staging() -> None
 
 def _file_ids(blobs: FakeBlobStore) -> set[str]:
     return {n.split("/")[1] for c, n in blobs.blobs if c == WORKFLOW_CONTAINER and n.startswith("timeline/")}
+
+
+def test_a_poison_dead_letter_whose_correlation_id_is_not_a_file_id_is_unidentified() -> None:
+    services, blobs, publisher, _ = make_services()
+    delivery = Delivery(body=b"{oops", message_id="m-2", correlation_id="../../reference")
+    outcome = handle_dead_lettered(services, delivery, FILE_VALIDATED_QUEUE)
+    assert outcome.state == "unidentified" and publisher.sent == []
+    assert blobs.exists(WORKFLOW_CONTAINER, f"deadletter/_unidentified/{FILE_VALIDATED_QUEUE}/m-2.json")
+    assert not [n for c, n in blobs.blobs if ".." in n]
+
+
+def test_dead_letters_without_message_ids_do_not_overwrite_each_other() -> None:
+    services, blobs, _, _ = make_services()
+    for body in (b"first", b"second"):
+        handle_dead_lettered(services, Delivery(body=body), FILE_ADAPTED_QUEUE)
+    archived = list(blobs.list_names(WORKFLOW_CONTAINER, f"deadletter/_unidentified/{FILE_ADAPTED_QUEUE}/"))
+    assert len(archived) == 2
