@@ -11,7 +11,7 @@ import logging
 
 import azure.functions as func
 
-from functions.convert import new_blueprint
+from functions.convert import log_outcome, new_blueprint
 from shared.bootstrap import get_services
 from shared.handlers.inbound import Delivery
 from shared.handlers.poison import handle_blob_poison
@@ -31,4 +31,4 @@ def blob_poison(msg: func.QueueMessage) -> None:
         entity=BLOB_POISON_QUEUE,
     )
     outcome = handle_blob_poison(get_services(), delivery)
-    log.info("BlobPoison %s: %s %s", msg.id, outcome.state, outcome.file_id)
+    log_outcome(log, "BlobPoison", msg.id, outcome)

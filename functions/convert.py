@@ -5,11 +5,25 @@ Kept in one module so every blueprint reads Service Bus and blob metadata the sa
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, Protocol
 
 import azure.functions as func
 
 from shared.handlers.inbound import Delivery
+
+
+class Outcome(Protocol):
+    """What every handler returns (`StepOutcome`, `ValidatorOutcome`)."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def file_id(self) -> str: ...
+
+    @property
+    def detail(self) -> str: ...
 
 
 def delivery_from(msg: func.ServiceBusMessage, entity: str) -> Delivery:
@@ -43,6 +57,11 @@ def etag_of(blob: func.InputStream) -> str | None:
     properties = getattr(blob, "blob_properties", None) or {}
     etag = properties.get("ETag") or properties.get("Etag") or properties.get("etag")
     return str(etag) if etag else None
+
+
+def log_outcome(log: logging.Logger, function: str, key: str | None, outcome: Outcome) -> None:
+    """One INFO line per invocation: the function, the message or blob, and the business outcome."""
+    log.info("%s %s: %s %s %s", function, key, outcome.state, outcome.file_id, outcome.detail)
 
 
 def new_blueprint() -> func.Blueprint:

@@ -7,7 +7,7 @@ import logging
 
 import azure.functions as func
 
-from functions.convert import delivery_from, new_blueprint
+from functions.convert import delivery_from, log_outcome, new_blueprint
 from shared.bootstrap import get_services
 from shared.handlers.deadletter import handle_dead_lettered
 from shared.topology import DEAD_LETTER_SUFFIX, FILE_VALIDATED_QUEUE, SERVICE_BUS_SETTING
@@ -23,6 +23,4 @@ ENTITY = FILE_VALIDATED_QUEUE + DEAD_LETTER_SUFFIX
 )
 def file_validated_dead_letter(msg: func.ServiceBusMessage) -> None:
     outcome = handle_dead_lettered(get_services(), delivery_from(msg, ENTITY), FILE_VALIDATED_QUEUE)
-    log.info(
-        "FileValidatedDeadLetter %s: %s %s %s", msg.message_id, outcome.state, outcome.file_id, outcome.detail
-    )
+    log_outcome(log, "FileValidatedDeadLetter", msg.message_id, outcome)

@@ -11,7 +11,7 @@ import logging
 
 import azure.functions as func
 
-from functions.convert import blob_name_in, etag_of, new_blueprint
+from functions.convert import blob_name_in, etag_of, log_outcome, new_blueprint
 from shared.bootstrap import get_services
 from shared.handlers.validator import handle_incoming_file
 from shared.settings import blob_trigger_source
@@ -33,4 +33,4 @@ SOURCE = (
 def file_validator(blob: func.InputStream) -> None:
     name = blob_name_in(INCOMING_CONTAINER, blob.name)
     outcome = handle_incoming_file(get_services(), name, etag_of(blob))
-    log.info("FileValidator %s: %s %s %s", name, outcome.state, outcome.file_id, outcome.detail)
+    log_outcome(log, "FileValidator", name, outcome)

@@ -7,7 +7,7 @@ import logging
 
 import azure.functions as func
 
-from functions.convert import delivery_from, new_blueprint
+from functions.convert import delivery_from, log_outcome, new_blueprint
 from shared.bootstrap import get_services
 from shared.handlers.compensation import handle_validator_compensation
 from shared.topology import FILE_FAILED_TOPIC, SERVICE_BUS_SETTING, VALIDATOR_COMPENSATION_SUBSCRIPTION
@@ -26,6 +26,4 @@ ENTITY = f"{FILE_FAILED_TOPIC}/{VALIDATOR_COMPENSATION_SUBSCRIPTION}"
 )
 def validator_compensation(msg: func.ServiceBusMessage) -> None:
     outcome = handle_validator_compensation(get_services(), delivery_from(msg, ENTITY))
-    log.info(
-        "ValidatorCompensation %s: %s %s %s", msg.message_id, outcome.state, outcome.file_id, outcome.detail
-    )
+    log_outcome(log, "ValidatorCompensation", msg.message_id, outcome)

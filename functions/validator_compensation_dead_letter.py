@@ -7,7 +7,7 @@ import logging
 
 import azure.functions as func
 
-from functions.convert import delivery_from, new_blueprint
+from functions.convert import delivery_from, log_outcome, new_blueprint
 from shared.bootstrap import get_services
 from shared.handlers.compensation_deadletter import handle_compensation_dead_lettered
 from shared.topology import (
@@ -33,10 +33,4 @@ def validator_compensation_dead_letter(msg: func.ServiceBusMessage) -> None:
     outcome = handle_compensation_dead_lettered(
         get_services(), delivery_from(msg, ENTITY), VALIDATOR_COMPENSATION_SUBSCRIPTION
     )
-    log.info(
-        "ValidatorCompensationDeadLetter %s: %s %s %s",
-        msg.message_id,
-        outcome.state,
-        outcome.file_id,
-        outcome.detail,
-    )
+    log_outcome(log, "ValidatorCompensationDeadLetter", msg.message_id, outcome)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, field_serializer
 
 from shared.contracts.payloads import Payload
 
 FailedStep = Literal["validator", "adaptor", "creator", "adaptor-compensation", "validator-compensation"]
 CompensateTarget = Literal["validator", "adaptor"]
+# Exact amounts travel as JSON strings ("401.00"), never as floats.
+DecimalString = Annotated[Decimal, PlainSerializer(str, return_type=str, when_used="always")]
 
 
 class Envelope(BaseModel):
@@ -44,12 +46,8 @@ class FileValidatedData(BaseModel):
     blob_name: str = Field(min_length=1)
     content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     row_count: int = Field(ge=0)
-    control_sum: Decimal
+    control_sum: DecimalString
     payload: Payload
-
-    @field_serializer("control_sum")
-    def _decimal_string(self, value: Decimal) -> str:
-        return str(value)
 
 
 class FileAdaptedData(BaseModel):
@@ -59,12 +57,8 @@ class FileAdaptedData(BaseModel):
     sender: str = Field(min_length=1)
     blob_name: str = Field(min_length=1)
     nb_of_txs: int = Field(ge=0)
-    ctrl_sum: Decimal
+    ctrl_sum: DecimalString
     document: Payload
-
-    @field_serializer("ctrl_sum")
-    def _decimal_string(self, value: Decimal) -> str:
-        return str(value)
 
 
 class FileFailedData(BaseModel):
