@@ -35,8 +35,10 @@ ROUTES: dict[str, tuple[FailedStep, CompensateTarget]] = {
 UNIDENTIFIED = "_unidentified"
 # Nothing dead-letters a message out of a dead-letter queue: a handler that keeps raising there is
 # redelivered at once, for ever. Past this many deliveries a `file.failed` that still cannot be sent ends
-# the file `failed` with needs_attention rather than looping.
-DEAD_LETTER_GIVE_UP_AFTER = 10
+# the file `failed` with needs_attention rather than looping. The count carries on from the step queue's
+# MaxDeliveryCount, and each try spends the SDK's own send retries, so 50 rides out a broker outage of
+# minutes (which heals by itself) while a permanent fault (topic deleted, Send right revoked) stops.
+DEAD_LETTER_GIVE_UP_AFTER = 50
 
 
 def handle_dead_lettered(services: Services, delivery: Delivery, queue: str) -> StepOutcome:
