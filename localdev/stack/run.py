@@ -26,50 +26,38 @@ from localdev.stack.stack import LocalStack, StackOptions
 from localdev.stack.state import DATA_DIR, StackState
 from localdev.stack.storage import drop_file
 
+PORTS = (("blob", 10000), ("queue", 10001), ("table", 10002), ("servicebus", 5672), ("http", 7071))
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m localdev.run",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--once", action="store_true", help="process the samples, check their states, exit")
-    parser.add_argument(
-        "--host",
-        choices=("devhost", "func"),
-        default="devhost",
-        help="run the app with the devhost (default) or `func start` (needs Core Tools)",
-    )
-    for name, default in (
-        ("blob", 10000),
-        ("queue", 10001),
-        ("table", 10002),
-        ("servicebus", 5672),
-        ("http", 7071),
-    ):
-        parser.add_argument(
-            f"--{name}-port",
-            type=int,
-            default=None,
-            help=f"{name} port (default {default}, or a free one if that is busy)",
-        )
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=DATA_DIR,
-        help="where Azurite's data, the logs and stack.json go (default .localdev/, git-ignored)",
-    )
-    parser.add_argument("--no-samples", action="store_true", help="do not drop the bundled samples")
-    parser.add_argument("--keep-data", action="store_true", help="keep Azurite's data from the previous run")
-    parser.add_argument(
+    add = parser.add_argument
+    add("--once", action="store_true", help="process the samples, check their states, exit")
+    add("--host", choices=("devhost", "func"), default="devhost",
+        help="run the app with the devhost (default) or `func start` (needs Core Tools)")  # fmt: skip
+    for name, default in PORTS:
+        add(f"--{name}-port", type=int, default=None,
+            help=f"{name} port (default {default}, or a free one if that is busy)")  # fmt: skip
+    add("--data-dir", type=Path, default=DATA_DIR,
+        help="where Azurite's data, the logs and stack.json go (default: .localdev/, ignored)")  # fmt: skip
+    add("--no-samples", action="store_true", help="do not drop the bundled samples")
+    add("--keep-data", action="store_true", help="keep Azurite's data from the previous run")
+    add(
         "--faults",
         default="",
         help="PIPELINE_FAULTS for this run (testing only), e.g. 'adaptor=*/boom-adaptor*'",
     )
-    parser.add_argument("--timeout", type=float, default=180.0, help="--once: seconds to wait (default 180)")
-    parser.add_argument(
-        "--poll-interval", type=float, default=0.5, help="devhost polling, seconds (default 0.5)"
-    )
+    add("--timeout", type=float, default=180.0, help="--once: seconds to wait (default 180)")
+    add("--poll-interval", type=float, default=0.5, help="devhost polling, seconds (default 0.5)")
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.host == "func" and shutil.which("func") is None:
         parser.error(
@@ -82,32 +70,27 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _prepare(args: argparse.Namespace, display: Display) -> LocalStack:
+    check_python()
+    ensure_azurite()
+    ports, notes = choose_ports({name: getattr(args, f"{name}_port") for name, _ in PORTS})
+    for note in notes:
+        display.message(f"note: {note}")
+    extra = {"PIPELINE_FAULTS": args.faults} if args.faults else {}
+    options = StackOptions(args.data_dir, ports, poll_interval=args.poll_interval, host=args.host,
+                           keep_data=args.keep_data, extra_env=extra)  # fmt: skip
+    return LocalStack(options)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     display = Display()
     try:
-        check_python()
-        ensure_azurite()
-        ports, notes = choose_ports(
-            {name: getattr(args, f"{name}_port") for name in ("blob", "queue", "table", "servicebus", "http")}
-        )
+        stack = _prepare(args, display)
     except StackError as exc:
         print(f"run: {exc}", file=sys.stderr)
         return 2
-    for note in notes:
-        display.message(f"note: {note}")
-    extra = {"PIPELINE_FAULTS": args.faults} if args.faults else {}
-    stack = LocalStack(
-        StackOptions(
-            args.data_dir,
-            ports,
-            poll_interval=args.poll_interval,
-            host=args.host,
-            keep_data=args.keep_data,
-            extra_env=extra,
-        )
-    )
     try:
         return _run(stack, args, display)
     except StackError as exc:
