@@ -210,3 +210,17 @@ def test_status_answers_503_json_when_storage_cannot_be_read(caplog: pytest.LogC
     assert body["file_id"] == file_id and "retry" in body["error"]
     assert "secret detail" not in response.get_body().decode()
     assert any("secret detail" in r.getMessage() or r.exc_info for r in caplog.records)
+
+
+def test_validator_leaves_a_replaced_version_to_the_new_versions_trigger(
+    fakes: tuple[FakeBlobStore, FakePublisher],
+) -> None:
+    blobs, publisher = fakes
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(1))
+    stale = blob_stream(blobs, NAME)  # what the host bound before the sender uploaded again
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+
+    call("FileValidator", blob=stale)
+    assert publisher.sent == [] and blobs.exists(INCOMING_CONTAINER, NAME)
+    call("FileValidator", blob=blob_stream(blobs, NAME))
+    assert len(publisher.to(FILE_VALIDATED_QUEUE)) == 1 and not blobs.exists(INCOMING_CONTAINER, NAME)
