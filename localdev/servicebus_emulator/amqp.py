@@ -20,7 +20,7 @@ from proton import Delivery, Endpoint, Event, Handler, Link, Message, Terminus
 from localdev.servicebus_emulator import management
 from localdev.servicebus_emulator.codec import decode_transfer, encode_delivery
 from localdev.servicebus_emulator.entities import MessageQueue, Namespace
-from localdev.servicebus_emulator.errors import EmulatorError, MessageSizeExceededError
+from localdev.servicebus_emulator.errors import EmulatorError, MessageDecodeError, MessageSizeExceededError
 from localdev.servicebus_emulator.links import Held, LinkRole, normalize, send_reply
 from localdev.servicebus_emulator.settlement import apply_outcome, error_condition
 
@@ -245,31 +245,39 @@ class Broker(Handler):
             delivery.settle()
             return
         if role.kind in ("cbs", "management"):
-            request = Message()
-            request.decode(raw)
-            reply = (management.put_token(request) if role.kind == "cbs"
-                     else management.handle(self, role.address, request))
-            send_reply(link, request, reply)
+            self._on_request(link, role, raw)
             delivery.update(Delivery.ACCEPTED)
-            delivery.settle()
-            return
+        else:
+            try:
+                self._enqueue(role.address, raw)
+                self.ns.journal.commit()  # durable before the client hears "accepted"
+                delivery.update(Delivery.ACCEPTED)
+            except EmulatorError as exc:
+                delivery.local.condition = error_condition(exc)
+                delivery.update(Delivery.REJECTED)
+        delivery.settle()
+
+    def _on_request(self, link: Any, role: LinkRole, raw: bytes) -> None:
+        request = Message()
+        request.decode(raw)
+        reply = (management.put_token(request) if role.kind == "cbs"
+                 else management.handle(self, role.address, request))
+        send_reply(link, request, reply)
+
+    def _enqueue(self, address: str, raw: bytes) -> None:
         try:
             incoming = decode_transfer(raw)
-            # A batch is measured by its messages, not its envelope: the SDK fills batches up to the
-            # link's limit without counting the envelope's few bytes.
-            size = sum(message.size for message in incoming)
-            if size > self.max_message_size:
-                raise MessageSizeExceededError(
-                    f"The received message (size {size} bytes) exceeds the limit "
-                    f"({self.max_message_size} bytes) currently allowed on the link.")
-            for message in incoming:
-                self.ns.send(role.address, message)
-            self.ns.journal.commit()  # durable before the client hears "accepted"
-            delivery.update(Delivery.ACCEPTED)
-        except EmulatorError as exc:
-            delivery.local.condition = error_condition(exc)
-            delivery.update(Delivery.REJECTED)
-        delivery.settle()
+        except Exception as exc:  # proton's decode errors have no common base worth naming
+            raise MessageDecodeError(f"The message could not be decoded as AMQP 1.0: {exc}") from None
+        # A batch is measured by its messages, not its envelope: the SDK fills batches up to the
+        # link's limit without counting the envelope's few bytes.
+        size = sum(message.size for message in incoming)
+        if size > self.max_message_size:
+            raise MessageSizeExceededError(
+                f"The received message (size {size} bytes) exceeds the limit "
+                f"({self.max_message_size} bytes) currently allowed on the link.")
+        for message in incoming:
+            self.ns.send(address, message)
 
     def _on_disposition(self, delivery: Any) -> None:
         token: uuid.UUID | None = delivery._attrs.get("sb_token")

@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cproton import pn_message_get_content_type  # type: ignore[import-untyped]
 from proton import Data, Message, symbol, timestamp
 
 from localdev.servicebus_emulator import splice
@@ -53,6 +54,11 @@ def _looks_like_message(payload: bytes) -> bool:
 
 
 def decode_message(raw: bytes) -> IncomingMessage:
+    """Raises ValueError for bytes that are not an AMQP message (proton alone would accept garbage)."""
+    try:
+        splice.split(raw)
+    except (splice.SpliceError, IndexError) as exc:
+        raise ValueError(f"not an AMQP 1.0 message ({exc or 'truncated'})") from None
     message: Any = Message()
     message.decode(raw)
     if message.id is None:
@@ -67,7 +73,8 @@ def decode_message(raw: bytes) -> IncomingMessage:
         subject=_text(message.subject),
         to=_text(message.address),
         reply_to=_text(message.reply_to),
-        content_type=_text(message.content_type),
+        # proton wraps a missing content type as symbol(None), i.e. the text "None": ask the C layer.
+        content_type=_text(pn_message_get_content_type(message._msg)),
         session_id=_text(message.group_id),
     )
     scheduled = _datetime(annotations.get(SCHEDULED_ENQUEUE_TIME))

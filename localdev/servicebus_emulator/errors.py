@@ -40,6 +40,11 @@ class MessageSizeExceededError(EmulatorError):
     status = 413
 
 
+class MessageDecodeError(EmulatorError):
+    condition = "amqp:decode-error"
+    status = 400
+
+
 class BadRequestError(EmulatorError):
     condition = "com.microsoft:argument-error"
     status = 400
@@ -68,5 +73,5 @@ class ConfigError(Exception):
 WIRE_ERRORS: dict[str, int] = {
     cls.condition: cls.status
     for cls in (EntityNotFoundError, MessageLockLostError, MessageNotFoundError, MessageSizeExceededError,
-                BadRequestError, OperationNotImplementedError, UnauthorizedError)
+                MessageDecodeError, BadRequestError, OperationNotImplementedError, UnauthorizedError)
 }

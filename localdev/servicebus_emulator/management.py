@@ -54,12 +54,18 @@ def handle(broker: Broker, entity: str, request: Message) -> Message:
         status, value = action(broker, entity, body)
         reply = Message(correlation_id=request.id, body=value,
                         properties={"statusCode": status, "statusDescription": "OK"})
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        reply = _error_reply(request, BadRequestError(f"Malformed '{operation}' request: {exc!r}"))
     except EmulatorError as exc:
-        reply = Message(correlation_id=request.id, properties={
-            "statusCode": exc.status, "statusDescription": exc.description,
-            "errorCondition": symbol(exc.condition)})
+        reply = _error_reply(request, exc)
     broker.ns.journal.commit()
     return reply
+
+
+def _error_reply(request: Message, error: EmulatorError) -> Message:
+    return Message(correlation_id=request.id, properties={
+        "statusCode": error.status, "statusDescription": error.description,
+        "errorCondition": symbol(error.condition)})
 
 
 def _renew_lock(broker: Broker, entity: str, body: Body) -> Result:

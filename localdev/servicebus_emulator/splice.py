@@ -55,19 +55,28 @@ def split(buf: bytes) -> Sections:
     data: list[tuple[int, int]] = []
     pos, body_start = 0, len(buf)
     while pos < len(buf):
-        if buf[pos] != 0x00 or buf[pos + 1] != 0x53:
-            raise SpliceError("section without a small-ulong descriptor")
-        code, end = buf[pos + 2], value_end(buf, pos + 3)
+        code, value = _section_code(buf, pos)
+        end = value_end(buf, value)
         if code >= FIRST_BODY:
             body_start = min(body_start, pos)
             if code == FIRST_BODY:
-                data.append(_binary_span(buf, pos + 3))
+                data.append(_binary_span(buf, value))
         elif body_start == len(buf):
             parts[code] = buf[pos:end]
         pos = end
     if pos != len(buf):
         raise SpliceError("trailing bytes after the last section")
     return Sections(parts, buf[body_start:], data)
+
+
+def _section_code(buf: bytes, pos: int) -> tuple[int, int]:
+    """The section's descriptor code and where its value starts (small-ulong or ulong descriptors)."""
+    if buf[pos] == 0x00 and buf[pos + 1] == 0x53 and 0x70 <= buf[pos + 2] <= 0x78:
+        return buf[pos + 2], pos + 3
+    if buf[pos] == 0x00 and buf[pos + 1] == 0x80 and buf[pos + 2:pos + 9] == bytes(7) \
+            and 0x70 <= buf[pos + 9] <= 0x78:
+        return buf[pos + 9], pos + 10
+    raise SpliceError(f"no message section at byte {pos}")
 
 
 def _binary_span(buf: bytes, pos: int) -> tuple[int, int]:
@@ -80,7 +89,11 @@ def _binary_span(buf: bytes, pos: int) -> tuple[int, int]:
 
 def map_pairs(section: bytes | None) -> tuple[bytes, int]:
     """The encoded key/value pairs and their element count of a map section (`00 53 xx <map>`)."""
-    if section is None or section[3] == 0x40:
+    if section is None:
+        return b"", 0
+    if section[:2] != b"\x00\x53":
+        raise SpliceError("a long-form descriptor: let proton re-encode this one")
+    if section[3] == 0x40:
         return b"", 0
     code = section[3]
     if code == 0xC1:

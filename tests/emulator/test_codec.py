@@ -70,3 +70,16 @@ def test_zero_delivery_count_is_on_the_wire() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     stored = Stored(1, raw, SystemProperties(message_id="m"), {}, now, None, now)
     assert decode_payload(memoryview(encode_delivery(stored, False))).header.delivery_count == 0
+
+
+@pytest.mark.parametrize("raw", [b"garbage", b"\x00\x53\x77\xff\xff", b"\x00\x53\x75\xa0\x09short"])
+def test_bytes_that_are_not_a_message_are_refused(raw: bytes) -> None:
+    with pytest.raises(ValueError, match=r"not an AMQP 1\.0 message"):
+        decode_transfer(raw)
+
+
+def test_missing_content_type_is_none_not_the_text_none() -> None:
+    (plain,) = decode_transfer(Message(body="x").encode())
+    (typed,) = decode_transfer(Message(body="x", content_type="application/json").encode())
+    assert plain.system.content_type is None
+    assert typed.system.content_type == "application/json"
