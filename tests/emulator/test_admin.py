@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -71,3 +72,22 @@ def test_invalid_config_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "UserConfig.Namespaces[0].Queues[0].Properties.LockDuration" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_busy_port_is_a_clear_error(tmp_path: Path, entity: str) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "localdev.servicebus_emulator", "--config",
+                                 str(_config(tmp_path, entity)), "--port", str(port), "--health-port", "0"],
+                                cwd=REPO_ROOT, capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 3
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_health_port_zero_disables_it(tmp_path: Path, entity: str) -> None:
+    with EmulatorProcess(_config(tmp_path, entity), health=False) as emulator:
+        assert emulator.health_port == 0
+        assert "health=off" in emulator.ready_line
