@@ -1,9 +1,9 @@
 """Compensations on the `file-failed` topic: each step undoes its own completed work, idempotently.
 
 The adaptor deletes its staged document and hands over to the validator (reverse order). The validator
-first claims the terminal `failed` state (a file delivered first is left alone), then releases its
-registry claim (only if it names this file), moves the original to `failed/<file id>/`, removes
-everything staged (and any output), and writes `reason.json` last, which marks the compensation done.
+first claims the ending `failed` (a file the creator committed to delivering is left alone), then
+releases its registry claim (only if it names this file), moves the original to `failed/<file id>/` with
+`reason.json`, removes everything staged (and any output), and records the terminal `failed` state last.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from shared.handlers.creator import output_name
 from shared.handlers.deadletter import publish_failed
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.originals import Original, locate_original
-from shared.handlers.outcome import StepOutcome
-from shared.handlers.timeline import read_terminal, record_event, stamp, write_terminal
+from shared.handlers.outcome import StepOutcome, already_ended
+from shared.handlers.timeline import claim_ending, record_event, stamp, write_terminal
 from shared.handlers.tracing import child_traceparent
 from shared.ports import BlobChanged
 from shared.services import Services
@@ -61,31 +61,36 @@ def _undo_validator(services: Services, message: FileFailed) -> StepOutcome:
         registry.release(services.blobs, sender=data.sender, content_sha256=original.sha256,
                          file_id=data.file_id)
     _move_to_failed(services, data, original)
+    _write_reason(services, data, original)
     delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
     if data.sender:  # a creator that wrote output then kept failing must not leave it behind
         services.blobs.delete(OUTGOING_CONTAINER, output_name(data.sender, data.file_id))
     record_event(services.blobs, services.clock, data.file_id, "compensated", step="validator",
                  original=original.describe())
-    _write_reason(services, data, original)  # last: its presence means this compensation finished
+    write_terminal(services.blobs, services.clock, data.file_id, "failed", failed_step=data.failed_step,
+                   reason=data.reason, archive=data.archive, needs_attention=False)
     return StepOutcome("failed", data.file_id, data.reason)
 
 
 def _claim_failed(services: Services, data: FileFailedData) -> StepOutcome | None:
-    """Record `failed` before undoing anything; a skipped outcome if there is nothing (left) to undo.
+    """Claim the ending `failed` before undoing anything; a skipped outcome if there is nothing to undo.
 
-    Claiming first is what makes the race with a still-running creator safe: whichever of the two claims
-    the terminal state first wins, and the loser undoes its own work (the creator removes its output) or
-    touches nothing (a compensation never strips a file that was delivered first). A redelivery of a
-    compensation that claimed `failed` and then crashed carries on, since every step below is idempotent.
+    A creator may still be at work (its step published, then kept failing its own bookkeeping, so the
+    queue dead-lettered). Whichever claims first wins: a creator that loses removes its output, and a
+    compensation that loses touches nothing and only finishes recording the delivery the creator
+    committed to. A compensation redelivered after a crash finds its own claim and carries on.
     """
-    if write_terminal(services.blobs, services.clock, data.file_id, "failed", failed_step=data.failed_step,
-                      reason=data.reason, archive=data.archive, needs_attention=False):
+    skipped = already_ended(services.blobs, data.file_id, "compensating the validator")
+    if skipped is not None:
+        return skipped
+    if claim_ending(services.blobs, services.clock, data.file_id, "failed") == "failed":
         return None
-    state = (read_terminal(services.blobs, data.file_id) or {}).get("state")
-    if state == "failed" and not services.blobs.exists(FAILED_CONTAINER, reason_name(data.file_id)):
-        return None
-    log.warning("file %s already ended %s; nothing to compensate", data.file_id, state)
-    return StepOutcome("skipped", data.file_id, f"already {state}")
+    output = f"{OUTGOING_CONTAINER}/{output_name(data.sender, data.file_id)}"
+    write_terminal(services.blobs, services.clock, data.file_id, "delivered", output=output,
+                   recorded_by="validator-compensation")
+    delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
+    log.warning("file %s: the creator committed to delivering it first; recorded delivered", data.file_id)
+    return StepOutcome("skipped", data.file_id, "already delivered")
 
 
 def _move_to_failed(services: Services, data: FileFailedData, original: Original) -> None:

@@ -1,9 +1,10 @@
 """FileCreator's work: `file.adapted` → pain.001.001.09 in `outgoing/<sender>/<file id>.xml` → delivered.
 
 The XML is written to a spool and checked against the XSD before anything reaches `outgoing/`. The name
-and the bytes are deterministic, so overwriting on a redelivery is harmless. The terminal state is claimed
-after the output is written and before staging is cleaned up; if a compensation claimed `failed` first,
-the creator removes its own output, so a failed file never has output whatever the interleaving.
+and the bytes are deterministic, so overwriting on a redelivery is harmless. After writing, the creator
+claims the ending `delivered` (`timeline.claim_ending`); if a compensation claimed `failed` first, it
+removes its own output, so a failed file never has output whatever the interleaving. The terminal state
+is recorded before staging is cleaned up.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from shared.handlers.blobops import delete_prefix
 from shared.handlers.claimcheck import iter_records, staging_prefix
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.outcome import StepOutcome
-from shared.handlers.timeline import read_terminal, record_event, write_terminal
+from shared.handlers.timeline import claim_ending, ending_state, read_terminal, record_event, write_terminal
 from shared.services import Services
 from shared.topology import OUTGOING_CONTAINER, WORKFLOW_CONTAINER
 
@@ -48,9 +49,10 @@ def _create(services: Services, delivery: Delivery, message: FileAdapted) -> Ste
     _write_output(services, message)
     record_event(services.blobs, services.clock, data.file_id, "created", output=output,
                  attempt=delivery.delivery_count)
-    # The terminal state is the commit point, claimed before staging is cleaned up: a crash in between
-    # leaves a delivered file whose redelivery only finishes the clean-up, never a file that can neither
-    # be re-created (staging gone) nor counted as delivered.
+    if claim_ending(services.blobs, services.clock, data.file_id, "delivered") != "delivered":
+        return _lost_to_another_end(services, data.sender, data.file_id)
+    # Recorded before staging is cleaned up: a crash in between leaves a delivered file whose redelivery
+    # only finishes the clean-up, never one that can neither be re-created (staging gone) nor delivered.
     if not write_terminal(services.blobs, services.clock, data.file_id, "delivered", output=output):
         return _lost_to_another_end(services, data.sender, data.file_id)
     delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
@@ -71,19 +73,21 @@ def _write_output(services: Services, message: FileAdapted) -> None:
 
 
 def _already_ended(services: Services, file_id: str) -> StepOutcome | None:
-    """Skip a late redelivery; for a delivered file first finish a clean-up that a crash interrupted."""
-    terminal = read_terminal(services.blobs, file_id)
-    if terminal is None:
-        return None
-    if terminal.get("state") == "delivered":
+    """Skip a late redelivery (for a delivered file, first finish a clean-up a crash interrupted), and
+    skip while a compensation that claimed `failed` is at work: it would only remove our output."""
+    state = ending_state(services.blobs, file_id)
+    if state is None or (state == "delivered" and read_terminal(services.blobs, file_id) is None):
+        return None  # not ended, or our own claim from an attempt that crashed before recording it
+    if state == "delivered":
         delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(file_id))
-    log.warning("file %s already ended %s; not creating output", file_id, terminal.get("state"))
-    return StepOutcome("skipped", file_id, f"already {terminal.get('state')}")
+    log.warning("file %s already ended %s; not creating output", file_id, state)
+    return StepOutcome("skipped", file_id, f"already {state}")
 
 
 def _lost_to_another_end(services: Services, sender: str, file_id: str) -> StepOutcome:
-    """The file ended while we wrote (a compensation claimed `failed`): a failed file never keeps output."""
-    state = str((read_terminal(services.blobs, file_id) or {}).get("state"))
+    """The file ended otherwise while we wrote (a compensation, or a failure handler that gave up,
+    recorded `failed`): a failed file never keeps output."""
+    state = ending_state(services.blobs, file_id)
     if state != "delivered":
         services.blobs.delete(OUTGOING_CONTAINER, output_name(sender, file_id))
         log.warning("file %s ended %s while its pain.001 was written; output removed", file_id, state)

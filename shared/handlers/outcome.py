@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from shared.handlers.timeline import read_terminal
+from shared.handlers.timeline import ending_state, read_terminal
 from shared.ports import BlobStore
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def discard_if_ended(blobs: BlobStore, file_id: str, container: str, name: str) 
     `already_ended` runs before the work, so a file can end (the creator's or a compensation's clean-up
     done) while a redelivered step is still staging; its staged blob would then be left behind forever.
     """
-    if read_terminal(blobs, file_id) is None:
+    if ending_state(blobs, file_id) is None:
         return False
     blobs.delete(container, name)
     log.warning("file %s ended while %s/%s was being staged; removed it", file_id, container, name)

@@ -3,6 +3,7 @@
 `workflow/timeline/<file id>/events/<occurred_at>-<event>-<random>.json`: concurrent writers never touch
 the same blob, and names sort by time. `terminal.json` can be written once; a second attempt logs a
 warning and changes nothing, which is what makes "exactly one terminal state" hold under redelivery.
+`ending.json` is the claim that settles a race between delivering and compensating a validated file.
 """
 
 from __future__ import annotations
@@ -64,6 +65,38 @@ def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: str, **d
         return False
     record_event(blobs, clock, file_id, state, **details)
     return True
+
+
+def ending_name(file_id: str) -> str:
+    return f"timeline/{file_id}/ending.json"
+
+
+def claim_ending(blobs: BlobStore, clock: Clock, file_id: str, state: str) -> str:
+    """Decide, once, how a validated file ends (`delivered` or `failed`); return the state that won.
+
+    The creator and the validator's compensation can run at the same time (a step that published and
+    then kept failing its own bookkeeping is dead-lettered while the next step works). Each claims here
+    (create-if-absent) before its decisive act, and the loser undoes its own work or rolls the winner's
+    forward. `terminal.json` is still written only when the winner has finished, so whoever sees a
+    terminal state also finds its evidence.
+    """
+    entry = {"file_id": file_id, "state": state, "claimed_at": stamp(clock.now())}
+    try:
+        blobs.write(WORKFLOW_CONTAINER, ending_name(file_id), json.dumps(entry).encode(), overwrite=False)
+    except BlobAlreadyExists:
+        return str(json.loads(blobs.read(WORKFLOW_CONTAINER, ending_name(file_id))).get("state"))
+    return state
+
+
+def ending_state(blobs: BlobStore, file_id: str) -> str | None:
+    """The terminal state, else the claimed ending (its winner still at work), else None."""
+    terminal = read_terminal(blobs, file_id)
+    if terminal is not None:
+        return str(terminal.get("state"))
+    try:
+        return str(json.loads(blobs.read(WORKFLOW_CONTAINER, ending_name(file_id))).get("state"))
+    except BlobNotFound:
+        return None
 
 
 def annotate_terminal(blobs: BlobStore, file_id: str, state: str, **details: Any) -> bool:

@@ -21,7 +21,14 @@ from shared.handlers.claimcheck import RecordSpool, staging_prefix
 from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
 from shared.handlers.inbound import record_failure
 from shared.handlers.publishing import publish
-from shared.handlers.timeline import read_terminal, record_event, stamp, timeline_prefix, write_terminal
+from shared.handlers.timeline import (
+    ending_state,
+    read_terminal,
+    record_event,
+    stamp,
+    timeline_prefix,
+    write_terminal,
+)
 from shared.handlers.tracing import new_traceparent
 from shared.ports import BlobChanged, BlobNotFound, StreamedBlob
 from shared.services import Services
@@ -149,10 +156,9 @@ def _ended_meanwhile(services: Services, file: IncomingFile, archive: str, paylo
                      sha256: str) -> ValidatorOutcome | None:
     """Check after acting: another run of the same upload may have ended the file while we archived and
     staged (its chain can even have failed and been compensated); undo what this run just added."""
-    terminal = read_terminal(services.blobs, file.file_id)
-    if terminal is None:
+    state = ending_state(services.blobs, file.file_id)
+    if state is None:
         return None
-    state = str(terminal.get("state"))
     if isinstance(payload, BlobReference):
         services.blobs.delete(WORKFLOW_CONTAINER, payload.name)
     if state != "delivered":

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from shared.handlers.adaptor import handle_file_validated
-from shared.handlers.compensation import handle_validator_compensation
+from shared.handlers.compensation import handle_adaptor_compensation, handle_validator_compensation
 from shared.handlers.compensation_deadletter import handle_compensation_dead_lettered
 from shared.handlers.creator import handle_file_adapted
 from shared.handlers.deadletter import handle_dead_lettered
@@ -190,3 +190,35 @@ def test_a_reference_table_edited_mid_file_does_not_mix_two_versions() -> None:
     handle_incoming_file(services, NAME)
 
     assert body_of(deliver(publisher, FILE_VALIDATED_QUEUE))["data"]["sender_name"] == "ACME Payroll Ltd"
+
+
+def test_a_creator_that_committed_then_dead_lettered_is_recorded_delivered_not_failed() -> None:
+    """The creator wrote a valid pain.001 and claimed `delivered`, then could not record it five times
+    (storage refused terminal.json): the compensation must not strip a file the creator committed to."""
+    services, blobs, publisher, file_id, _, adapted = adapted_file()
+    blobs.fail_writes[f"workflow/timeline/{file_id}/terminal.json"] = 5
+    for attempt in range(1, 6):
+        with pytest.raises(StorageOutageError):
+            handle_file_adapted(services, replace(adapted, delivery_count=attempt))
+    dead = replace(adapted, delivery_count=5, dead_letter_reason="MaxDeliveryCountExceeded")
+    handle_dead_lettered(services, dead, FILE_ADAPTED_QUEUE)
+    handle_adaptor_compensation(services, deliver_failed(publisher, "adaptor"))
+
+    outcome = handle_validator_compensation(services, deliver_failed(publisher, "validator"))
+
+    assert outcome.state == "skipped"
+    assert_terminal_state(blobs, file_id, "delivered")
+
+
+def test_terminal_state_appears_only_with_its_evidence() -> None:
+    """Pollers (the e2e tests, the status page) assert the evidence as soon as they see a terminal state."""
+    services, blobs, publisher, file_id, validated, _ = adapted_file()
+    failed = validator_compensation_for(services, publisher, validated)
+    seen: list[str] = []
+    blobs.before_write(
+        f"workflow/timeline/{file_id}/terminal.json",
+        lambda: seen.append(str(list(blobs.list_names("failed", f"{file_id}/")))),
+    )
+    handle_validator_compensation(services, failed)
+    assert seen and "reason.json" in seen[0]
+    assert_terminal_state(blobs, file_id, "failed")
