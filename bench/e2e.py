@@ -6,7 +6,8 @@ latency     files uploaded one at a time; upload start → the `delivered` event
             pain.001 lands in outgoing/), p50 and p95;
 throughput  files uploaded at once (16 upload threads); first upload start → last `delivered`, files/s.
 Timestamps come from the app's own timeline (same machine clock), so polling does not blur them.
-Loopback only; bounded by file counts and a deadline; everything stops by pid at the end.
+Azurite keeps its data in memory (no disk I/O). Loopback only; bounded by file counts and a
+deadline; everything stops by pid at the end.
 Aims: p50 ≤ 1 s, p95 ≤ 2 s, ≥ 20 files/s.
 """
 
@@ -108,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + args.timeout
     files = [make_file(args.rows, seed) for seed in range(args.latency_files + args.burst_files)]
     data_dir = Path(tempfile.mkdtemp(prefix="bench-e2e-"))
-    stack = LocalStack(StackOptions(data_dir=data_dir, poll_interval=args.poll_interval))
+    stack = LocalStack(
+        StackOptions(data_dir=data_dir, poll_interval=args.poll_interval, azurite_in_memory=True)
+    )
     try:
         stack.start()
         bench = Bench(stack)

@@ -43,13 +43,16 @@ def azurite_binary(repo: Path = REPO) -> Path:
 class AzuriteProcess(ManagedProcess):
     """Azurite blob + queue + table on the given ports, keeping its data under `data_dir`."""
 
-    def __init__(self, data_dir: Path, ports: AzuritePorts | None = None, repo: Path = REPO) -> None:
+    def __init__(
+        self, data_dir: Path, ports: AzuritePorts | None = None, repo: Path = REPO, in_memory: bool = False
+    ) -> None:
         self.ports = ports or AzuritePorts.free()
+        # In memory (benchmarks) skips the disk; Azurite refuses --location together with it.
+        storage = ["--inMemoryPersistence"] if in_memory else ["--location", str(data_dir)]
         command = [
             str(azurite_binary(repo)),
             "--silent",
-            "--location",
-            str(data_dir),
+            *storage,
             "--disableTelemetry",
             "--skipApiVersionCheck",
             "--blobHost",
@@ -66,7 +69,7 @@ class AzuriteProcess(ManagedProcess):
             str(self.ports.table),
         ]
         data_dir.mkdir(parents=True, exist_ok=True)
-        super().__init__("Azurite", command, data_dir / "azurite.log", cwd=repo)
+        super().__init__("Azurite", command, data_dir / "azurite.log", cwd=data_dir)
 
     @property
     def connection_string(self) -> str:

@@ -35,6 +35,7 @@ class StackOptions:
     poll_interval: float = 0.5
     host: str = "devhost"
     keep_data: bool = False
+    azurite_in_memory: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -48,7 +49,9 @@ class LocalStack:
         azurite_ports = AzuritePorts(ports.blob, ports.queue, ports.table) if ports else AzuritePorts.free()
         if not options.keep_data:
             shutil.rmtree(options.data_dir / "azurite", ignore_errors=True)
-        self.azurite = AzuriteProcess(options.data_dir / "azurite", azurite_ports)
+        self.azurite = AzuriteProcess(
+            options.data_dir / "azurite", azurite_ports, in_memory=options.azurite_in_memory
+        )
         self.emulator: EmulatorProcess | None = None
         self.host: ManagedProcess | None = None
 

@@ -75,6 +75,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     options = StackOptions(
         data_dir=tmp_path_factory.mktemp("stack"),
         poll_interval=0.2,
+        azurite_in_memory=True,
         extra_env={"PIPELINE_FAULTS": FAULTS, "REFERENCE_CACHE_SECONDS": "5"},
     )
     local = LocalStack(options)
