@@ -14,7 +14,14 @@ from shared.handlers import registry
 from shared.handlers.claimcheck import ClaimCheckError, RecordSpool, iter_records
 from shared.handlers.faults import FaultPlan, InjectedFault
 from shared.handlers.identity import incoming_file_id, normalise_etag
-from shared.handlers.timeline import read_events, read_terminal, write_terminal
+from shared.handlers.timeline import (
+    annotate_terminal,
+    claim_ending,
+    ending_state,
+    read_events,
+    read_terminal,
+    write_terminal,
+)
 from shared.handlers.tracing import child_traceparent, new_traceparent
 from shared.settings import ConfigurationError, Settings, blob_trigger_source
 from shared.streams import HashTally, stream_from_chunks
@@ -117,3 +124,24 @@ def test_streams_hash_everything_and_chunk_reader_is_exact() -> None:
     chunks = [data[i : i + 777] for i in range(0, len(data), 777)]
     assert stream_from_chunks(iter(chunks)).read() == data
     assert json.loads(stream_from_chunks([b'{"a"', b":1}"]).read()) == {"a": 1}
+
+
+def test_annotating_a_terminal_state_adds_details_but_never_changes_the_state() -> None:
+    blobs, clock = FakeBlobStore(), FakeClock()
+    assert annotate_terminal(blobs, "f", "failed", needs_attention=True) is False  # nothing recorded yet
+    write_terminal(blobs, clock, "f", "failed", reason="r")
+    assert annotate_terminal(blobs, "f", "failed", needs_attention=True) is True
+    terminal = read_terminal(blobs, "f") or {}
+    assert (terminal["state"], terminal["needs_attention"], terminal["reason"]) == ("failed", True, "r")
+    write_terminal(blobs, clock, "g", "delivered")
+    assert annotate_terminal(blobs, "g", "failed", needs_attention=True) is False
+
+
+def test_the_ending_claim_has_one_winner_and_terminal_state_wins_over_it() -> None:
+    blobs, clock = FakeBlobStore(), FakeClock()
+    assert ending_state(blobs, "f") is None
+    assert claim_ending(blobs, clock, "f", "delivered") == "delivered"
+    assert claim_ending(blobs, clock, "f", "failed") == "delivered"
+    assert ending_state(blobs, "f") == "delivered"
+    write_terminal(blobs, clock, "f", "failed")  # a failure handler that gave up records directly
+    assert ending_state(blobs, "f") == "failed"
