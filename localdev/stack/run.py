@@ -23,7 +23,7 @@ from localdev.stack.ports import choose_ports
 from localdev.stack.processes import StackError
 from localdev.stack.samples import load_samples
 from localdev.stack.stack import LocalStack, StackOptions
-from localdev.stack.state import DATA_DIR, StackState
+from localdev.stack.state import DATA_DIR, StackState, refuse_if_running
 from localdev.stack.storage import drop_file
 
 PORTS = (("blob", 10000), ("queue", 10001), ("table", 10002), ("servicebus", 5672), ("http", 7071))
@@ -71,6 +71,7 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def _prepare(args: argparse.Namespace, display: Display) -> LocalStack:
+    refuse_if_running(args.data_dir / "stack.json")
     check_python()
     ensure_azurite()
     ports, notes = choose_ports({name: getattr(args, f"{name}_port") for name, _ in PORTS})

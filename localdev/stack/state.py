@@ -36,6 +36,33 @@ class StackState:
         path.unlink(missing_ok=True)
 
 
+def refuse_if_running(path: Path) -> None:
+    """Another `run` from the same data folder would wipe the data under a live Azurite: refuse clearly."""
+    if not path.exists():
+        return
+    try:
+        pids = json.loads(path.read_text(encoding="utf-8")).get("pids", {})
+    except (OSError, ValueError):
+        return
+    alive = {name: pid for name, pid in pids.items() if _alive(int(pid))}
+    if alive:
+        listed = ", ".join(f"{name} pid {pid}" for name, pid in alive.items())
+        raise StackError(
+            f"A local stack is already running from {path.parent} ({listed}). Stop it with Ctrl-C "
+            "in its terminal, or start another with --data-dir DIR."
+        )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def load_state(path: Path = STATE_FILE) -> StackState:
     """The running stack's state; the environment's `PaymentsStorage`/`ServiceBusConnection` win if set."""
     storage = os.environ.get("PaymentsStorage", "")  # noqa: SIM112 (the app setting's own name)
