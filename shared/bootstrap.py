@@ -1,14 +1,18 @@
 """Builds the app's services once per process, lazily, from the app settings: the one seam tests replace.
 
-Nothing here runs at import. The first `get_services()` checks every setting (raising a
-`ConfigurationError` that names a missing or malformed one, before any file is touched) and creates one
-BlobServiceClient; the Service Bus client is created on the first send. Tests call `set_services()`
+Nothing here runs at import. The first `get_services()` checks the settings (a `ConfigurationError` names
+a missing or malformed one) and creates one BlobServiceClient; the Service Bus client is created on first
+use. Tests call `set_services()`
 with fakes and `reset_services()`.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
+
+from azure.servicebus import ServiceBusClient
 
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.adapters.azure_servicebus import ServiceBusPublisher
@@ -17,8 +21,9 @@ from shared.adapters.connections import blob_service_client, resolve_service_bus
 from shared.handlers.faults import FaultPlan
 from shared.handlers.reference_loader import CachedReferenceTable
 from shared.services import Services
-from shared.settings import Settings
+from shared.settings import ConfigurationError, Settings
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _services: Services | None = None
 
@@ -50,13 +55,14 @@ def reset_services() -> None:
 
 
 def build_services(settings: Settings) -> Services:
-    """Every setting is checked here, on the first invocation, before any handler touches a file; the
-    Service Bus client itself is still created only on the first send."""
+    """Storage settings are checked here (nothing works without them). A bad Service Bus setting is
+    logged here and raised by every send and by `Publisher.ready()`, which a step calls before its first
+    side effect: the status function and the failure paths, which need only storage, keep working, and a
+    file still reaches `failed` with the setting named as the reason."""
     env = settings.environ
-    resolve_service_bus(settings.service_bus_setting, env)
     blobs = AzureBlobStore(blob_service_client(settings.payments_storage_setting, env))
     clock = SystemClock()
-    publisher = ServiceBusPublisher(lambda: service_bus_client(settings.service_bus_setting, env))
+    publisher = ServiceBusPublisher(_service_bus_factory(settings))
     return Services(
         blobs=blobs,
         publisher=publisher,
@@ -64,3 +70,17 @@ def build_services(settings: Settings) -> Services:
         reference=CachedReferenceTable(blobs, clock, settings.reference_cache_seconds),
         faults=FaultPlan.parse(settings.pipeline_faults),
     )
+
+
+def _service_bus_factory(settings: Settings) -> Callable[[], ServiceBusClient]:
+    try:
+        resolve_service_bus(settings.service_bus_setting, settings.environ)
+    except ConfigurationError as exc:
+        log.error("%s; every send will fail until it is fixed", exc)
+        problem = exc
+
+        def unconfigured() -> ServiceBusClient:
+            raise ConfigurationError(str(problem))
+
+        return unconfigured
+    return lambda: service_bus_client(settings.service_bus_setting, settings.environ)

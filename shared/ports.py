@@ -92,6 +92,10 @@ class Publisher(Protocol):
     def publish(self, entity: str, message: OutgoingMessage) -> None:
         """Send one message; raise on failure so the caller's trigger retries."""
 
+    def ready(self) -> None:
+        """Raise `ConfigurationError` if no message could ever be sent (a setting is missing or
+        malformed); cheap, never contacts the broker. Called before a step's first side effect."""
+
 
 class Clock(Protocol):
     """The time source; always timezone-aware UTC."""

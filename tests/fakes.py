@@ -135,12 +135,19 @@ class SentMessage:
 
 @dataclass
 class FakePublisher:
-    """Records every publish; `fail_next` makes the next N publishes raise, like a broker outage."""
+    """Records every publish; `fail_next` makes the next N publishes raise, like a broker outage, and
+    `unconfigured` makes every send (and `ready()`) raise, like a missing Service Bus setting."""
 
     sent: list[SentMessage] = field(default_factory=list)
     fail_next: int = 0
+    unconfigured: Exception | None = None  # what a missing or malformed Service Bus setting raises
+
+    def ready(self) -> None:
+        if self.unconfigured is not None:
+            raise self.unconfigured
 
     def publish(self, entity: str, message: OutgoingMessage) -> None:
+        self.ready()
         if self.fail_next > 0:
             self.fail_next -= 1
             raise ConnectionError(f"fake broker unavailable for {entity}")

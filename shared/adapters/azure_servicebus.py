@@ -1,4 +1,4 @@
-"""`Publisher` over azure-servicebus: one client per process, created on first send, one sender per
+"""`Publisher` over azure-servicebus: one client per process, created on first use, one sender per
 entity, each guarded by its own lock (SDK senders are not thread-safe; the host runs sync functions
 on a thread pool). A sender that failed is dropped so the next attempt reconnects.
 """
@@ -38,6 +38,12 @@ class ServiceBusPublisher:
             except Exception:
                 self._discard(entity, sender)
                 raise
+
+    def ready(self) -> None:
+        """Build the client if it is not built yet: a missing or malformed setting raises here."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._factory()
 
     def close(self) -> None:
         with self._lock:

@@ -106,6 +106,7 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
         result = _validate(services, file.sender, reference, tally, spool)
         if not result.valid:
             return _reject(services, file, result.to_report())
+        services.publisher.ready()  # a bad Service Bus setting fails here, before any side effect
         owner = registry.claim(services.blobs, services.clock, sender=file.sender,
                                content_sha256=tally.hexdigest, file_id=file.file_id, blob_name=file.blob_name)
         if owner is not None:

@@ -1,13 +1,25 @@
-"""A missing or malformed app setting is reported by `get_services()`, before any handler touches a file,
-as a `ConfigurationError` naming the setting and what to set; never later, mid-file, as an SDK error."""
+"""A missing or malformed app setting is a `ConfigurationError` naming the setting and what to set, raised
+before a handler touches a file; never later, mid-file, as an SDK error. Storage settings fail
+`get_services()`; a Service Bus setting fails every send (and `Publisher.ready()`, which the validator
+calls first), so the status function keeps working and a file still ends `failed` with the reason."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from shared.adapters.connections import resolve_service_bus, resolve_storage, service_bus_client
 from shared.bootstrap import build_services
+from shared.handlers.inbound import Delivery
+from shared.handlers.poison import POISON_QUEUE_MAX_DEQUEUE, handle_blob_poison
+from shared.handlers.validator import handle_incoming_file
+from shared.ports import OutgoingMessage
 from shared.settings import ConfigurationError, Settings
+from shared.topology import INCOMING_CONTAINER, WORKFLOW_CONTAINER
+from tests.fakes import make_services
+from tests.invariants import assert_terminal_state
+from tests.samplefiles import payment_csv
 
 pytestmark = pytest.mark.unit
 EMULATOR = (
@@ -15,11 +27,42 @@ EMULATOR = (
     "SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;"
 )
 STORAGE = {"PaymentsStorage": "UseDevelopmentStorage=true"}
+NAME = "acme-payroll/no-bus.csv"
 
 
-def test_a_missing_service_bus_setting_fails_when_services_are_built() -> None:
+def test_a_missing_service_bus_setting_leaves_storage_working_and_fails_every_send_precisely() -> None:
+    """The status function and the failure paths only need storage; every send names the setting."""
+    services = build_services(Settings.from_env(STORAGE))
     with pytest.raises(ConfigurationError, match="setting ServiceBusConnection is not set"):
-        build_services(Settings.from_env(STORAGE))
+        services.publisher.ready()
+    with pytest.raises(ConfigurationError, match="setting ServiceBusConnection is not set"):
+        services.publisher.publish("file-validated", OutgoingMessage(b"{}", "m", "c", "file.validated"))
+
+
+def test_without_service_bus_a_file_is_untouched_then_ends_failed_naming_the_setting() -> None:
+    services, blobs, publisher, _ = make_services()
+    publisher.unconfigured = ConfigurationError("setting ServiceBusConnection is not set: set it")
+    etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    for _ in range(5):  # poisonBlobThreshold
+        with pytest.raises(ConfigurationError):
+            handle_incoming_file(services, NAME, etag)
+    assert not list(blobs.list_names(WORKFLOW_CONTAINER, "registry/"))
+    assert not list(blobs.list_names(WORKFLOW_CONTAINER, "archive/"))
+
+    notice = json.dumps({"Type": "BlobTrigger", "FunctionId": "Host.Functions.FileValidator",
+                         "BlobType": "BlockBlob", "ContainerName": "incoming", "BlobName": NAME,
+                         "ETag": etag}).encode()
+    for dequeue in range(1, POISON_QUEUE_MAX_DEQUEUE):
+        with pytest.raises(ConfigurationError):
+            handle_blob_poison(services, Delivery(body=notice, message_id="q", delivery_count=dequeue))
+    last = Delivery(body=notice, message_id="q", delivery_count=POISON_QUEUE_MAX_DEQUEUE)
+    outcome = handle_blob_poison(services, last)
+
+    terminal = assert_terminal_state(blobs, outcome.file_id, "failed", blob_name=NAME)
+    assert terminal["needs_attention"] is True
+    assert "ServiceBusConnection is not set" in terminal["reason"]
+    assert "ServiceBusConnection is not set" in terminal["compensation_failure"]
+    assert blobs.exists(INCOMING_CONTAINER, NAME)  # untouched: replaying the archived notice finishes it
 
 
 def test_complete_settings_build_services_without_connecting() -> None:
@@ -38,8 +81,9 @@ def test_complete_settings_build_services_without_connecting() -> None:
 def test_a_malformed_service_bus_connection_string_names_the_setting(value: str) -> None:
     with pytest.raises(ConfigurationError, match="setting SB does not hold a Service Bus connection string"):
         resolve_service_bus("SB", {"SB": value})
+    services = build_services(Settings(environ={**STORAGE, "SB": value}, service_bus_setting="SB"))
     with pytest.raises(ConfigurationError, match="setting SB"):
-        build_services(Settings(environ={**STORAGE, "SB": value}, service_bus_setting="SB"))
+        services.publisher.ready()
 
 
 def test_a_shared_access_signature_connection_string_is_accepted() -> None:
@@ -62,3 +106,11 @@ def test_an_account_key_that_is_not_base64_names_the_setting() -> None:
 def test_reference_cache_seconds_must_be_a_finite_number(raw: str) -> None:
     with pytest.raises(ConfigurationError, match=f"REFERENCE_CACHE_SECONDS={raw!r} is invalid"):
         _ = Settings.from_env({"REFERENCE_CACHE_SECONDS": raw}).reference_cache_seconds
+
+
+def test_without_service_bus_an_invalid_file_is_still_rejected() -> None:
+    services, blobs, publisher, _ = make_services()
+    publisher.unconfigured = ConfigurationError("setting ServiceBusConnection is not set: set it")
+    blobs.put(INCOMING_CONTAINER, NAME, b"not,a,payment,file\n")
+    outcome = handle_incoming_file(services, NAME)
+    assert_terminal_state(blobs, outcome.file_id, "rejected")
