@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 
 import pytest
 
@@ -26,6 +27,10 @@ def test_happy_path_delivers_an_xsd_valid_pain001_with_a_complete_timeline(
     validate_pain001(xml)
     assert xml.count(b"<CdtTrfTxInf>") == 5 and f"{tag}-00005".encode() in xml
     assert pipeline.names(file_id) == ["received", "validated", "adapted", "created", "delivered"]
+    # The app's own status function, served by the devhost like `func start` (no key needed locally).
+    with urllib.request.urlopen(f"{pipeline.stack.http_base}/api/files/{file_id}", timeout=10) as response:
+        status = json.load(response)
+    assert status["state"] == "delivered" and len(status["events"]) == 5
 
 
 def test_invalid_file_is_rejected_with_a_per_row_report_and_sends_nothing(
