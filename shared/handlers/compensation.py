@@ -21,7 +21,14 @@ from shared.handlers.deadletter import publish_failed
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.originals import Original, locate_original
 from shared.handlers.outcome import StepOutcome, already_ended
-from shared.handlers.timeline import claim_ending, record_event, stamp, write_terminal
+from shared.handlers.timeline import (
+    annotate_terminal,
+    claim_ending,
+    read_terminal,
+    record_event,
+    stamp,
+    write_terminal,
+)
 from shared.handlers.tracing import child_traceparent
 from shared.ports import BlobChanged
 from shared.services import Services
@@ -67,8 +74,12 @@ def _undo_validator(services: Services, message: FileFailed) -> StepOutcome:
         services.blobs.delete(OUTGOING_CONTAINER, output_name(data.sender, data.file_id))
     record_event(services.blobs, services.clock, data.file_id, "compensated", step="validator",
                  original=original.describe())
-    write_terminal(services.blobs, services.clock, data.file_id, "failed", failed_step=data.failed_step,
-                   reason=data.reason, archive=data.archive, needs_attention=False)
+    if not write_terminal(services.blobs, services.clock, data.file_id, "failed",
+                          failed_step=data.failed_step, reason=data.reason, archive=data.archive,
+                          needs_attention=False):
+        # A replay after a person fixed what made a failure handler give up: now it is done.
+        annotate_terminal(services.blobs, data.file_id, "failed", needs_attention=False,
+                          compensated_at=stamp(services.clock.now()))
     return StepOutcome("failed", data.file_id, data.reason)
 
 
@@ -80,9 +91,11 @@ def _claim_failed(services: Services, data: FileFailedData) -> StepOutcome | Non
     compensation that loses touches nothing and only finishes recording the delivery the creator
     committed to. A compensation redelivered after a crash finds its own claim and carries on.
     """
-    skipped = already_ended(services.blobs, data.file_id, "compensating the validator")
-    if skipped is not None:
-        return skipped
+    terminal = read_terminal(services.blobs, data.file_id) or {}
+    if not (terminal.get("state") == "failed" and terminal.get("needs_attention")):
+        skipped = already_ended(services.blobs, data.file_id, "compensating the validator")
+        if skipped is not None:
+            return skipped
     if claim_ending(services.blobs, services.clock, data.file_id, "failed") == "failed":
         return None
     output = f"{OUTGOING_CONTAINER}/{output_name(data.sender, data.file_id)}"

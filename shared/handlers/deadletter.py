@@ -19,9 +19,10 @@ from shared.contracts.messages import CompensateTarget, FailedStep
 from shared.handlers.identity import is_file_id
 from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import StepOutcome
-from shared.handlers.publishing import publish
+from shared.handlers.publishing import outgoing, publish
 from shared.handlers.timeline import file_facts, last_error, read_events, record_event, stamp, write_terminal
 from shared.handlers.tracing import child_traceparent
+from shared.ports import OutgoingMessage
 from shared.services import Services
 from shared.topology import FILE_ADAPTED_QUEUE, FILE_FAILED_TOPIC, FILE_VALIDATED_QUEUE, WORKFLOW_CONTAINER
 
@@ -63,30 +64,45 @@ def handle_dead_lettered(services: Services, delivery: Delivery, queue: str) -> 
 def publish_or_give_up(services: Services, data: FileFailedData, delivery: Delivery, last_attempt: int, *,
                        causation_id: str | None, source: str, traceparent: str) -> StepOutcome:
     """Publish `file.failed`; raise to be retried, except on `last_attempt`, where the file ends `failed`
-    needing attention (its message is archived already) instead of looping or being dropped."""
+    needing attention instead of looping or being dropped, and the unsent `file.failed` is archived
+    (entity `file-failed`) so that replaying it after the fix runs the compensation."""
+    message = outgoing(_failed_message(services, data, causation_id, source), traceparent,
+                       compensate=data.compensate)
     try:
-        publish_failed(services, data, causation_id=causation_id, source=source, traceparent=traceparent)
+        services.publisher.publish(FILE_FAILED_TOPIC, message)
     except Exception as exc:
         if delivery.delivery_count < last_attempt:
             raise
         problem = (f"could not publish file.failed (compensate={data.compensate}) after "
                    f"{delivery.delivery_count} attempts: {type(exc).__name__}: {exc}")
-        log.error("ALERT: %s for file %s; its compensation never started; archived at %s; needs attention",
-                  problem, data.file_id, data.archive)
-        write_terminal(services.blobs, services.clock, data.file_id, "failed", failed_step=data.failed_step,
-                       reason=data.reason, archive=data.archive, needs_attention=True,
-                       compensation_failure=problem)
-        return StepOutcome("needs_attention", data.file_id, problem)
+        return _give_up(services, data, message, problem)
     return StepOutcome("compensation_requested", data.file_id, data.compensate)
+
+
+def _give_up(services: Services, data: FileFailedData, message: OutgoingMessage, problem: str) -> StepOutcome:
+    unsent = Delivery(body=message.body, message_id=message.message_id, correlation_id=data.file_id,
+                      application_properties=dict(message.application_properties),
+                      dead_letter_reason="NotSent", dead_letter_error_description=problem)
+    replay = archive_dead_letter(services, data.file_id, FILE_FAILED_TOPIC, unsent, None)
+    log.error("ALERT: %s for file %s; its compensation never started; replay %s after the fix",
+              problem, data.file_id, replay)
+    write_terminal(services.blobs, services.clock, data.file_id, "failed", failed_step=data.failed_step,
+                   reason=data.reason, archive=data.archive, needs_attention=True,
+                   compensation_failure=problem, replay=replay)
+    return StepOutcome("needs_attention", data.file_id, problem)
 
 
 def publish_failed(services: Services, data: FileFailedData, *, causation_id: str | None, source: str,
                    traceparent: str) -> None:
     """Send `file.failed`; `compensate` is also an application property, which the subscription rules use."""
-    message = FileFailed(message_id=f"{data.file_id}:failed:{data.compensate}", correlation_id=data.file_id,
-                         causation_id=causation_id, occurred_at=services.clock.now(), source=source,
-                         data=data)
+    message = _failed_message(services, data, causation_id, source)
     publish(services, FILE_FAILED_TOPIC, message, traceparent, compensate=data.compensate)
+
+
+def _failed_message(services: Services, data: FileFailedData, causation_id: str | None,
+                    source: str) -> FileFailed:
+    return FileFailed(message_id=f"{data.file_id}:failed:{data.compensate}", correlation_id=data.file_id,
+                      causation_id=causation_id, occurred_at=services.clock.now(), source=source, data=data)
 
 
 def note_dead_letter(services: Services, file_id: str, entity: str, archive: str, delivery: Delivery) -> None:

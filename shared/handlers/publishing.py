@@ -7,21 +7,24 @@ from shared.ports import OutgoingMessage
 from shared.services import Services
 
 
-def publish(services: Services, entity: str, message: Message, traceparent: str, **extra: str) -> None:
-    """Send with message_id, correlation_id = file id, subject = type, and the application properties."""
+def outgoing(message: Message, traceparent: str, **extra: str) -> OutgoingMessage:
+    """The message with message_id, correlation_id = file id, subject = type, and the application
+    properties `type`, `schema_version`, `traceparent` (plus `extra`, e.g. `compensate`)."""
     properties: dict[str, str | int] = {
         "type": message.type,
         "schema_version": message.schema_version,
         "traceparent": traceparent,
         **extra,
     }
-    services.publisher.publish(
-        entity,
-        OutgoingMessage(
-            body=encode_message(message),
-            message_id=message.message_id,
-            correlation_id=message.correlation_id,
-            subject=message.type,
-            application_properties=properties,
-        ),
+    return OutgoingMessage(
+        body=encode_message(message),
+        message_id=message.message_id,
+        correlation_id=message.correlation_id,
+        subject=message.type,
+        application_properties=properties,
     )
+
+
+def publish(services: Services, entity: str, message: Message, traceparent: str, **extra: str) -> None:
+    """Send `outgoing(message, traceparent, **extra)` to `entity`."""
+    services.publisher.publish(entity, outgoing(message, traceparent, **extra))

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from shared.handlers.compensation import handle_validator_compensation
 from shared.handlers.deadletter import DEAD_LETTER_GIVE_UP_AFTER, handle_dead_lettered
 from shared.handlers.inbound import Delivery
 from shared.handlers.poison import POISON_QUEUE_MAX_DEQUEUE, handle_blob_poison
 from shared.handlers.validator import handle_incoming_file
-from shared.topology import FILE_VALIDATED_QUEUE, INCOMING_CONTAINER
+from shared.topology import FILE_FAILED_TOPIC, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER, WORKFLOW_CONTAINER
 from tests.fakes import make_services
 from tests.invariants import assert_terminal_state
 from tests.samplefiles import payment_csv
@@ -70,3 +71,27 @@ def test_the_blob_poison_handler_gives_up_on_its_last_dequeue_instead_of_losing_
 def test_the_poison_bound_is_the_hosts_max_dequeue_count() -> None:
     host = json.loads((ROOT / "host.json").read_text(encoding="utf-8"))
     assert host["extensions"]["queues"]["maxDequeueCount"] == POISON_QUEUE_MAX_DEQUEUE
+
+
+def test_after_giving_up_replaying_the_archived_file_failed_finishes_the_compensation() -> None:
+    services, blobs, publisher, _ = make_services()
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    file_id = handle_incoming_file(services, NAME).file_id
+    dead = replace(deliver(publisher, FILE_VALIDATED_QUEUE), dead_letter_reason="MaxDeliveryCountExceeded")
+    publisher.fail_next = 1
+    last = replace(dead, delivery_count=DEAD_LETTER_GIVE_UP_AFTER)
+    handle_dead_lettered(services, last, FILE_VALIDATED_QUEUE)
+
+    # What `python -m localdev.replay FILE_ID --entity file-failed` sends, once the broker is fixed.
+    names = list(blobs.list_names(WORKFLOW_CONTAINER, f"deadletter/{file_id}/{FILE_FAILED_TOPIC}/"))
+    assert len(names) == 1, "the file.failed that could not be sent is archived for replay"
+    record = json.loads(blobs.read(WORKFLOW_CONTAINER, names[0]))
+    assert record["entity"] == FILE_FAILED_TOPIC
+    assert record["application_properties"]["compensate"] == "validator"
+    replayed = Delivery(body=record["body"].encode(), message_id=f"{record['message_id']}:replay-1",
+                        correlation_id=record["correlation_id"],
+                        application_properties=record["application_properties"])
+    assert handle_validator_compensation(services, replayed).state == "failed"
+
+    terminal = assert_terminal_state(blobs, file_id, "failed")  # the full evidence, not just the archive
+    assert terminal["needs_attention"] is False
