@@ -101,7 +101,7 @@ def _broker_annotations(stored: Stored, locked: bool) -> list[tuple[str, bytes]]
 
 
 def _spliced(stored: Stored, locked: bool) -> bytes:
-    sections = splice.split(stored.payload)
+    sections = _sections(stored)
     pairs, count = splice.map_pairs(sections.parts.get(splice.MESSAGE_ANNOTATIONS))
     if any(key.encode() in pairs for key in BROKER_KEYS):
         raise splice.SpliceError("the sender's annotations carry broker keys; merge them properly")
@@ -116,10 +116,21 @@ def _spliced(stored: Stored, locked: bool) -> bytes:
     ))
 
 
+def _sections(stored: Stored) -> splice.Sections:
+    # The payload never changes, so its section layout is worked out once per stored message.
+    cached = stored.wire_cache
+    if not isinstance(cached, splice.Sections):
+        cached = stored.wire_cache = splice.split(stored.payload)
+    return cached
+
+
 def _application_properties(properties: dict[str, Any]) -> bytes:
     if not properties:
         return b""
-    data = Data()
+    pairs = splice.simple_pairs(properties)
+    if pairs is not None:
+        return splice.encode_map_section(splice.APPLICATION_PROPERTIES, pairs, 2 * len(properties))
+    data = Data()  # AMQP-typed values (symbol, ulong, uuid, ...): let proton encode them
     data.put_object(properties)
     encoded: bytes = data.encode()
     return bytes((0x00, 0x53, splice.APPLICATION_PROPERTIES)) + encoded

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 HEADER, DELIVERY_ANNOTATIONS, MESSAGE_ANNOTATIONS, PROPERTIES, APPLICATION_PROPERTIES = range(0x70, 0x75)
 FIRST_BODY = 0x75
@@ -132,3 +133,26 @@ def long(value: int) -> bytes:
 
 def timestamp(milliseconds: int) -> bytes:
     return b"\x83" + struct.pack(">q", milliseconds)
+
+
+def simple_pairs(values: dict[str, Any]) -> bytes | None:
+    """Encode a str-keyed map of plain Python values; None when a value needs proton's type system."""
+    out = []
+    for key, value in values.items():
+        kind = type(value)
+        if type(key) is not str:
+            return None
+        if kind is str:
+            encoded = string(value)
+        elif kind is bool:
+            encoded = b"\x41" if value else b"\x42"
+        elif kind is int and -(2**63) <= value < 2**63:
+            encoded = long(value)
+        elif kind is float:
+            encoded = b"\x82" + struct.pack(">d", value)
+        elif value is None:
+            encoded = b"\x40"
+        else:
+            return None
+        out.append(string(key) + encoded)
+    return b"".join(out)

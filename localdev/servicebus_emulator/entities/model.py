@@ -80,6 +80,13 @@ class Message:
     lock_token: UUID | None = None
     locked_until: datetime | None = None
     dead_letter_source: str | None = None
+    # Opaque to the state machine: the wire layer caches how `payload` is laid out. Never persisted.
+    wire_cache: Any = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["wire_cache"] = None
+        return state
 
     @property
     def message_id(self) -> str:
