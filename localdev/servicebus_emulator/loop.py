@@ -169,6 +169,9 @@ class EngineLoop:
             sock, _ = self._listener.accept()
         except (BlockingIOError, InterruptedError):
             return
+        except OSError as exc:  # e.g. out of file descriptors: refuse this client, keep serving the rest
+            log.warning("emulator: cannot accept a connection: %s", exc)
+            return
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         channel = _Channel(sock, self.collector)
