@@ -25,6 +25,8 @@ from localdev.devhost.indexer import IndexedFunction
 from localdev.devhost.outputs import OutputSender
 
 log = logging.getLogger("devhost.host")
+_SUCCEEDED = "Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%.0fms)%s"
+_FAILED = "Executed 'Functions.%s' (Failed, Id=%s, Duration=%.0fms)%s\nResult: Failure Exception: %s: %s"
 
 
 @dataclass(frozen=True)
@@ -77,39 +79,21 @@ class Invoker:
 
     def invoke(self, function: IndexedFunction, invocation: Invocation) -> InvocationResult:
         """Decode the trigger, call the function, send outputs on success; never raises."""
-        invocation_id = str(uuid.uuid4())
-        log.info(
-            "Executing 'Functions.%s' (Reason='%s', Id=%s)%s",
-            function.name,
-            invocation.reason,
-            invocation_id,
-            _file(invocation),
-        )
+        invocation_id, where = str(uuid.uuid4()), _file(invocation)
+        log.info("Executing 'Functions.%s' (Reason='%s', Id=%s)%s", function.name, invocation.reason,
+                 invocation_id, where)  # fmt: skip
         started = time.perf_counter()
         try:
             value = self._call(function, invocation, invocation_id)
         except Exception as exc:
             duration = (time.perf_counter() - started) * 1000
+            # The host's two lines for a failure: the summary, then the exception with its stack.
             log.error(
-                "Executed 'Functions.%s' (Failed, Id=%s, Duration=%.0fms)%s\n"
-                "Result: Failure Exception: %s: %s",
-                function.name,
-                invocation_id,
-                duration,
-                _file(invocation),
-                type(exc).__name__,
-                exc,
-                exc_info=exc,
+                _FAILED, function.name, invocation_id, duration, where, type(exc).__name__, exc, exc_info=exc
             )
             return InvocationResult(succeeded=False, error=exc, duration_ms=duration)
         duration = (time.perf_counter() - started) * 1000
-        log.info(
-            "Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%.0fms)%s",
-            function.name,
-            invocation_id,
-            duration,
-            _file(invocation),
-        )
+        log.info(_SUCCEEDED, function.name, invocation_id, duration, where)
         return InvocationResult(succeeded=True, value=value, duration_ms=duration)
 
     def _call(self, function: IndexedFunction, invocation: Invocation, invocation_id: str) -> Any:

@@ -87,30 +87,33 @@ class HttpServer:
         body: bytes,
     ) -> tuple[int, dict[str, str], bytes]:
         function = self._functions[route.function_name]
-        url = f"http://{headers.get('Host', 'localhost')}{raw_url}"
-        query = dict(parse_qsl(urlsplit(raw_url).query, keep_blank_values=True))
-        data = meta.Datum(
-            {
-                "method": meta.Datum(method, "string"),
-                "url": meta.Datum(url, "string"),
-                "headers": {k.lower(): meta.Datum(v, "string") for k, v in headers.items()},
-                "query": {k: meta.Datum(v, "string") for k, v in query.items()},
-                "params": {k: meta.Datum(v, "string") for k, v in params.items()},
-                "body": meta.Datum(body, "bytes"),
-            },
-            "http",
-        )
         invocation = Invocation(
-            data=data,
+            data=_request_datum(method, raw_url, headers, params, body),
             metadata={},
-            reason=f"This function was programmatically called via "
-            f"the host APIs ({method} {route.template}).",
+            reason=f"This function was programmatically called via the host APIs ({method} {route.template})",
             file_id=params.get("file_id", ""),
         )
         result = self._invoker.invoke(function, invocation)
         if not result.succeeded:
             return 500, {"Content-Type": "text/plain"}, b"Internal Server Error"
         return _response(result.value)
+
+
+def _request_datum(
+    method: str, raw_url: str, headers: dict[str, str], params: dict[str, str], body: bytes
+) -> meta.Datum:
+    """The worker's `http` Datum, which the library's HttpRequest converter decodes."""
+    url = f"http://{headers.get('Host', 'localhost')}{raw_url}"
+    query = dict(parse_qsl(urlsplit(raw_url).query, keep_blank_values=True))
+    strings = {
+        "headers": {k.lower(): v for k, v in headers.items()}, "query": query, "params": params,
+    }  # fmt: skip
+    value: dict[str, Any] = {name: {k: meta.Datum(v, "string") for k, v in items.items()}
+                             for name, items in strings.items()}  # fmt: skip
+    value.update(
+        method=meta.Datum(method, "string"), url=meta.Datum(url, "string"), body=meta.Datum(body, "bytes")
+    )
+    return meta.Datum(value, "http")
 
 
 def _response(value: Any) -> tuple[int, dict[str, str], bytes]:
