@@ -78,8 +78,8 @@ def _prepare(args: argparse.Namespace, display: Display) -> LocalStack:
     for note in notes:
         display.message(f"note: {note}")
     if args.host == "devhost" and shutil.which("func"):
-        display.message("note: `func` is on PATH; `python -m localdev.run --host func` runs the app with Core Tools "
-                        "against the same Azurite and emulator")  # fmt: skip
+        display.message("note: `func` is on PATH; `python -m localdev.run --host func` runs the app with "
+                        "Core Tools against the same Azurite and emulator")  # fmt: skip
     extra = {"PIPELINE_FAULTS": args.faults} if args.faults else {}
     options = StackOptions(args.data_dir, ports, poll_interval=args.poll_interval, host=args.host,
                            keep_data=args.keep_data, extra_env=extra)  # fmt: skip
