@@ -68,3 +68,19 @@ def test_dead_letter_and_purge_are_journaled(clock: Any, tmp_path: Path) -> None
     assert len(again.receivable("q")) == 0
     (dead,) = again.receivable("q/$DeadLetterQueue").peek(0, 10)
     assert dead.message_id == "x" and dead.properties["DeadLetterReason"] == "Reason"
+
+
+def test_duplicate_detection_history_survives_a_restart(clock: Any, tmp_path: Path) -> None:
+    doc = {"UserConfig": {"Namespaces": [{"Name": "ns", "Queues": [{"Name": "q", "Properties": {
+        "RequiresDuplicateDetection": True, "DuplicateDetectionHistoryTimeWindow": "PT10M"}}]}]}}
+    ns = build_namespace(doc, clock, SqliteJournal(tmp_path))
+    ns.send("q", IncomingMessage(b"1", SystemProperties(message_id="same")))
+    ns.journal.commit()
+
+    again = build_namespace(doc, clock, SqliteJournal(tmp_path))
+    again.restore()
+    assert again.send("q", IncomingMessage(b"2", SystemProperties(message_id="same"))) == []
+    clock.advance(minutes=11)
+    later = build_namespace(doc, clock, SqliteJournal(tmp_path))
+    later.restore()
+    assert later.send("q", IncomingMessage(b"3", SystemProperties(message_id="same"))) == [2]

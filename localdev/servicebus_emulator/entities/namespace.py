@@ -128,8 +128,10 @@ class Namespace:
         target = self.sendable(address)
         message = self._accept(incoming)
         now = message.enqueued_time
-        if target.duplicates is not None and target.duplicates.is_duplicate(message.message_id, now):
-            return []
+        if target.duplicates is not None:
+            if target.duplicates.is_duplicate(message.message_id, now):
+                return []
+            self.journal.note_seen(target.name, message.message_id, now, target.duplicates.window)
         return self._route(target, message, 0)
 
     def schedule(self, address: str, incoming: IncomingMessage, at: datetime) -> int:
@@ -225,6 +227,13 @@ class Namespace:
             target = self.queues.get(name) or self.topics.get(name)
             if target is not None:
                 target.last_sequence = max(target.last_sequence, value)
+        now = self.clock.now()
+        for name, entries in snapshot.seen.items():
+            target = self.queues.get(name) or self.topics.get(name)
+            if target is not None and target.duplicates is not None:
+                for message_id, seen_at in entries:
+                    if seen_at + target.duplicates.window > now:
+                        target.duplicates.remember(message_id, seen_at)
         count = 0
         for path, message in snapshot.items():
             message.lock_token = None  # locks do not survive a restart; the message is available again

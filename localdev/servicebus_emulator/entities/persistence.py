@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from localdev.servicebus_emulator.entities.model import Message
@@ -20,6 +21,7 @@ class Snapshot:
 
     messages: dict[str, list[Message]] = field(default_factory=dict)
     sequences: dict[str, int] = field(default_factory=dict)
+    seen: dict[str, list[tuple[str, datetime]]] = field(default_factory=dict)  # duplicate detection
 
     def items(self) -> Iterator[tuple[str, Message]]:
         for path, messages in self.messages.items():
@@ -35,6 +37,8 @@ class Journal(Protocol):
     def remove(self, entity: str, sequence_number: int) -> None: ...
 
     def set_sequence(self, entity: str, value: int) -> None: ...
+
+    def note_seen(self, entity: str, message_id: str, seen_at: datetime, window: timedelta) -> None: ...
 
     def commit(self) -> None: ...
 
@@ -53,6 +57,9 @@ class MemoryJournal:
         pass
 
     def set_sequence(self, entity: str, value: int) -> None:
+        pass
+
+    def note_seen(self, entity: str, message_id: str, seen_at: datetime, window: timedelta) -> None:
         pass
 
     def commit(self) -> None:

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from localdev.servicebus_emulator.entities.model import Message
 from localdev.servicebus_emulator.entities.persistence import Snapshot
 
 FILE_NAME = "servicebus-emulator.sqlite3"
+PRUNE_EVERY = 200  # commits that recorded duplicate-detection history, between prunes of expired rows
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (entity TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
                                      PRIMARY KEY (entity, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sequences (entity TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS seen (entity TEXT NOT NULL, message_id TEXT NOT NULL, seen_at REAL NOT NULL,
+                                 expires_at REAL NOT NULL, PRIMARY KEY (entity, message_id)) WITHOUT ROWID;
 """
 
 
@@ -38,6 +42,8 @@ class SqliteJournal:
         self._puts: dict[tuple[str, int], Message] = {}
         self._removes: set[tuple[str, int]] = set()
         self._sequences: dict[str, int] = {}
+        self._seen: list[tuple[str, str, float, float]] = []
+        self._seen_commits = 0
 
     def put(self, entity: str, message: Message) -> None:
         key = (entity, message.sequence_number)
@@ -52,8 +58,11 @@ class SqliteJournal:
     def set_sequence(self, entity: str, value: int) -> None:
         self._sequences[entity] = value
 
+    def note_seen(self, entity: str, message_id: str, seen_at: datetime, window: timedelta) -> None:
+        self._seen.append((entity, message_id, seen_at.timestamp(), (seen_at + window).timestamp()))
+
     def commit(self) -> None:
-        if not (self._puts or self._removes or self._sequences):
+        if not (self._puts or self._removes or self._sequences or self._seen):
             return
         puts = [(e, s, pickle.dumps(m, protocol=pickle.HIGHEST_PROTOCOL)) for (e, s), m in self._puts.items()]
         with self._db:
@@ -65,6 +74,14 @@ class SqliteJournal:
             if self._sequences:
                 self._db.executemany("INSERT OR REPLACE INTO sequences VALUES (?, ?)",
                                      list(self._sequences.items()))
+            if self._seen:
+                self._db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?)", self._seen)
+                self._seen_commits += 1
+                if self._seen_commits % PRUNE_EVERY == 0:
+                    # Times come from the namespace's clock (seen_at), never from this machine's.
+                    latest = max(row[2] for row in self._seen)
+                    self._db.execute("DELETE FROM seen WHERE expires_at <= ?", (latest,))
+        self._seen.clear()
         self._puts.clear()
         self._removes.clear()
         self._sequences.clear()
@@ -76,6 +93,10 @@ class SqliteJournal:
             snapshot.messages.setdefault(entity, []).append(message)
         for entity, value in self._db.execute("SELECT entity, value FROM sequences"):
             snapshot.sequences[entity] = int(value)
+        rows = self._db.execute("SELECT entity, message_id, seen_at FROM seen ORDER BY seen_at")
+        for entity, message_id, seen_at in rows:
+            moment = datetime.fromtimestamp(seen_at, UTC)
+            snapshot.seen.setdefault(entity, []).append((message_id, moment))
         return snapshot
 
     def close(self) -> None:

@@ -39,6 +39,14 @@ class DuplicateDetector:
         self._seen[message_id] = now
         return False
 
+    def remember(self, message_id: str, seen_at: datetime) -> None:
+        """Reload history after a restart (durable mode); callers pass entries oldest first."""
+        self._seen[message_id] = seen_at
+
+    @property
+    def window(self) -> timedelta:
+        return self._window
+
 
 @dataclass
 class Sendable:
