@@ -29,7 +29,7 @@ node_modules/.installed: package.json package-lock.json
 install: $(VENV)/.installed node_modules/.installed
 
 run: install
-	$(PY) -m localdev.run $(if $(ONCE),--once,)
+	$(PY) -m localdev.run $(if $(ONCE),--once,) $(ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
