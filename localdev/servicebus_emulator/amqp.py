@@ -174,7 +174,6 @@ class Broker(Handler):
                 del self.state.held[token]
                 if held.queue.owns_lock(token):
                     self._settle_quietly(functools.partial(held.queue.abandon, token, now))
-        self.ns.journal.commit()
 
     def _drop_connection(self, connection: Any) -> None:
         self.state.connections.discard(connection)
@@ -192,6 +191,12 @@ class Broker(Handler):
 
     # -- dispatch -----------------------------------------------------------------------------------
 
+    def before_write(self) -> None:
+        """Called by the loop before any bytes leave: acknowledgements go out only once durable.
+
+        One commit covers every send and settlement of the turn (group commit in durable mode)."""
+        self.ns.journal.commit()
+
     def flush(self) -> None:
         while self.state.dirty:
             queue = self.state.dirty.pop()
@@ -203,7 +208,6 @@ class Broker(Handler):
         if role is None or role.queue is None or not link.state & Endpoint.LOCAL_ACTIVE:
             return
         queue, now = role.queue, self.ns.clock.now()
-        sent_unlocked = False
         while link.credit > 0:
             message = queue.lock_next(now) if role.peek_lock else queue.take_next(now)
             if message is None:
@@ -218,10 +222,7 @@ class Broker(Handler):
             if role.peek_lock:
                 self.state.held[token] = Held(delivery, queue, link)
             else:
-                delivery.settle()
-                sent_unlocked = True
-        if sent_unlocked:
-            self.ns.journal.commit()
+                delivery.settle()  # receive-and-delete: removed now, journaled before the bytes leave
 
     # -- deliveries ---------------------------------------------------------------------------------
 
@@ -250,7 +251,6 @@ class Broker(Handler):
         else:
             try:
                 self._enqueue(role.address, raw)
-                self.ns.journal.commit()  # durable before the client hears "accepted"
                 delivery.update(Delivery.ACCEPTED)
             except EmulatorError as exc:
                 delivery.local.condition = error_condition(exc)
@@ -289,7 +289,6 @@ class Broker(Handler):
         outcome = delivery.remote_state
         try:
             apply_outcome(held.queue, token, delivery.remote, outcome, self.ns.clock.now())
-            self.ns.journal.commit()
             # THE SETTLEMENT ECHO: azure-servicebus waits for the broker to settle with the same outcome.
             delivery.update(outcome)
         except EmulatorError as exc:

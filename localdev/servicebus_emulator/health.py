@@ -26,9 +26,7 @@ def _peek(ns: Namespace, entity: str, count: int) -> list[dict[str, Any]]:
 
 
 def _purge(ns: Namespace, entity: str) -> int:
-    purged = ns.receivable(entity).purge()
-    ns.journal.commit()
-    return purged
+    return ns.receivable(entity).purge()  # committed by the loop before its next write
 
 
 def _describe(message: Message) -> dict[str, Any]:

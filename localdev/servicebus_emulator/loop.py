@@ -77,6 +77,8 @@ class EngineLoop:
 
     def __init__(self, handler: Any) -> None:
         self.handler = handler
+        # The handler's hook that must run before any output is written (the durable commit).
+        self._before_write: Callable[[], None] | None = getattr(handler, "before_write", None)
         self.collector = Collector()
         self.selector = selectors.DefaultSelector()
         self.channels: dict[socket.socket, _Channel] = {}
@@ -151,6 +153,10 @@ class EngineLoop:
                 if method is not None:
                     method(event)  # the handler guards itself
                 self.collector.pop()
+            if not self._made_durable():
+                if self.collector.peek() is None:
+                    return
+                continue
             active, self._active = self._active, set()
             for channel in active:
                 was_blocked = channel.blocked
@@ -162,6 +168,22 @@ class EngineLoop:
                     self.selector.modify(channel.sock, interest, channel)
             if self.collector.peek() is None:
                 return
+
+    def _made_durable(self) -> bool:
+        """Run the before-write hook; if it fails, drop every connection rather than acknowledge."""
+        if self._before_write is None:
+            return True
+        try:
+            self._before_write()
+            return True
+        except Exception:
+            log.exception("emulator: could not make this turn durable; disconnecting every client")
+            for channel in list(self.channels.values()):
+                channel.transport.close_tail()  # proton then reports the close to the broker
+                channel.transport.close_head()
+                self._drop(channel)
+            self._active.clear()
+            return False
 
     def _accept(self) -> None:
         assert self._listener is not None

@@ -58,7 +58,6 @@ def handle(broker: Broker, entity: str, request: Message) -> Message:
         reply = _error_reply(request, BadRequestError(f"Malformed '{operation}' request: {exc!r}"))
     except EmulatorError as exc:
         reply = _error_reply(request, exc)
-    broker.ns.journal.commit()
     return reply
 
 
