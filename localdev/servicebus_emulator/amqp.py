@@ -1,6 +1,6 @@
 """The proton glue: connections, links, CBS, credit, dispatch and the settlement echo.
 
-Every proton callback is guarded (an exception in a handler would end the reactor for every client) and
+Every proton callback is guarded (an exception in a handler would end the loop for every client) and
 ends by dispatching to consumers of any queue whose messages became available. Deliveries under a
 peek-lock are held by lock token until the client settles them, the link closes, or management settles.
 """
@@ -57,7 +57,7 @@ def guarded(method: F) -> F:
 
 
 class Broker(Handler):
-    """The reactor handler; owns no Service Bus semantics beyond translating to the Namespace."""
+    """The engine-event handler; owns no Service Bus semantics beyond translating to the Namespace."""
 
     def __init__(self, namespace: Namespace, max_message_size: int) -> None:
         super().__init__()

@@ -5,7 +5,7 @@
 `GET /admin/peek?entity=<path>&count=N` → the first N messages (sequence number, id, state, properties).
 `POST /admin/purge?entity=<path>` → removes every message of that entity, returns how many.
 `GET /admin/stats` → open and peak AMQP connection counts.
-All state is read on the reactor thread through `EmulatorServer.call`.
+All state is read on the loop thread through `EmulatorServer.call`.
 """
 
 from __future__ import annotations

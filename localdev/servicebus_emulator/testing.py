@@ -27,7 +27,7 @@ READY = re.compile(r"servicebus-emulator ready: amqp=\S+:(?P<port>\d+) health=(?
 
 
 class ThreadedEmulator:
-    """The emulator on a reactor thread in this process; `config` is a Config.json path."""
+    """The emulator on a loop thread in this process; `config` is a Config.json path."""
 
     def __init__(self, config: Path | str, *, health: bool = False, data_dir: Path | None = None,
                  max_message_size: int = 256 * 1024, clock: Any = None) -> None:
