@@ -1,0 +1,192 @@
+"""The pain.001 writer's bytes: identical to lxml's own serialisation, escaped, and XSD-valid.
+
+`write_pain001` formats most transactions from a template instead of building lxml elements. These
+tests pin it to the element-based writer it replaced (`_lxml_writer` below, lxml's `etree.xmlfile`
+writing the same elements): any text, including characters XML must escape or cannot carry at all,
+gives the same bytes or the same error.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from domain_testkit import DEBTOR, DEBTOR_2, TODAY, csv_file, make_reference, payment, row
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from shared.domain.adaptation import adapt
+from shared.domain.canonical import (
+    CanonicalDocument,
+    CanonicalDocumentError,
+    CanonicalHeader,
+    CreditTransfer,
+    PaymentGroup,
+)
+from shared.domain.pain001 import (
+    NAMESPACE,
+    _group_header,
+    _payment_info_start,
+    _transaction,
+    validate_pain001,
+    write_pain001,
+)
+from shared.domain.pipeline import run_offline
+
+pytestmark = pytest.mark.unit
+
+NS = {"p": NAMESPACE}
+CREATED = datetime(2026, 11, 22, 8, 30, 5, tzinfo=UTC)
+
+
+def _lxml_writer(doc: CanonicalDocument, out: io.BytesIO) -> None:
+    """The element-by-element writer (lxml's xmlfile) that `write_pain001` must match byte for byte."""
+    transactions = doc.iter_transactions()
+    with etree.xmlfile(out, encoding="UTF-8") as xf:
+        xf.write_declaration()
+        with xf.element("Document", nsmap={None: NAMESPACE}), xf.element("CstmrCdtTrfInitn"):
+            xf.write("\n", _group_header(doc), "\n")
+            for group in doc.header.groups:
+                with xf.element("PmtInf"):
+                    xf.write(*_payment_info_start(group), "\n")
+                    for _ in range(group.nb_of_txs):
+                        xf.write(_transaction(next(transactions)), "\n")
+                xf.write("\n")
+
+
+def _both(doc: CanonicalDocument) -> tuple[bytes | type[Exception], bytes | type[Exception]]:
+    results: list[bytes | type[Exception]] = []
+    for writer in (write_pain001, _lxml_writer):
+        out = io.BytesIO()
+        try:
+            writer(doc, out)
+        except (ValueError, CanonicalDocumentError) as exc:
+            results.append(type(exc))
+        else:
+            results.append(out.getvalue())
+    return results[0], results[1]
+
+
+def _document(transactions: list[CreditTransfer]) -> CanonicalDocument:
+    total = sum((tx.amount for tx in transactions), Decimal(0))
+    group = PaymentGroup(
+        "MSG-G1", DEBTOR, "ACME & <Sons>", date(2026, 11, 30), "EUR", len(transactions), total
+    )
+    header = CanonicalHeader(file_id="f", sender="acme", sender_name="A \"quoted\" & <tagged> sender",
+                             msg_id="MSG", creation_time=CREATED, nb_of_txs=len(transactions),
+                             ctrl_sum=total, groups=[group])  # fmt: skip
+    return CanonicalDocument(header, lambda: iter(transactions))
+
+
+def _tx(n: int, **overrides: Any) -> CreditTransfer:
+    values: dict[str, Any] = {
+        "pmt_inf_id": "MSG-G1",
+        "end_to_end_id": f"E2E-{n}",
+        "amount": Decimal("10.50"),
+        "currency": "EUR",
+        "creditor_name": "Jane Doe",
+        "creditor_iban": "DE67100700000012345678",
+        "creditor_bic": None,
+        "remittance_info": "Salary",
+    }
+    values.update(overrides)
+    return CreditTransfer(**values)
+
+
+AWKWARD = ["Müller & Söhne", "<GmbH>", 'say "hi"', "O'Brien", "a\r\nb", "tab\there", "北京", "", "x" * 80,
+           "\x00", "\x1f", "\ud800", "\ufffe", "]]>", "&amp;", "€", "\u00a0"]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+@pytest.mark.parametrize("field", ["end_to_end_id", "creditor_name", "creditor_iban", "creditor_bic",
+                                   "remittance_info", "currency"])  # fmt: skip
+def test_awkward_text_gives_lxmls_bytes_or_lxmls_error(field: str, text: str) -> None:
+    doc = _document([_tx(1), _tx(2, **{field: text}), _tx(3, creditor_bic="DEUTDEBBXXX")])
+    ours, theirs = _both(doc)
+    assert ours == theirs
+
+
+_TEXT = st.text(max_size=12)
+_AMOUNTS = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999"), places=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_TEXT, _TEXT, st.one_of(st.none(), _TEXT), _AMOUNTS), min_size=1, max_size=4))
+def test_any_text_gives_lxmls_bytes_or_lxmls_error(
+    values: list[tuple[str, str, str | None, Decimal]],
+) -> None:
+    transactions = [
+        _tx(n, creditor_name=name, remittance_info=remittance, creditor_bic=bic, amount=amount)
+        for n, (name, remittance, bic, amount) in enumerate(values)
+    ]
+    ours, theirs = _both(_document(transactions))
+    assert ours == theirs
+
+
+def _adapted(count: int) -> CanonicalDocument:
+    payments = [
+        payment(n, creditor_name=name, creditor_bic=bic, remittance_info=remittance)
+        for n, (name, bic, remittance) in enumerate(
+            [("Jörg Müller", "DEUTDEBBXXX", "Salary"), ("Zoë O'Brien", None, ""), ("Li", None, "R" * 140)]
+            * count
+        )
+    ]
+    return adapt(payments, file_id="acme.pay.0a1b2c3d", sender="acme", sender_name="ACME Payroll Ltd",
+                 creation_time=CREATED)  # fmt: skip
+
+
+def test_an_adapted_document_gives_lxmls_bytes_over_several_blocks() -> None:
+    ours, theirs = _both(_adapted(400))  # 1200 transactions: more than one block of lines
+    assert isinstance(ours, bytes) and ours == theirs
+    validate_pain001(ours)
+
+
+def test_escaped_text_validates_and_reads_back() -> None:
+    names = ["Müller & Söhne", "<GmbH>", 'say "hi" > 2', "北京 & Co"]
+    out = io.BytesIO()
+    write_pain001(
+        _document([_tx(n, creditor_name=name, remittance_info=name) for n, name in enumerate(names)]), out
+    )
+    xml = out.getvalue()
+    assert b"M\xc3\xbcller &amp; S\xc3\xb6hne" in xml and b"&lt;GmbH&gt;" in xml
+    validate_pain001(xml)
+    root = etree.fromstring(xml)
+    assert [nm.text for nm in root.iterfind(".//p:Cdtr/p:Nm", NS)] == names
+    assert root.findtext(".//p:InitgPty/p:Nm", namespaces=NS) == 'A "quoted" & <tagged> sender'
+
+
+def test_names_with_markup_and_accents_are_transliterated_and_validate() -> None:
+    lines = [
+        row(payment_id="P-1", creditor_name="Müller & Söhne <GmbH>", remittance_info="Rechnung Nr. 5 & 6"),
+        row(
+            payment_id="P-2",
+            creditor_name="Łukasz Ørsted > Zoë",
+            debtor_name="ACME & Co <Ltd>",
+            debtor_iban=DEBTOR_2,
+        ),
+    ]
+    out = io.BytesIO()
+    result = run_offline(io.BytesIO(csv_file(*lines)), blob_path="acme/pay.csv", file_id="acme.pay.0a1b2c3d",
+                         reference=make_reference(), today=TODAY, creation_time=CREATED, out=out)  # fmt: skip
+    assert result.valid, result.issues
+    xml = out.getvalue()
+    validate_pain001(xml)
+    root = etree.fromstring(xml)
+    names = {nm.text for nm in root.iterfind(".//p:Cdtr/p:Nm", NS)}
+    assert names == {"Muller + Sohne (GmbH)", "Lukasz Orsted ) Zoe"}
+    assert "Rechnung Nr. 5 + 6" in {u.text for u in root.iterfind(".//p:RmtInf/p:Ustrd", NS)}
+    assert {nm.text for nm in root.iterfind(".//p:PmtInf/p:Dbtr/p:Nm", NS)} == {
+        "ACME Payroll Ltd",
+        "ACME + Co (Ltd)",
+    }
+
+
+def test_rerun_is_byte_identical() -> None:
+    first, second = io.BytesIO(), io.BytesIO()
+    write_pain001(_adapted(50), first)
+    write_pain001(_adapted(50), second)
+    assert first.getvalue() == second.getvalue()
