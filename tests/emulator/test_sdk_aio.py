@@ -69,7 +69,7 @@ def test_aio_settlements(make_emulator: Callable[..., Any], entity: str) -> None
 
 
 def test_aio_locks_peek_schedule_receive_and_delete(make_emulator: Callable[..., Any], entity: str) -> None:
-    emulator = make_emulator({entity: FAST})
+    emulator = make_emulator({entity: {"LockDuration": "PT4S", "MaxDeliveryCount": 2}})  # wide margins
 
     async def scenario() -> None:
         async with _client(emulator) as client:
@@ -83,9 +83,9 @@ def test_aio_locks_peek_schedule_receive_and_delete(make_emulator: Callable[...,
                 assert [str(m) for m in await receiver.peek_messages(max_message_count=5)] == [
                     "renew", "expire", "scheduled"]
                 renew, expire = await receive(receiver, 2)
-                await asyncio.sleep(1.2)
+                await asyncio.sleep(2.0)
                 await receiver.renew_message_lock(renew)
-                await asyncio.sleep(1.3)
+                await asyncio.sleep(2.5)
                 await receiver.complete_message(renew)
                 with pytest.raises(MessageLockLostError):
                     await receiver.complete_message(expire)

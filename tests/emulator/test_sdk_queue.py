@@ -133,17 +133,18 @@ def test_receive_and_delete(make_emulator: Callable[..., Any], entity: str) -> N
 
 def test_renew_lock_keeps_the_message_and_expiry_redelivers(
         make_emulator: Callable[..., Any], entity: str) -> None:
-    emulator = make_emulator({entity: {"LockDuration": "PT2S", "MaxDeliveryCount": 5}})
+    # Generous margins: on a loaded machine one SDK round trip can take most of a second.
+    emulator = make_emulator({entity: {"LockDuration": "PT4S", "MaxDeliveryCount": 5}})
     with _client(emulator) as client:
         with client.get_queue_sender(entity) as sender:
             sender.send_messages([ServiceBusMessage("renewed"), ServiceBusMessage("expired")])
         with client.get_queue_receiver(entity) as receiver:
             renewed, expired = receive(receiver, 2)
             old_until = renewed.locked_until_utc
-            time.sleep(1.2)
+            time.sleep(2.0)
             new_until = receiver.renew_message_lock(renewed)
             assert old_until is not None and new_until > old_until
-            time.sleep(1.3)  # past the original lock, within the renewed one
+            time.sleep(2.5)  # past the original lock, within the renewed one
             receiver.complete_message(renewed)
             (again,) = receive(receiver, 1)
             assert str(again) == "expired" and again.delivery_count == 1
