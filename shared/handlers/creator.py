@@ -19,7 +19,7 @@ from shared.domain.pain001 import validate_pain001, write_pain001
 from shared.handlers.blobops import delete_prefix
 from shared.handlers.claimcheck import iter_records, staging_prefix
 from shared.handlers.inbound import Delivery, run_step
-from shared.handlers.outcome import StepOutcome
+from shared.handlers.outcome import StepOutcome, already_ended
 from shared.handlers.timeline import claim_ending, ending_state, read_terminal, record_event, write_terminal
 from shared.services import Services
 from shared.topology import OUTGOING_CONTAINER, WORKFLOW_CONTAINER
@@ -75,13 +75,15 @@ def _write_output(services: Services, message: FileAdapted) -> None:
 def _already_ended(services: Services, file_id: str) -> StepOutcome | None:
     """Skip a late redelivery (for a delivered file, first finish a clean-up a crash interrupted), and
     skip while a compensation that claimed `failed` is at work: it would only remove our output."""
-    state = ending_state(services.blobs, file_id)
-    if state is None or (state == "delivered" and read_terminal(services.blobs, file_id) is None):
+    terminal = read_terminal(services.blobs, file_id)
+    if terminal is not None:
+        if terminal.get("state") == "delivered":
+            delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(file_id))
+        return already_ended(services.blobs, file_id, "creating output")
+    if ending_state(services.blobs, file_id) != "failed":
         return None  # not ended, or our own claim from an attempt that crashed before recording it
-    if state == "delivered":
-        delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(file_id))
-    log.warning("file %s already ended %s; not creating output", file_id, state)
-    return StepOutcome("skipped", file_id, f"already {state}")
+    log.warning("file %s is being compensated; not creating output", file_id)
+    return StepOutcome("skipped", file_id, "already failed")
 
 
 def _lost_to_another_end(services: Services, sender: str, file_id: str) -> StepOutcome:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from shared.handlers.timeline import ending_state, read_terminal
+from shared.handlers.timeline import ending_state, ensure_terminal_event, read_terminal
 from shared.ports import BlobStore
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ def already_ended(blobs: BlobStore, file_id: str, doing: str) -> StepOutcome | N
     terminal = read_terminal(blobs, file_id)
     if terminal is None:
         return None
+    ensure_terminal_event(blobs, terminal)  # the writer may have crashed between terminal.json and this
     log.warning("file %s already ended %s; not %s", file_id, terminal.get("state"), doing)
     return StepOutcome("skipped", file_id, f"already {terminal.get('state')}")
 

@@ -2,7 +2,9 @@
 
 `workflow/timeline/<file id>/events/<occurred_at>-<event>-<random>.json`: concurrent writers never touch
 the same blob, and names sort by time. `terminal.json` can be written once; a second attempt logs a
-warning and changes nothing, which is what makes "exactly one terminal state" hold under redelivery.
+warning and changes nothing, which is what makes "exactly one terminal state" hold under redelivery. Its
+event has a name derived from terminal.json, so a redelivery that finds the state can repair a missing
+event (a crash between the two writes) without ever adding a second one.
 `ending.json` is the claim that settles a race between delivering and compensating a validated file.
 """
 
@@ -39,14 +41,17 @@ def record_event(blobs: BlobStore, clock: Clock, file_id: str, event: str, **det
     """Append one event; returns what was written."""
     now = clock.now()
     entry = {"file_id": file_id, "event": event, "occurred_at": stamp(now), **details}
-    compact = now.strftime("%Y%m%dT%H%M%S.%fZ")
-    name = f"{timeline_prefix(file_id)}events/{compact}-{event}-{uuid.uuid4().hex[:8]}.json"
+    name = f"{timeline_prefix(file_id)}events/{_compact(now)}-{event}-{uuid.uuid4().hex[:8]}.json"
     blobs.write(WORKFLOW_CONTAINER, name, json.dumps(entry, default=str).encode("utf-8"))
     return entry
 
 
+def _compact(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%S.%fZ")
+
+
 def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: str, **details: Any) -> bool:
-    """Record the terminal state once; False (and a warning) if one was already recorded."""
+    """Record the terminal state once, then its event; False (and a warning) if one was already recorded."""
     if state not in TERMINAL_STATES:
         raise ValueError(f"unknown terminal state {state!r}; expected one of {TERMINAL_STATES}")
     entry = {"file_id": file_id, "state": state, "occurred_at": stamp(clock.now()), **details}
@@ -58,13 +63,29 @@ def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: str, **d
             overwrite=False,
         )
     except BlobAlreadyExists:
-        existing = read_terminal(blobs, file_id)
-        log.warning(
-            "file %s already ended %s; not recording %s", file_id, (existing or {}).get("state"), state
-        )
+        existing = read_terminal(blobs, file_id) or {}
+        if existing.get("state") == state:
+            ensure_terminal_event(blobs, existing)
+        log.warning("file %s already ended %s; not recording %s", file_id, existing.get("state"), state)
         return False
-    record_event(blobs, clock, file_id, state, **details)
+    ensure_terminal_event(blobs, entry)
     return True
+
+
+def ensure_terminal_event(blobs: BlobStore, terminal: dict[str, Any]) -> None:
+    """Write the terminal state's event under a name derived from terminal.json itself, so that whoever
+    finds a terminal state (a redelivery after a crash between the two writes) can repair a missing
+    event idempotently: it always lands on the same blob, never as a second terminal event."""
+    file_id, state = str(terminal["file_id"]), str(terminal["state"])
+    occurred = str(terminal.get("occurred_at", ""))
+    try:
+        compact = _compact(datetime.fromisoformat(occurred.replace("Z", "+00:00")))
+    except ValueError:
+        compact = "terminal"
+    details = {k: v for k, v in terminal.items() if k not in ("file_id", "state", "occurred_at")}
+    entry = {"file_id": file_id, "event": state, "occurred_at": occurred, **details}
+    name = f"{timeline_prefix(file_id)}events/{compact}-{state}-terminal.json"
+    blobs.write(WORKFLOW_CONTAINER, name, json.dumps(entry, default=str).encode("utf-8"))
 
 
 def ending_name(file_id: str) -> str:

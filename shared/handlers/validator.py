@@ -23,6 +23,7 @@ from shared.handlers.inbound import record_failure
 from shared.handlers.publishing import publish
 from shared.handlers.timeline import (
     ending_state,
+    ensure_terminal_event,
     read_terminal,
     record_event,
     stamp,
@@ -92,6 +93,7 @@ def _superseded(services: Services, file: IncomingFile, current: str) -> Validat
 def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> ValidatorOutcome:
     terminal = read_terminal(services.blobs, file.file_id)
     if terminal is not None:
+        ensure_terminal_event(services.blobs, terminal)  # a crash may have come between the two writes
         _delete_incoming(services, file)
         return ValidatorOutcome("already_processed", file.file_id, str(terminal.get("state")))
     record_event(services.blobs, services.clock, file.file_id, "received", sender=file.sender or "",

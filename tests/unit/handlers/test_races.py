@@ -15,7 +15,8 @@ from shared.handlers.compensation_deadletter import handle_compensation_dead_let
 from shared.handlers.creator import handle_file_adapted
 from shared.handlers.deadletter import handle_dead_lettered
 from shared.handlers.inbound import Delivery
-from shared.handlers.timeline import read_terminal
+from shared.handlers.outcome import already_ended
+from shared.handlers.timeline import TERMINAL_STATES, read_events, read_terminal, write_terminal
 from shared.handlers.validator import handle_incoming_file
 from shared.services import Services
 from shared.topology import (
@@ -222,3 +223,29 @@ def test_terminal_state_appears_only_with_its_evidence() -> None:
     handle_validator_compensation(services, failed)
     assert seen and "reason.json" in seen[0]
     assert_terminal_state(blobs, file_id, "failed")
+
+
+def test_a_crash_between_terminal_json_and_its_event_is_repaired_by_the_redelivery() -> None:
+    """Pollers (e2e, the journey view) take a file as finished when terminal.json and its event are both
+    there; a host killed between the two writes must not leave the file looking unfinished for ever."""
+    services, blobs, _, file_id, _, adapted = adapted_file()
+    blobs.fail_writes[f"workflow/timeline/{file_id}/events/*-delivered*"] = 1
+    with pytest.raises(StorageOutageError):
+        handle_file_adapted(services, adapted)
+    handle_file_adapted(services, replace(adapted, delivery_count=2))
+    handle_file_adapted(services, replace(adapted, delivery_count=3))
+
+    terminal_events = [e["event"] for e in read_events(blobs, file_id) if e["event"] in TERMINAL_STATES]
+    assert terminal_events == ["delivered"]
+    assert_terminal_state(blobs, file_id, "delivered")
+
+
+def test_a_terminal_event_is_repaired_once_however_many_redeliveries_see_it() -> None:
+    services, blobs, _, _ = make_services()
+    blobs.fail_writes["workflow/timeline/f.x.0000000a/events/*"] = 1
+    with pytest.raises(StorageOutageError):
+        write_terminal(blobs, services.clock, "f.x.0000000a", "rejected", error_count=1)
+    for _ in range(3):
+        assert already_ended(blobs, "f.x.0000000a", "testing") is not None
+    assert [e["event"] for e in read_events(blobs, "f.x.0000000a")] == ["rejected"]
+    assert read_events(blobs, "f.x.0000000a")[0]["error_count"] == 1
