@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from shared.handlers.timeline import ending_state, ensure_terminal_event, read_terminal
+from shared.handlers.timeline import ensure_terminal_event, read_ending, read_terminal
 from shared.ports import BlobStore
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,9 @@ def discard_if_ended(blobs: BlobStore, file_id: str, container: str, name: str) 
     `already_ended` runs before the work, so a file can end (the creator's or a compensation's clean-up
     done) while a redelivered step is still staging; its staged blob would then be left behind forever.
     """
-    if ending_state(blobs, file_id) is None:
+    # A `delivered` claim without a terminal state is a creator still committing: it may need this very
+    # blob again if it crashes, and it cleans staging up itself once it has recorded the state.
+    if read_terminal(blobs, file_id) is None and read_ending(blobs, file_id) != "failed":
         return False
     blobs.delete(container, name)
     log.warning("file %s ended while %s/%s was being staged; removed it", file_id, container, name)

@@ -114,6 +114,11 @@ def ending_state(blobs: BlobStore, file_id: str) -> str | None:
     terminal = read_terminal(blobs, file_id)
     if terminal is not None:
         return str(terminal.get("state"))
+    return read_ending(blobs, file_id)
+
+
+def read_ending(blobs: BlobStore, file_id: str) -> str | None:
+    """The claimed ending, if any (`claim_ending`)."""
     try:
         return str(json.loads(blobs.read(WORKFLOW_CONTAINER, ending_name(file_id))).get("state"))
     except BlobNotFound:

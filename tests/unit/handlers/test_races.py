@@ -249,3 +249,16 @@ def test_a_terminal_event_is_repaired_once_however_many_redeliveries_see_it() ->
         assert already_ended(blobs, "f.x.0000000a", "testing") is not None
     assert [e["event"] for e in read_events(blobs, "f.x.0000000a")] == ["rejected"]
     assert read_events(blobs, "f.x.0000000a")[0]["error_count"] == 1
+
+
+def test_an_adaptor_redelivered_while_the_creator_commits_keeps_what_the_creator_needs() -> None:
+    """The creator claimed `delivered` and crashed before recording it; an adaptor redelivery must not
+    remove the staged document the creator's own redelivery reads again."""
+    services, blobs, _, file_id, validated, adapted = adapted_file()
+    blobs.fail_writes[f"workflow/timeline/{file_id}/terminal.json"] = 1
+    with pytest.raises(StorageOutageError):
+        handle_file_adapted(services, adapted)
+    handle_file_validated(services, replace(validated, delivery_count=2))
+
+    assert handle_file_adapted(services, replace(adapted, delivery_count=2)).state == "delivered"
+    assert_terminal_state(blobs, file_id, "delivered")
