@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cproton import pn_message_get_content_type  # type: ignore[import-untyped]
+from cproton import pn_message_get_content_type
 from proton import Data, Message, symbol, timestamp
 
 from localdev.servicebus_emulator import splice
