@@ -3,8 +3,9 @@
 The writer streams one line per transaction, so a million transactions never sit in memory. Its
 bytes are exactly what lxml's `etree.xmlfile` writes for the same elements: headers are lxml
 elements, and a transaction is formatted from a template when libxml2 would write its values
-verbatim (else built as elements and serialised by lxml, which escapes or refuses them). Everything in the output comes from the canonical document,
-including CreDtTm, so a re-run produces a byte-identical file. The XSD is the official one that
+verbatim (else built as elements and serialised by lxml, which escapes or refuses them). Everything
+in the output comes from the canonical document, including CreDtTm, so a re-run produces a
+byte-identical file. The XSD is the official one that
 sepaxml ships (`sepaxml/schemas/pain.001.001.09.xsd`).
 """
 
@@ -26,8 +27,8 @@ from shared.domain.canonical import CanonicalDocument, CanonicalDocumentError, C
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 MAX_SCHEMA_ERRORS = 20
-_RELEASE_EVERY = 256
-_RELEASED_TAGS = (f"{{{NAMESPACE}}}CdtTrfTxInf", f"{{{NAMESPACE}}}PmtInf")
+_ROOT_TAG = f"{{{NAMESPACE}}}Document"
+_BLOCK = 1 << 18  # bytes fed to the validating parser at a time (and the granularity of pruning)
 EXACT_REPORT_BYTES = 64 * 1024 * 1024
 
 
@@ -206,7 +207,7 @@ def _batches(transactions: Iterator[CreditTransfer], group: PaymentGroup) -> Ite
 def validate_pain001(source: BinaryIO | Path | bytes) -> None:
     """Validate against the official XSD in bounded memory; raise `Pain001SchemaError` listing errors.
 
-    The check streams 1 MiB blocks through a validating pull parser and drops finished elements.
+    The check streams 256 KiB blocks through a validating pull parser and drops finished elements.
     libxml2 gives no line numbers when it validates while streaming, so only when that fails, and the
     input is re-readable and at most EXACT_REPORT_BYTES, is it parsed whole to list every error with
     its line (a failure means a bug in the writer, so this costly path is rare).
@@ -238,20 +239,37 @@ def _open(source: BinaryIO | Path | bytes) -> contextlib.AbstractContextManager[
 
 
 def _streaming_error(stream: BinaryIO) -> str | None:
-    # Events only for the repeated elements, and finished ones dropped in batches: few Python calls.
-    parser = etree.XMLPullParser(events=("end",), schema=schema(), huge_tree=True, tag=_RELEASED_TAGS)
-    count = 0
+    # libxml2 validates the parser's SAX stream against the schema as it goes; the tree it also builds
+    # is only pruned here to bound memory. One event (the root's start) and one prune per block: no
+    # Python work per element.
+    parser = etree.XMLPullParser(events=("start",), schema=schema(), huge_tree=True, tag=_ROOT_TAG)
+    root: etree._Element | None = None
     try:
-        for block in iter(lambda: stream.read(1 << 20), b""):
+        for block in iter(lambda: stream.read(_BLOCK), b""):
             parser.feed(block)
-            for _, element in parser.read_events():
-                if isinstance(element, etree._Element):  # "end" events carry elements
-                    count += 1
-                    _release(element, detach=count % _RELEASE_EVERY == 0)
+            if root is None:
+                for _, element in parser.read_events():
+                    if isinstance(element, etree._Element):  # "start" events carry elements
+                        root = element
+            _prune(root)
         parser.close()
     except etree.XMLSyntaxError as exc:
         return _short(str(exc.msg))
     return None
+
+
+def _prune(node: etree._Element | None) -> None:
+    """Drop every finished element: all but the last child of the root, of that child, and so on.
+
+    Between two `feed`s only the last child at each level can still be open (the parser is adding to
+    it), so everything before it is complete and already validated; deleting an element with no
+    Python proxy frees its libxml2 nodes. What is left is one path from the root to the parser's
+    position plus what arrived since the last prune, so memory is bounded by the block size.
+    """
+    while node is not None and len(node):
+        if len(node) > 1:
+            del node[:-1]
+        node = node[-1]
 
 
 def _errors_with_lines(document: bytes) -> list[str]:
@@ -268,12 +286,3 @@ def _errors_with_lines(document: bytes) -> list[str]:
 
 def _short(message: str) -> str:
     return message.replace("{" + NAMESPACE + "}", "")
-
-
-def _release(element: etree._Element, *, detach: bool) -> None:
-    # Keep memory bounded. clear() frees a finished element's content (deleting it alone does not free
-    # libxml2's nodes); now and then the emptied shells before it are detached from its parent too.
-    element.clear()
-    parent = element.getparent()
-    if detach and parent is not None:
-        del parent[: parent.index(element)]

@@ -29,6 +29,7 @@ from shared.domain.canonical import (
 )
 from shared.domain.pain001 import (
     NAMESPACE,
+    Pain001SchemaError,
     _group_header,
     _payment_info_start,
     _transaction,
@@ -190,3 +191,17 @@ def test_rerun_is_byte_identical() -> None:
     write_pain001(_adapted(50), first)
     write_pain001(_adapted(50), second)
     assert first.getvalue() == second.getvalue()
+
+
+@pytest.mark.parametrize("where", [0.0, 0.5, 0.999])
+def test_streaming_validation_sees_errors_in_every_block(where: float) -> None:
+    out = io.BytesIO()
+    write_pain001(_adapted(1500), out)  # 4500 transactions, about 1.5 MB: several blocks, pruned in between
+    xml = out.getvalue()
+    validate_pain001(io.BytesIO(xml))
+    at = xml.index(b">10.00</InstdAmt>", int(len(xml) * where))
+    broken = xml[:at] + b">10.0x</InstdAmt>" + xml[at + len(b">10.00</InstdAmt>") :]
+    with pytest.raises(Pain001SchemaError, match=r"InstdAmt.*10.0x"):
+        validate_pain001(io.BytesIO(broken))
+    with pytest.raises(Pain001SchemaError):  # cut off: not well-formed
+        validate_pain001(io.BytesIO(xml[: int(len(xml) * where) + 100]))
