@@ -21,6 +21,7 @@ from shared.domain.row_checks import MAX_NAME, MAX_REMITTANCE
 from shared.domain.spill import GroupSpill
 
 GroupKey = tuple[str, date, str]
+_NAMES_REMEMBERED = 20_000
 
 
 def sepa_text(text: str, limit: int) -> str:
@@ -48,6 +49,7 @@ class Adapter:
         self._creation_time = creation_time.astimezone(UTC)
         self._groups: dict[GroupKey, _GroupTotals] = {}
         self._spill = GroupSpill()
+        self._names: dict[str, str] = {}  # creditor names repeat: their pain.001 form, computed once
 
     def add(self, payment: Payment) -> None:
         key = (payment.debtor_iban, payment.execution_date, payment.currency)
@@ -58,9 +60,15 @@ class Adapter:
             )
         totals.nb_of_txs += 1
         totals.ctrl_sum += payment.amount
+        name = payment.creditor_name
+        sepa_name = self._names.get(name)
+        if sepa_name is None:
+            sepa_name = sepa_text(name, MAX_NAME)
+            if len(self._names) < _NAMES_REMEMBERED:
+                self._names[name] = sepa_name
         self._spill.add(totals.index, (
-            payment.payment_id, str(payment.amount), sepa_text(payment.creditor_name, MAX_NAME),
-            payment.creditor_iban, payment.creditor_bic, sepa_text(payment.remittance_info, MAX_REMITTANCE),
+            payment.payment_id, str(payment.amount), sepa_name, payment.creditor_iban,
+            payment.creditor_bic, sepa_text(payment.remittance_info, MAX_REMITTANCE),
         ))  # fmt: skip
 
     def close(self) -> None:

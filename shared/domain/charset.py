@@ -43,7 +43,9 @@ def to_sepa_latin(text: str) -> tuple[str, str | None]:
     path; the rest goes through a cache, because names with accents repeat a lot in payroll files.
     """
     if PLAIN_RE.fullmatch(text):
-        return " ".join(text.split()), None
+        if "  " in text or text[:1] == " " or text[-1:] == " ":  # the set's only white space is " "
+            return " ".join(text.split()), None
+        return text, None
     return _transliterate(text)
 
 

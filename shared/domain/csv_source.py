@@ -101,6 +101,7 @@ class CsvSource:
 
     def __iter__(self) -> Iterator[CsvRecord]:
         lines = self._lines
+        problems = lines.problems  # the same dict throughout: filled by `lines` as it reads
         reader = csv.reader(lines, strict=True)
         end = 0
         while True:
@@ -116,7 +117,7 @@ class CsvSource:
                 yield CsvRecord(start, [], self._malformed(start, exc))
                 continue
             end = lines.line_no
-            problem = self._problem_between(start, end)
+            problem = self._problem_between(start, end) if problems else None
             if problem is not None:
                 yield CsvRecord(start, fields, problem)
             elif fields:  # a blank line holds no payment; skipping it drops nothing

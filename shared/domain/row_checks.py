@@ -11,13 +11,12 @@ import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from shared.domain import issues as codes
-from shared.domain.charset import ID_RE as _ID_RE
 from shared.domain.charset import PLAIN_RE, invalid_id_characters, to_sepa_latin
 from shared.domain.currencies import MINOR_UNITS, minor_units
 from shared.domain.issues import ValidationIssue
@@ -35,6 +34,7 @@ MAX_AMOUNT_DIGITS = 18  # ActiveOrHistoricCurrencyAndAmount totalDigits
 _AMOUNT_RE = re.compile(r"[+-]?(\d+)(?:\.(\d+))?")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
+_T = TypeVar("_T")
 
 
 class _Issue(Protocol):
@@ -59,6 +59,24 @@ def check_bic(value: str) -> tuple[str | None, str | None]:
         return str(BIC(value).compact), None
     except SchwiftyException as exc:
         return None, str(exc)
+
+
+# charset.ID_RE, at most MAX_ID long, not starting or ending with "/" and without "//".
+_PAYMENT_ID_RE = re.compile(rf"(?!/)(?!.*//)[A-Za-z0-9/\-?:().,'+ ]{{1,{MAX_ID}}}(?<!/)")
+_REMEMBER_AT_MOST = 20_000  # values per memory, so that it stays small whatever the file
+
+
+def _remember(memory: dict[str, _T], key: str, value: _T | None) -> _T | None:
+    if value is not None and key and len(memory) < _REMEMBER_AT_MOST:
+        memory[key] = value
+    return value
+
+
+def _remember_name(memory: set[str], name: str) -> bool:
+    fits = _text_fits(name, MAX_NAME)
+    if fits and len(memory) < _REMEMBER_AT_MOST:
+        memory.add(name)
+    return fits
 
 
 def _text_fits(value: str, limit: int) -> bool:
@@ -93,13 +111,24 @@ class RowChecker:
         self._currencies = frozenset(policy.currencies) if policy else frozenset()
         self._accepted_currencies = self._currencies if policy else frozenset(MINOR_UNITS)
         self._max_amount = policy.max_payment_amount if policy else None
+        # The fast path's memory of values that passed, as they were written in the file: payment
+        # files repeat the same accounts, names, BICs and dates on many rows. Only passes are kept.
+        self._debtor_ok: dict[str, str] = {}  # debtor_iban -> compact, registered for this sender
+        self._iban_ok: dict[str, str] = {}  # creditor_iban -> compact
+        self._bic_ok: dict[str, str] = {}  # creditor_bic -> upper case
+        self._name_ok: set[str] = set()  # names that fit MAX_NAME in SEPA Latin
+        self._date_ok: dict[str, date] = {}  # execution_date -> date inside the window
+        self._amount_res = {
+            code: re.compile(r"[+-]?\d+" + (rf"(?:\.\d{{1,{places}}})?" if places else ""))
+            for code, places in MINOR_UNITS.items()
+        }
 
     def check(self, row: int, fields: list[str]) -> tuple[Payment | None, list[ValidationIssue]]:
         """The payment, or the row's issues. Most rows are valid: `_accept` passes them cheaply, and
         anything it does not accept goes through the detailed checks that explain what is wrong."""
         if len(fields) != len(COLUMNS):
             return None, [self._wrong_count(row, len(fields))]
-        values = [value.strip() for value in fields]  # stray spaces around commas are not an error
+        values = list(map(str.strip, fields))  # stray spaces around commas are not an error
         payment = self._accept(row, values)
         if payment is not None:
             return payment, []
@@ -109,37 +138,48 @@ class RowChecker:
         """A Payment when every check passes, else None. Never more lenient than `_explain`
         (tests/unit/domain/test_domain_row_fast_path.py compares the two on generated rows)."""
         pid, d_iban, d_name, c_iban, c_name, bic, amount, currency, when, remittance = values
-        if (
-            not (0 < len(pid) <= MAX_ID and _ID_RE.fullmatch(pid))
-            or pid[0] == "/"
-            or pid[-1] == "/"
-            or "//" in pid
+        if _PAYMENT_ID_RE.fullmatch(pid) is None:
+            return None
+        debtor = self._debtor_ok.get(d_iban) or self._pass_debtor(d_iban)
+        creditor = self._iban_ok.get(c_iban) or _remember(self._iban_ok, c_iban, check_iban(c_iban)[0])
+        if debtor is None or creditor is None:
+            return None
+        names = self._name_ok
+        if (d_name not in names and not _remember_name(names, d_name)) or (
+            c_name not in names and not _remember_name(names, c_name)
         ):
-            return None
-        debtor = check_iban(d_iban)[0] if d_iban else None
-        creditor = check_iban(c_iban)[0] if c_iban else None
-        if debtor is None or creditor is None or (self.policy is not None and debtor not in self._debtors):
-            return None
-        if not (_text_fits(d_name, MAX_NAME) and _text_fits(c_name, MAX_NAME)):
             return None
         if remittance and not _text_fits(remittance, MAX_REMITTANCE):
             return None
-        creditor_bic = check_bic(bic)[0] if bic else None
+        creditor_bic = (
+            (self._bic_ok.get(bic) or _remember(self._bic_ok, bic, check_bic(bic)[0])) if bic else None
+        )
         if (bic and creditor_bic is None) or currency not in self._accepted_currencies:
             return None
-        match = _AMOUNT_RE.fullmatch(amount)
-        if match is None or len(match[1]) + len(match[2] or "") > MAX_AMOUNT_DIGITS:
-            return None
-        if len(match[2] or "") > MINOR_UNITS[currency]:
+        # At most 18 characters means at most 18 digits (totalDigits); the currency's pattern allows
+        # at most its minor units after the point.
+        if len(amount) > MAX_AMOUNT_DIGITS or self._amount_res[currency].fullmatch(amount) is None:
             return None
         money = Decimal(amount)
         if money <= 0 or (self._max_amount is not None and money > self._max_amount):
             return None
-        execution_date = parse_iso_date(when)
-        if execution_date is None or not self.earliest <= execution_date <= self.latest:
+        execution_date = self._date_ok.get(when) or self._pass_date(when)
+        if execution_date is None:
             return None
         return Payment(row, pid, debtor, d_name, creditor, c_name, creditor_bic, money, currency,
                        execution_date, remittance)  # fmt: skip
+
+    def _pass_debtor(self, value: str) -> str | None:
+        debtor = check_iban(value)[0] if value else None
+        if debtor is None or (self.policy is not None and debtor not in self._debtors):
+            return None
+        return _remember(self._debtor_ok, value, debtor)
+
+    def _pass_date(self, value: str) -> date | None:
+        parsed = parse_iso_date(value)
+        if parsed is None or not self.earliest <= parsed <= self.latest:
+            return None
+        return _remember(self._date_ok, value, parsed)
 
     def _explain(self, row: int, values: list[str]) -> tuple[Payment | None, list[ValidationIssue]]:
         found: list[ValidationIssue] = []

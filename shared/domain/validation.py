@@ -135,18 +135,26 @@ def _check_rows(
     on_payment: Callable[[Payment], None] | None,
 ) -> None:
     seen = SeenIds()
+    remember = seen.add
     add = result.add
+    check = checker.check
+    columns = len(COLUMNS)
     total = Decimal(0)
+    rows = 0
     for record in records:
-        result.row_count += 1
+        rows += 1
         if record.issue is not None:
             add(record.issue)
             continue
-        payment, found = checker.check(record.row, record.fields)
-        for issue in found:
-            add(issue)
-        payment_id = record.fields[0].strip() if len(record.fields) == len(COLUMNS) else ""
-        first = seen.add(payment_id, record.row) if payment_id else None
+        fields = record.fields
+        payment, found = check(record.row, fields)
+        if payment is not None:  # then `found` is empty
+            payment_id = payment.payment_id
+        else:
+            for issue in found:
+                add(issue)
+            payment_id = fields[0].strip() if len(fields) == columns else ""
+        first = remember(payment_id, record.row) if payment_id else None
         if first is not None:
             add(ValidationIssue(
                 record.row, "payment_id", codes.DUPLICATE_PAYMENT_ID,
@@ -157,6 +165,7 @@ def _check_rows(
             total += payment.amount
             if on_payment is not None:
                 on_payment(payment)
+    result.row_count += rows
     result.control_sum = total
 
 
