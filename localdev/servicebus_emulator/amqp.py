@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from cproton_ffi import ffi, lib
 from proton import Delivery, Endpoint, Event, Handler, Link, Message, Terminus
 
 from localdev.servicebus_emulator import management
@@ -36,7 +38,7 @@ F = TypeVar("F", bound=Callable[..., None])
 @dataclass
 class BrokerState:
     consumers: dict[MessageQueue, list[Link]] = field(default_factory=dict)
-    held: dict[uuid.UUID, Held] = field(default_factory=dict)
+    held: dict[bytes, Held] = field(default_factory=dict)  # by delivery tag (the lock token's bytes_le)
     dirty: set[MessageQueue] = field(default_factory=set)
     connections: set[Any] = field(default_factory=set)
     peak_connections: int = 0
@@ -169,11 +171,11 @@ class Broker(Handler):
         if link in consumers:
             consumers.remove(link)
         now = self.ns.clock.now()
-        for token, held in list(self.state.held.items()):
+        for tag, held in list(self.state.held.items()):
             if held.link == link:
-                del self.state.held[token]
-                if held.queue.owns_lock(token):
-                    self._settle_quietly(functools.partial(held.queue.abandon, token, now))
+                del self.state.held[tag]
+                if held.queue.owns_lock(held.token):
+                    self._settle_quietly(functools.partial(held.queue.abandon, held.token, now))
 
     def _drop_connection(self, connection: Any) -> None:
         self.state.connections.discard(connection)
@@ -207,22 +209,26 @@ class Broker(Handler):
         role: LinkRole | None = link._attrs.get("sb_role")
         if role is None or role.queue is None or not link.state & Endpoint.LOCAL_ACTIVE:
             return
-        queue, now = role.queue, self.ns.clock.now()
-        while link.credit > 0:
-            message = queue.lock_next(now) if role.peek_lock else queue.take_next(now)
+        # The delivery hot path: proton's C calls directly, no wrapper objects per message.
+        queue, now, peek_lock, held = role.queue, self.ns.clock.now(), role.peek_lock, self.state.held
+        impl = link._impl
+        while lib.pn_link_credit(impl) > 0:
+            message = queue.lock_next(now) if peek_lock else queue.take_next(now)
             if message is None:
                 break
-            encoded = encode_delivery(message, role.peek_lock)
-            token = message.lock_token if role.peek_lock else uuid.uuid4()
-            assert token is not None
-            delivery = link.delivery(token.bytes_le)  # the lock token is the tag, in .NET GUID byte order
-            delivery.sb_token = token
-            link.send(encoded)
-            link.advance()
-            if role.peek_lock:
-                self.state.held[token] = Held(delivery, queue, link)
+            encoded = encode_delivery(message, peek_lock)
+            token = message.lock_token  # None in receive-and-delete
+            # The lock token is the tag, in .NET GUID byte order.
+            tag = token.bytes_le if token is not None else _random_tag()
+            delivery = lib.pn_delivery(impl, (len(tag), ffi.from_buffer(tag)))
+            if lib.pn_link_send(impl, encoded, len(encoded)) < 0:
+                raise RuntimeError(f"proton refused a delivery on {role.address}")
+            lib.pn_link_advance(impl)
+            if token is not None:
+                held[tag] = Held(delivery, queue, link, token)
             else:
-                delivery.settle()  # receive-and-delete: removed now, journaled before the bytes leave
+                # Receive-and-delete: removed now, journaled before the bytes leave.
+                lib.pn_delivery_settle(delivery)
 
     # -- deliveries ---------------------------------------------------------------------------------
 
@@ -279,14 +285,43 @@ class Broker(Handler):
         for message in incoming:
             self.ns.send(address, message)
 
+    def raw_handlers(self) -> dict[int, Callable[[Any], bool]]:
+        """Event types the loop offers here first, as raw C events (see `loop.EngineLoop`)."""
+        return {lib.PN_DELIVERY: self._on_completed}
+
+    def _on_completed(self, event: Any) -> bool:
+        """The peek-lock hot path, without proton's Python wrappers: a client completing a message.
+
+        Only `accepted` on a held delivery is handled here (complete, then the settlement echo); every
+        other delivery event returns False and takes the general path through `on_delivery`."""
+        try:
+            delivery = lib.pn_event_delivery(event)
+            if (not lib.pn_link_is_sender(lib.pn_delivery_link(delivery))
+                    or not lib.pn_delivery_updated(delivery)
+                    or lib.pn_delivery_remote_state(delivery) != lib.PN_ACCEPTED):
+                return False
+            held = self.state.held.pop(_tag(delivery), None)
+            if held is None:
+                return False
+            try:
+                held.queue.complete(held.token, self.ns.clock.now())
+                lib.pn_delivery_update(delivery, lib.PN_ACCEPTED)  # THE SETTLEMENT ECHO (see below)
+            except EmulatorError as exc:
+                held.delivery.local.condition = error_condition(exc)
+                held.delivery.update(Delivery.REJECTED)
+            lib.pn_delivery_settle(delivery)
+            self.flush()
+        except Exception:
+            log.exception("emulator: on_delivery failed")
+        return True
+
     def _on_disposition(self, delivery: Any) -> None:
-        token: uuid.UUID | None = delivery._attrs.get("sb_token")
-        held = self.state.held.pop(token, None) if token is not None else None
-        if token is None or held is None or delivery.remote_state is None:
+        held = self.state.held.pop(_tag(delivery._impl), None)
+        if held is None or delivery.remote_state is None:
             if delivery.remote_settled:
                 delivery.settle()
             return
-        outcome = delivery.remote_state
+        outcome, token = delivery.remote_state, held.token
         try:
             apply_outcome(held.queue, token, delivery.remote, outcome, self.ns.clock.now())
             # THE SETTLEMENT ECHO: azure-servicebus waits for the broker to settle with the same outcome.
@@ -298,6 +333,17 @@ class Broker(Handler):
 
     def settle_held(self, token: uuid.UUID) -> None:
         """Management settled a message that is also an open delivery: settle that delivery quietly."""
-        held = self.state.held.pop(token, None)
+        held = self.state.held.pop(token.bytes_le, None)
         if held is not None and not held.delivery.settled:
             held.delivery.settle()
+
+
+def _random_tag() -> bytes:
+    """A receive-and-delete delivery's tag: 16 random bytes, like a lock token, without a syscall."""
+    return random.getrandbits(128).to_bytes(16, "little")
+
+
+def _tag(delivery: Any) -> bytes:
+    """The raw tag of a C delivery (proton's `Delivery.tag` UTF-8-decodes it, which binary GUIDs fail)."""
+    tag = lib.pn_delivery_tag(delivery)
+    return bytes(ffi.buffer(tag.start, tag.size))

@@ -56,7 +56,7 @@ def _looks_like_message(payload: bytes) -> bool:
 def decode_message(raw: bytes) -> IncomingMessage:
     """Raises ValueError for bytes that are not an AMQP message (proton alone would accept garbage)."""
     try:
-        splice.split(raw)
+        sections: splice.Sections | None = splice.split(raw)
     except (splice.SpliceError, IndexError) as exc:
         raise ValueError(f"not an AMQP 1.0 message ({exc or 'truncated'})") from None
     message: Any = Message()
@@ -65,6 +65,7 @@ def decode_message(raw: bytes) -> IncomingMessage:
         # Assign the id on the wire copy too: the JS SDK's lock renewer needs one on every message.
         message.id = uuid.uuid4().hex
         raw = message.encode()
+        sections = None  # worked out again on first delivery
     annotations: dict[Any, Any] = message.annotations or {}
     ttl = timedelta(seconds=message.ttl) if message.ttl else None
     system = SystemProperties(
@@ -78,7 +79,8 @@ def decode_message(raw: bytes) -> IncomingMessage:
         session_id=_text(message.group_id),
     )
     scheduled = _datetime(annotations.get(SCHEDULED_ENQUEUE_TIME))
-    return IncomingMessage(raw, system, dict(message.properties or {}), ttl, scheduled)
+    # The section layout rides along (`wire_cache`), so a delivery does not split the payload again.
+    return IncomingMessage(raw, system, dict(message.properties or {}), ttl, scheduled, wire_cache=sections)
 
 
 def encode_delivery(stored: Stored, locked: bool) -> bytes:
@@ -100,18 +102,37 @@ def _broker_annotations(stored: Stored, locked: bool) -> list[tuple[str, bytes]]
     return ours
 
 
+# The hot path's constant bytes: each broker annotation key as an encoded symbol, and its raw text.
+_SEQUENCE_NUMBER_KEY = splice.symbol(SEQUENCE_NUMBER)
+_ENQUEUED_TIME_KEY = splice.symbol(ENQUEUED_TIME)
+_MESSAGE_STATE_KEY = splice.symbol(MESSAGE_STATE)
+_LOCKED_UNTIL_KEY = splice.symbol(LOCKED_UNTIL)
+_DEAD_LETTER_SOURCE_KEY = splice.symbol(DEAD_LETTER_SOURCE)
+_BROKER_KEY_TEXTS = tuple(key.encode() for key in BROKER_KEYS)
+
+
 def _spliced(stored: Stored, locked: bool) -> bytes:
     sections = _sections(stored)
-    pairs, count = splice.map_pairs(sections.parts.get(splice.MESSAGE_ANNOTATIONS))
-    if any(key.encode() in pairs for key in BROKER_KEYS):
+    parts = sections.parts
+    pairs, count = splice.map_pairs(parts.get(splice.MESSAGE_ANNOTATIONS))
+    if pairs and any(key in pairs for key in _BROKER_KEY_TEXTS):
         raise splice.SpliceError("the sender's annotations carry broker keys; merge them properly")
-    ours = _broker_annotations(stored, locked)
-    pairs += b"".join(splice.symbol(key) + value for key, value in ours)
+    # The same annotations as `_broker_annotations`, encoded straight into the map's pairs.
+    pairs += (_SEQUENCE_NUMBER_KEY + splice.long(stored.sequence_number)
+              + _ENQUEUED_TIME_KEY + splice.timestamp(_ms(stored.enqueued_time))
+              + _MESSAGE_STATE_KEY + splice.long(int(stored.state)))
+    count += 6
+    if locked and stored.locked_until is not None:
+        pairs += _LOCKED_UNTIL_KEY + splice.timestamp(_ms(stored.locked_until))
+        count += 2
+    if stored.dead_letter_source is not None:
+        pairs += _DEAD_LETTER_SOURCE_KEY + splice.string(stored.dead_letter_source)
+        count += 2
     return b"".join((
         splice.header(False, 4, _ttl_ms(stored), stored.delivery_count),
-        splice.encode_map_section(splice.MESSAGE_ANNOTATIONS, pairs, count + 2 * len(ours)),
-        sections.parts.get(splice.PROPERTIES, b""),
-        _application_properties(stored.properties),
+        splice.encode_map_section(splice.MESSAGE_ANNOTATIONS, pairs, count),
+        parts.get(splice.PROPERTIES, b""),
+        _application_properties(stored.properties) if stored.properties else b"",
         sections.body,
     ))
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cproton_ffi import lib
 from proton import Delivery, Endpoint, Link, Message
 
 from localdev.servicebus_emulator.entities import MessageQueue
@@ -31,11 +33,30 @@ class LinkRole:
     peek_lock: bool = True
 
 
-@dataclass
 class Held:
-    delivery: Delivery
-    queue: MessageQueue
-    link: Link
+    """A peek-locked delivery awaiting the client's outcome; `state.held` keys it by its tag bytes.
+
+    It keeps the C delivery alive by reference count (as proton's wrapper would) and builds the
+    Python `Delivery` wrapper only when a slower path asks for it."""
+
+    __slots__ = ("_pointer", "link", "queue", "token")
+
+    def __init__(self, pointer: Any, queue: MessageQueue, link: Link, token: uuid.UUID) -> None:
+        lib.pn_incref(pointer)
+        self._pointer = pointer
+        self.queue = queue
+        self.link = link
+        self.token = token
+
+    def __del__(self) -> None:
+        lib.pn_decref(self._pointer)
+
+    @property
+    def delivery(self) -> Delivery:
+        return _wrap_delivery(self._pointer)
+
+
+_wrap_delivery: Callable[[Any], Delivery] = Delivery.wrap  # proton leaves it untyped
 
 
 def send_reply(link: Any, request: Message, reply: Message) -> None:

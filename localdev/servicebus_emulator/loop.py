@@ -5,6 +5,13 @@ and quiesce events of its own; at broker rates that overhead, not Service Bus lo
 profile. Here each socket feeds a `Transport`, one `Collector` gathers the engine events, and each
 event goes straight to the handler's `on_<event>` method. Other threads reach the loop through `call`
 (a queue plus a wake-up socket); `schedule` runs a callback on the loop after a delay.
+
+The per-event path talks to proton's C layer (`cproton_ffi.lib`) directly: wrapping an event in
+proton's Python `Event` builds five or more wrapper objects, so an event becomes a Python `Event` only
+when the handler has a method for its type, and a handler may claim hot event types first through
+`raw_handlers()` (a map of event type to a callable that takes the raw `pn_event_t *` and returns
+True when it handled the event). Output is written once per connection per pass, after every input
+event of the turn has been processed (one `send` per connection per turn, not per event).
 """
 
 from __future__ import annotations
@@ -20,10 +27,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from proton import Collector, Connection, Transport
+from cproton_ffi import ffi, lib
+from proton import Collector, Connection, Event, EventType, Transport
 
 log = logging.getLogger("servicebus_emulator.loop")
 READ_SIZE = 256 * 1024
+WRITE_SIZE = 256 * 1024
+RawHandler = Callable[[Any], bool]
+_wrap_event: Callable[[Any], Event] = Event.wrap  # proton leaves it untyped
 TICK_TRANSPORTS_SECONDS = 1.0  # heartbeats / idle timeouts only need coarse ticks
 
 
@@ -40,9 +51,11 @@ class _Channel:
         self.connection.collect(collector)
         self.transport.bind(self.connection)
         self.blocked = False  # the socket's send buffer is full: wait for it to drain
+        self._transport = self.transport._impl  # the C transport: the per-turn calls skip the wrappers
 
     def read(self) -> None:
-        capacity = self.transport.capacity()
+        transport = self._transport
+        capacity = lib.pn_transport_capacity(transport)
         if capacity < 0:
             return
         try:
@@ -52,24 +65,28 @@ class _Channel:
         except OSError:
             data = b""
         if data:
-            self.transport.push(data)
+            if lib.pn_transport_push(transport, data, len(data)) < 0:
+                lib.pn_transport_close_tail(transport)  # proton reports the error as a transport event
         else:
-            self.transport.close_tail()
+            lib.pn_transport_close_tail(transport)
 
-    def write(self) -> None:
+    def write(self, buffer: bytearray, pointer: Any) -> None:
+        """Send what the transport has pending, through `buffer` (whose C address is `pointer`)."""
         self.blocked = False
-        while (pending := self.transport.pending()) > 0:
+        transport, send = self._transport, self.sock.send
+        while (pending := lib.pn_transport_pending(transport)) > 0:
+            size = lib.pn_transport_peek(transport, pointer, min(pending, len(buffer)))
             try:
-                sent = self.sock.send(self.transport.peek(pending) or b"")
+                sent = send(memoryview(buffer)[:size])
             except (BlockingIOError, InterruptedError):
                 self.blocked = True
                 return
             except OSError:
-                self.transport.close_head()
+                lib.pn_transport_close_head(transport)
                 return
-            self.transport.pop(sent)
+            lib.pn_transport_pop(transport, sent)
         if pending < 0:
-            self.transport.close_head()
+            lib.pn_transport_close_head(transport)
 
 
 class EngineLoop:
@@ -80,9 +97,14 @@ class EngineLoop:
         # The handler's hook that must run before any output is written (the durable commit).
         self._before_write: Callable[[], None] | None = getattr(handler, "before_write", None)
         self.collector = Collector()
+        raw_handlers = getattr(handler, "raw_handlers", None)
+        self._raw: dict[int, RawHandler] = dict(raw_handlers()) if raw_handlers is not None else {}
+        self._methods: dict[int, Callable[[Event], None] | None] = {}
+        self._out = bytearray(WRITE_SIZE)
+        self._out_pointer = ffi.from_buffer(self._out)
         self.selector = selectors.DefaultSelector()
         self.channels: dict[socket.socket, _Channel] = {}
-        self._by_connection: dict[Connection, _Channel] = {}
+        self._by_connection: dict[Any, _Channel] = {}  # by the C connection (cffi pointers hash by address)
         self._active: set[_Channel] = set()
         self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._wake_r, self._wake_w = socket.socketpair()
@@ -132,7 +154,7 @@ class EngineLoop:
                 if mask & selectors.EVENT_READ:
                     key.data.read()
                 if mask & selectors.EVENT_WRITE:
-                    key.data.write()
+                    key.data.write(self._out, self._out_pointer)
         now = time.monotonic()
         while self._timers and self._timers[0][0] <= now:
             _, _, callback = heapq.heappop(self._timers)
@@ -143,31 +165,43 @@ class EngineLoop:
         # Writes can create events (e.g. transport closed) and events create writes: go until quiet.
         # Only channels that were read or had events can have output (proton raises a transport event
         # whenever a connection gets work), so idle connections cost nothing per turn.
+        collector = self.collector._impl
+        peek, pop, null = lib.pn_collector_peek, lib.pn_collector_pop, ffi.NULL
         while True:
-            while (event := self.collector.peek()) is not None:
-                connection = event.connection
-                channel = self._by_connection.get(connection) if connection is not None else None
-                if channel is not None:
-                    self._active.add(channel)
-                method = getattr(self.handler, event.type.method, None)
-                if method is not None:
-                    method(event)  # the handler guards itself
-                self.collector.pop()
+            while (event := peek(collector)) != null:
+                kind = lib.pn_event_type(event)
+                connection = lib.pn_event_connection(event)
+                if connection != null:
+                    channel = self._by_connection.get(connection)
+                    if channel is not None:
+                        self._active.add(channel)
+                raw = self._raw.get(kind)
+                if raw is None or not raw(event):  # the handler guards itself
+                    method = self._methods[kind] if kind in self._methods else self._method(kind)
+                    if method is not None:
+                        method(_wrap_event(event))
+                pop(collector)
             if not self._made_durable():
-                if self.collector.peek() is None:
+                if peek(collector) == null:
                     return
                 continue
             active, self._active = self._active, set()
             for channel in active:
                 was_blocked = channel.blocked
-                channel.write()
-                if channel.transport.closed:
+                channel.write(self._out, self._out_pointer)
+                if lib.pn_transport_closed(channel._transport):
                     self._drop(channel)
                 elif channel.blocked != was_blocked:
                     interest = selectors.EVENT_READ | (selectors.EVENT_WRITE if channel.blocked else 0)
                     self.selector.modify(channel.sock, interest, channel)
-            if self.collector.peek() is None:
+            if peek(collector) == null:
                 return
+
+    def _method(self, kind: int) -> Callable[[Event], None] | None:
+        event_type = EventType.TYPES.get(kind)
+        method = getattr(self.handler, event_type.method, None) if event_type is not None else None
+        self._methods[kind] = method
+        return method
 
     def _made_durable(self) -> bool:
         """Run the before-write hook; if it fails, drop every connection rather than acknowledge."""
@@ -198,12 +232,12 @@ class EngineLoop:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         channel = _Channel(sock, self.collector)
         self.channels[sock] = channel
-        self._by_connection[channel.connection] = channel
+        self._by_connection[channel.connection._impl] = channel
         self.selector.register(sock, selectors.EVENT_READ, channel)
 
     def _drop(self, channel: _Channel) -> None:
         self.channels.pop(channel.sock, None)
-        self._by_connection.pop(channel.connection, None)
+        self._by_connection.pop(channel.connection._impl, None)
         with contextlib.suppress(KeyError, ValueError):
             self.selector.unregister(channel.sock)
         channel.sock.close()

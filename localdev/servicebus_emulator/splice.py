@@ -127,12 +127,15 @@ def string(text: str) -> bytes:
     return (bytes((0xA1, len(raw))) if len(raw) < 256 else b"\xb1" + struct.pack(">I", len(raw))) + raw
 
 
+_INT64 = struct.Struct(">q").pack
+
+
 def long(value: int) -> bytes:
-    return b"\x81" + struct.pack(">q", value)
+    return b"\x81" + _INT64(value)
 
 
 def timestamp(milliseconds: int) -> bytes:
-    return b"\x83" + struct.pack(">q", milliseconds)
+    return b"\x83" + _INT64(milliseconds)
 
 
 def simple_pairs(values: dict[str, Any]) -> bytes | None:

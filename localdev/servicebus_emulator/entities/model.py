@@ -57,6 +57,8 @@ class IncomingMessage:
     properties: dict[str, Any] = field(default_factory=dict)
     time_to_live: timedelta | None = None
     scheduled_enqueue_time: datetime | None = None
+    # Opaque to the state machine: how the wire layer found `payload` laid out, handed on to `Message`.
+    wire_cache: Any = field(default=None, repr=False, compare=False)
 
     @property
     def size(self) -> int:

@@ -162,7 +162,7 @@ class Namespace:
             raise BadRequestError("The message time to live must be positive.")
         now = self.clock.now()
         return Message(0, incoming.payload, system, dict(incoming.properties), now, incoming.time_to_live,
-                       now + FOREVER)
+                       now + FOREVER, wire_cache=incoming.wire_cache)
 
     def _next_sequence(self, target: Sendable) -> int:
         target.last_sequence += 1
