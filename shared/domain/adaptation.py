@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from shared.domain.canonical import CanonicalDocument, CanonicalHeader, CreditTransfer, PaymentGroup
 from shared.domain.charset import to_sepa_latin
+from shared.domain.frozen import positional_constructor
 from shared.domain.ids import make_msg_id, make_pmt_inf_id
 from shared.domain.payments import Payment
 from shared.domain.row_checks import MAX_NAME, MAX_REMITTANCE
@@ -22,6 +23,7 @@ from shared.domain.spill import GroupSpill
 
 GroupKey = tuple[str, date, str]
 _NAMES_REMEMBERED = 20_000
+_new_credit_transfer = positional_constructor(CreditTransfer)
 
 
 def sepa_text(text: str, limit: int) -> str:
@@ -100,10 +102,13 @@ class Adapter:
         spill = self._spill
 
         def transactions() -> Iterator[CreditTransfer]:
+            new_transfer = _new_credit_transfer
             for group, index in zip(groups, indexes, strict=True):
+                pmt_inf_id, currency = group.pmt_inf_id, group.currency
                 for pid, amount, name, iban, bic, remittance in spill.rows(index):
-                    yield CreditTransfer(group.pmt_inf_id, pid, Decimal(amount), group.currency,
-                                         name, iban, bic, remittance)  # fmt: skip
+                    yield new_transfer(
+                        pmt_inf_id, pid, Decimal(amount), currency, name, iban, bic, remittance
+                    )
 
         return CanonicalDocument(header, transactions, close=spill.close)
 

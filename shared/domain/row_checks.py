@@ -19,6 +19,7 @@ from schwifty.exceptions import SchwiftyException
 from shared.domain import issues as codes
 from shared.domain.charset import PLAIN_RE, invalid_id_characters, to_sepa_latin
 from shared.domain.currencies import MINOR_UNITS, minor_units
+from shared.domain.frozen import positional_constructor
 from shared.domain.issues import ValidationIssue
 from shared.domain.payments import Payment
 from shared.domain.reference import SenderPolicy
@@ -35,6 +36,7 @@ _AMOUNT_RE = re.compile(r"[+-]?(\d+)(?:\.(\d+))?")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _T = TypeVar("_T")
+_new_payment = positional_constructor(Payment)
 
 
 class _Issue(Protocol):
@@ -166,8 +168,8 @@ class RowChecker:
         execution_date = self._date_ok.get(when) or self._pass_date(when)
         if execution_date is None:
             return None
-        return Payment(row, pid, debtor, d_name, creditor, c_name, creditor_bic, money, currency,
-                       execution_date, remittance)  # fmt: skip
+        return _new_payment(row, pid, debtor, d_name, creditor, c_name, creditor_bic, money, currency,
+                            execution_date, remittance)  # fmt: skip
 
     def _pass_debtor(self, value: str) -> str | None:
         debtor = check_iban(value)[0] if value else None

@@ -9,6 +9,7 @@ from domain_testkit import CREDITOR, DEBTOR, TODAY, make_reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.domain import row_checks
 from shared.domain.row_checks import RowChecker
 
 pytestmark = pytest.mark.unit
@@ -54,3 +55,24 @@ def test_fast_path_agrees_with_the_detailed_checks(values: list[str], checker: R
     explained, issues = checker._explain(7, values)
     assert accepted == explained
     assert (explained is None) == bool(issues)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(rows(), min_size=1, max_size=8))
+def test_remembered_values_never_change_a_verdict(batch: list[list[str]]) -> None:
+    """A checker that has seen other rows (and remembers what passed) decides like a fresh one."""
+    used = RowChecker(REFERENCE.senders["acme"], "acme", *WINDOW)
+    for values in batch:
+        fresh = RowChecker(REFERENCE.senders["acme"], "acme", *WINDOW)
+        assert used.check(7, list(values)) == fresh.check(7, list(values))
+
+
+def test_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(row_checks, "_REMEMBER_AT_MOST", 1)
+    checker = RowChecker(REFERENCE.senders["acme"], "acme", *WINDOW)
+    for n, creditor in enumerate([CREDITOR, "GB29NWBK60161331926819", "DE89370400440532013000"]):
+        values = [*BASE[:3], creditor, *BASE[4:]]
+        values[0] = f"P-{n}"
+        payment, issues = checker.check(n + 2, values)
+        assert payment is not None and not issues
+    assert len(checker._iban_ok) == 1 and len(checker._name_ok) == 1
