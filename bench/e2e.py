@@ -6,6 +6,11 @@ latency     files uploaded one at a time; upload start → the `delivered` event
             pain.001 lands in outgoing/), p50 and p95;
 throughput  files uploaded at once (16 upload threads); first upload start → last `delivered`, files/s.
 Timestamps come from the app's own timeline (same machine clock), so polling does not blur them.
+cpu         CPU ms per burst file in each process of the stack (psutil, the process and its children,
+            over the throughput phase): what bounds files/s on a shared 2-core machine, where wall
+            clock is noisy.
+--count-requests  Azurite writes a request log (costs it CPU: use a separate run for figures); the
+            storage requests of the burst phase per file, by who made them and what they touch.
 Azurite keeps its data in memory (no disk I/O). Loopback only; bounded by file counts and a
 deadline; everything stops by pid at the end.
 Aims: p50 ≤ 1 s, p95 ≤ 2 s, ≥ 20 files/s.
@@ -15,14 +20,17 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import psutil
 from azure.storage.blob import BlobServiceClient
 
 from localdev.stack.stack import LocalStack, StackOptions
@@ -34,6 +42,7 @@ from shared.handlers.timeline import read_terminal
 from shared.topology import INCOMING_CONTAINER
 
 SENDER = "acme-payroll"
+BENCH_AGENT = "bench-e2e"
 
 
 def make_file(rows: int, seed: int) -> bytes:
@@ -50,7 +59,7 @@ def make_file(rows: int, seed: int) -> bytes:
 
 class Bench:
     def __init__(self, stack: LocalStack) -> None:
-        self.service = BlobServiceClient.from_connection_string(stack.storage)
+        self.service = BlobServiceClient.from_connection_string(stack.storage, user_agent=BENCH_AGENT)
         self.store = AzureBlobStore(self.service)
 
     def upload(self, name: str, data: bytes) -> tuple[str, datetime]:
@@ -91,6 +100,59 @@ def throughput(bench: Bench, files: list[bytes], deadline: float) -> tuple[float
     return len(files) / (last - first).total_seconds(), upload_seconds
 
 
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """User + system CPU of each process and its children so far (a process gone counts 0)."""
+    totals = {}
+    for name, pid in pids.items():
+        total = 0.0
+        try:
+            process = psutil.Process(pid)
+            for member in [process, *process.children(recursive=True)]:
+                times = member.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            pass
+        totals[name] = total
+    return totals
+
+
+_REQUEST = re.compile(r"RequestMethod=(\w+) RequestURL=(\S+) RequestHeaders:(\{.*?\}) ClientIP")
+
+
+def request_kind(method: str, url: str, headers: str) -> str:
+    """Who made a storage request and what it touched, e.g. `app PUT workflow/timeline/events`."""
+    who = "bench" if BENCH_AGENT in headers else "host" if "devhost" in headers else "app"
+    path, _, query = url.partition("?")
+    parts = path.split("/", 5)[4:]  # http: / / host:port / account / container / name
+    container = parts[0] if parts else ""
+    name = parts[1] if len(parts) > 1 else ""
+    what = container
+    if container == "workflow":
+        bits = name.split("/")
+        if bits[0] == "timeline":
+            leaf = bits[2] if len(bits) > 2 else ""
+            what += "/timeline/" + ("events" if leaf == "events" else leaf)
+        else:
+            what += "/" + bits[0]
+    op = method
+    if "comp=list" in query or "restype=container" in query:
+        op = "LIST" if "comp=list" in query else f"{method}(container)"
+    elif method == "PUT" and '"if-none-match":"*"' in headers.lower():
+        op = "PUT(if-absent)"
+    return f"{who:5s} {op:15s} {what}"
+
+
+def count_requests(log: Path, start: int, end: int) -> Counter[str]:
+    with log.open("rb") as handle:
+        handle.seek(start)
+        text = handle.read(end - start).decode("utf-8", "replace")
+    return Counter(request_kind(*match.groups()) for match in _REQUEST.finditer(text))
+
+
+def log_size(log: Path | None) -> int:
+    return log.stat().st_size if log is not None and log.exists() else 0
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -105,19 +167,33 @@ def main(argv: list[str] | None = None) -> int:
         "--poll-interval", type=float, default=0.1, help="devhost blob scan interval, seconds"
     )
     parser.add_argument("--timeout", type=float, default=300.0, help="overall deadline, seconds")
+    parser.add_argument(
+        "--count-requests", action="store_true", help="count storage requests per burst file, by kind"
+    )
     args = parser.parse_args(argv)
     deadline = time.monotonic() + args.timeout
     files = [make_file(args.rows, seed) for seed in range(args.latency_files + args.burst_files)]
     data_dir = Path(tempfile.mkdtemp(prefix="bench-e2e-"))
+    debug_log = data_dir / "azurite-requests.log" if args.count_requests else None
     stack = LocalStack(
-        StackOptions(data_dir=data_dir, poll_interval=args.poll_interval, azurite_in_memory=True)
+        StackOptions(
+            data_dir=data_dir,
+            poll_interval=args.poll_interval,
+            azurite_in_memory=True,
+            azurite_debug_log=debug_log,
+        )
     )
     try:
         stack.start()
         bench = Bench(stack)
         bench.delivered_at(bench.upload(f"{SENDER}/warmup.csv", make_file(args.rows, 10_000))[0], deadline)
         lat = latency(bench, files[: args.latency_files], deadline)
+        time.sleep(1.0)  # let the last latency file's clean-up finish before the burst is measured
+        pids = stack.pids()
+        cpu_before, log_before = cpu_seconds(pids), log_size(debug_log)
         rate, upload_seconds = throughput(bench, files[args.latency_files :], deadline)
+        time.sleep(1.0)  # the burst's trailing clean-up (staging deletes, receipts) belongs to it too
+        cpu_after, log_after = cpu_seconds(pids), log_size(debug_log)
     finally:
         stack.stop()
     print(
@@ -129,6 +205,20 @@ def main(argv: list[str] | None = None) -> int:
         f"e2e throughput ({args.burst_files} files of {args.rows} rows dropped at once, uploads took "
         f"{upload_seconds:.2f}s): {rate:.1f} files/s"
     )
+    burst = max(args.burst_files, 1)
+    cpu = {name: (cpu_after[name] - cpu_before[name]) * 1000 / burst for name in pids}
+    print(
+        "cpu per burst file: "
+        + "  ".join(f"{name} {ms:.1f}ms" for name, ms in cpu.items())
+        + f"  total {sum(cpu.values()):.1f}ms"
+    )
+    if debug_log is not None:
+        counts = count_requests(debug_log, log_before, log_after)
+        per_file = {kind: n / burst for kind, n in counts.items()}
+        mine = sum(n for kind, n in per_file.items() if not kind.startswith("bench"))
+        print(f"storage requests per burst file: {mine:.2f} by the stack (+ the bench's own uploads/polls)")
+        for kind, n in sorted(per_file.items()):
+            print(f"  {n:6.2f}  {kind}")
     print(f"logs: {data_dir}")
     return 0
 

@@ -44,15 +44,23 @@ class AzuriteProcess(ManagedProcess):
     """Azurite blob + queue + table on the given ports, keeping its data under `data_dir`."""
 
     def __init__(
-        self, data_dir: Path, ports: AzuritePorts | None = None, repo: Path = REPO, in_memory: bool = False
+        self,
+        data_dir: Path,
+        ports: AzuritePorts | None = None,
+        repo: Path = REPO,
+        in_memory: bool = False,
+        debug_log: Path | None = None,
     ) -> None:
         self.ports = ports or AzuritePorts.free()
         # In memory (benchmarks) skips the disk; Azurite refuses --location together with it.
         storage = ["--inMemoryPersistence"] if in_memory else ["--location", str(data_dir)]
+        # A request-by-request log (benchmarks count storage requests with it); it costs Azurite CPU.
+        debug = ["--debug", str(debug_log)] if debug_log is not None else []
         command = [
             str(azurite_binary(repo)),
             "--silent",
             *storage,
+            *debug,
             "--disableTelemetry",
             "--skipApiVersionCheck",
             "--blobHost",

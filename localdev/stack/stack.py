@@ -36,6 +36,7 @@ class StackOptions:
     host: str = "devhost"
     keep_data: bool = False
     azurite_in_memory: bool = False
+    azurite_debug_log: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -50,7 +51,10 @@ class LocalStack:
         if not options.keep_data:
             shutil.rmtree(options.data_dir / "azurite", ignore_errors=True)
         self.azurite = AzuriteProcess(
-            options.data_dir / "azurite", azurite_ports, in_memory=options.azurite_in_memory
+            options.data_dir / "azurite",
+            azurite_ports,
+            in_memory=options.azurite_in_memory,
+            debug_log=options.azurite_debug_log,
         )
         self.emulator: EmulatorProcess | None = None
         self.host: ManagedProcess | None = None
