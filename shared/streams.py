@@ -31,16 +31,20 @@ class _HashingRaw(io.RawIOBase):
 
 
 class HashTally:
-    """sha256 and byte count of everything read through `reader`."""
+    """sha256 and byte count of everything read through `reader`, and optionally a copy of it in
+    `copy_to` (so one read of a blob can both be checked and stored elsewhere, byte for byte)."""
 
-    def __init__(self, inner: BinaryIO) -> None:
+    def __init__(self, inner: BinaryIO, copy_to: BinaryIO | None = None) -> None:
         self._sha = hashlib.sha256()
+        self._copy = copy_to
         self.size = 0
         self.reader = cast(BinaryIO, io.BufferedReader(_HashingRaw(inner, self), buffer_size=CHUNK))
 
     def update(self, data: bytes) -> None:
         self._sha.update(data)
         self.size += len(data)
+        if self._copy is not None:
+            self._copy.write(data)
 
     def drain(self) -> None:
         """Read to the end so the digest covers the whole stream even if the consumer stopped early."""

@@ -8,9 +8,11 @@ which keeps a fresh Azurite or storage account working without a setup step.
 from __future__ import annotations
 
 import contextlib
+import functools
+import io
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
@@ -33,13 +35,23 @@ def quoted(etag: str) -> str:
     return f'"{bare}"'
 
 
+# The size up to which a seekable stream is uploaded as bytes in one request: the client's own
+# `max_single_put_size` (shared.adapters.connections.PIECE), below which the SDK reads it whole anyway.
+SINGLE_PUT = 4 * 1024 * 1024
+BLOB_CLIENTS = 1024  # recently used BlobClients kept per store (they hold no connection of their own)
+
+
 class AzureBlobStore:
-    def __init__(self, service: BlobServiceClient) -> None:
+    def __init__(self, service: BlobServiceClient, single_put_size: int = SINGLE_PUT) -> None:
         self._service = service
+        self._single_put = single_put_size
         self._ready: set[str] = set()
         self._lock = threading.Lock()
+        # Building a BlobClient costs about as much CPU as a twentieth of a request; a file's steps reuse
+        # a few names (terminal.json, ending.json, the incoming blob), so recent clients are kept.
+        self._blob = functools.lru_cache(maxsize=BLOB_CLIENTS)(self._new_blob)
 
-    def _blob(self, container: str, name: str) -> Any:
+    def _new_blob(self, container: str, name: str) -> Any:
         return self._service.get_blob_client(container, name)
 
     def read(self, container: str, name: str) -> bytes:
@@ -63,11 +75,29 @@ class AzureBlobStore:
 
     def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:
         self._ensure_container(container)
+        data, length = self._sized(data)
         try:
-            result = self._blob(container, name).upload_blob(data, overwrite=overwrite)
+            result = self._blob(container, name).upload_blob(data, length=length, overwrite=overwrite)
         except ResourceExistsError:
             raise BlobAlreadyExists(f"{container}/{name}") from None
         return str(result["etag"])
+
+    def _sized(self, data: BlobData) -> tuple[BlobData, int | None]:
+        """A seekable stream's remaining length, so the SDK makes one Put Blob request (not blocks) when
+        it fits one, and small streams as bytes: the SDK would otherwise ask a SpooledTemporaryFile for
+        its `fileno()`, which moves an in-memory spool to disk first. Other streams pass as they are."""
+        if isinstance(data, bytes | bytearray):
+            return data, len(data)
+        seekable = getattr(data, "seekable", None)
+        if seekable is None or not seekable():
+            return data, None
+        stream = cast(BinaryIO, data)
+        here = stream.tell()
+        length = stream.seek(0, io.SEEK_END) - here
+        stream.seek(here)
+        if length <= self._single_put:
+            return stream.read(length), length
+        return stream, length
 
     def delete(self, container: str, name: str, *, if_match: str | None = None) -> bool:
         condition: dict[str, Any] = {}

@@ -20,7 +20,14 @@ from shared.handlers.blobops import delete_prefix
 from shared.handlers.claimcheck import iter_records, staging_prefix
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.outcome import StepOutcome, already_ended
-from shared.handlers.timeline import claim_ending, ending_state, read_terminal, record_event, write_terminal
+from shared.handlers.timeline import (
+    claim_ending,
+    ending_state,
+    read_ending,
+    read_terminal,
+    record_event,
+    write_terminal,
+)
 from shared.services import Services
 from shared.topology import OUTGOING_CONTAINER, WORKFLOW_CONTAINER
 
@@ -80,7 +87,7 @@ def _already_ended(services: Services, file_id: str) -> StepOutcome | None:
         if terminal.get("state") == "delivered":
             delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(file_id))
         return already_ended(services.blobs, file_id, "creating output")
-    if ending_state(services.blobs, file_id) != "failed":
+    if read_ending(services.blobs, file_id) != "failed":  # no terminal state: the claim is all there is
         return None  # not ended, or our own claim from an attempt that crashed before recording it
     log.warning("file %s is being compensated; not creating output", file_id)
     return StepOutcome("skipped", file_id, "already failed")

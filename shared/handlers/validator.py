@@ -1,16 +1,19 @@
 """FileValidator's work: a blob in `incoming/` becomes rejected, duplicate, or a `file.validated` message.
 
-The file is streamed from the BlobStore (never the trigger's bound bytes), hashed and validated in one
-pass; valid rows are spooled, not held in memory. Every write is deterministic or conditional, and the
-incoming blob is deleted last (with its ETag), so a redelivery at any point converges on the same end.
+The file is streamed from the BlobStore (never the trigger's bound bytes), hashed, validated and copied
+to a spool in one pass, so the archived (or rejected) original is exactly the version that was validated
+and the blob is read once; valid rows are spooled, not held in memory (both spools spill to disk when
+big). Every write is deterministic or conditional, and the incoming blob is deleted last (with its
+ETag), so a redelivery at any point converges on the same end.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal, cast
 
 from shared.contracts import BlobReference, FileValidated, FileValidatedData, Payload
 from shared.domain.reference import ReferenceTable
@@ -38,6 +41,7 @@ from shared.topology import FILE_VALIDATED_QUEUE, INCOMING_CONTAINER, REJECTED_C
 
 log = logging.getLogger(__name__)
 STEP = "validator"
+ORIGINAL_IN_MEMORY = 1024 * 1024  # the copy of the original spills to a temporary file beyond this
 
 
 @dataclass(frozen=True)
@@ -103,18 +107,19 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
                    "message": file.sender_problem}
         return _reject(services, file, {"state": "rejected", "error_count": 1, "errors": [problem]})
     reference = services.reference.load()  # once: validated and named from the same version of the table
-    with RecordSpool() as spool:
-        tally = HashTally(reader.stream)
+    with RecordSpool() as spool, tempfile.SpooledTemporaryFile(max_size=ORIGINAL_IN_MEMORY) as copy:
+        original = cast(BinaryIO, copy)
+        tally = HashTally(reader.stream, copy_to=original)
         result = _validate(services, file.sender, reference, tally, spool)
         if not result.valid:
-            return _reject(services, file, result.to_report())
+            return _reject(services, file, result.to_report(), original)
         services.publisher.ready()  # a bad Service Bus setting fails here, before any side effect
         owner = registry.claim(services.blobs, services.clock, sender=file.sender,
                                content_sha256=tally.hexdigest, file_id=file.file_id, blob_name=file.blob_name)
         if owner is not None:
-            return _duplicate(services, file, owner, tally.hexdigest)
+            return _duplicate(services, file, owner, tally.hexdigest, original)
         policy = reference.senders.get(file.sender)
-        return _accept(services, file, result, spool, tally.hexdigest,
+        return _accept(services, file, result, spool, tally.hexdigest, original=original,
                        sender_name=policy.name if policy else file.sender)
 
 
@@ -132,10 +137,10 @@ def _validate(services: Services, sender: str, reference: ReferenceTable, tally:
 
 
 def _accept(services: Services, file: IncomingFile, result: ValidationResult, spool: RecordSpool,
-            sha256: str, *, sender_name: str) -> ValidatorOutcome:
+            sha256: str, *, original: BinaryIO, sender_name: str) -> ValidatorOutcome:
     sender = file.sender or ""
     archive = f"archive/{file.file_id}/{base_name(file.blob_name)}"
-    copy_blob(services.blobs, (INCOMING_CONTAINER, file.blob_name), (WORKFLOW_CONTAINER, archive))
+    _store_original(services, file, original, (WORKFLOW_CONTAINER, archive))
     payload = spool.to_payload(services.blobs, f"{staging_prefix(file.file_id)}validated.ndjson",
                                services.claim_check_threshold)
     ended = _ended_meanwhile(services, file, archive, payload, sha256)
@@ -173,10 +178,11 @@ def _ended_meanwhile(services: Services, file: IncomingFile, archive: str, paylo
     return ValidatorOutcome("already_processed", file.file_id, state)
 
 
-def _reject(services: Services, file: IncomingFile, report: dict[str, Any]) -> ValidatorOutcome:
+def _reject(services: Services, file: IncomingFile, report: dict[str, Any],
+            original: BinaryIO | None = None) -> ValidatorOutcome:
     full = {**report, "file_id": file.file_id, "sender": file.sender, "blob_name": file.blob_name,
             "reported_at": stamp(services.clock.now())}
-    _write_rejection(services, file, full)
+    _write_rejection(services, file, full, original)
     write_terminal(services.blobs, services.clock, file.file_id, "rejected",
                    error_count=report["error_count"],
                    report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
@@ -184,23 +190,36 @@ def _reject(services: Services, file: IncomingFile, report: dict[str, Any]) -> V
     return ValidatorOutcome("rejected", file.file_id, f"{report['error_count']} error(s)")
 
 
-def _duplicate(services: Services, file: IncomingFile, owner: str, sha256: str) -> ValidatorOutcome:
+def _duplicate(services: Services, file: IncomingFile, owner: str, sha256: str,
+               original: BinaryIO) -> ValidatorOutcome:
     report = {"state": "duplicate", "file_id": file.file_id, "sender": file.sender,
               "blob_name": file.blob_name, "duplicate_of": owner, "content_sha256": sha256,
               "reported_at": stamp(services.clock.now()),
               "message": f"the same content was already delivered or is in flight as file {owner}"}
-    _write_rejection(services, file, report)
+    _write_rejection(services, file, report, original)
     write_terminal(services.blobs, services.clock, file.file_id, "duplicate", duplicate_of=owner,
                    report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
     _delete_incoming(services, file)
     return ValidatorOutcome("duplicate", file.file_id, owner)
 
 
-def _write_rejection(services: Services, file: IncomingFile, report: dict[str, Any]) -> None:
-    copy_blob(services.blobs, (INCOMING_CONTAINER, file.blob_name),
-              (REJECTED_CONTAINER, f"{file.file_id}/{base_name(file.blob_name)}"))
+def _write_rejection(services: Services, file: IncomingFile, report: dict[str, Any],
+                     original: BinaryIO | None) -> None:
+    target = (REJECTED_CONTAINER, f"{file.file_id}/{base_name(file.blob_name)}")
+    _store_original(services, file, original, target)
     services.blobs.write(REJECTED_CONTAINER, f"{file.file_id}/report.json",
                          json.dumps(report, indent=2, default=str).encode("utf-8"))
+
+
+def _store_original(services: Services, file: IncomingFile, original: BinaryIO | None,
+                    target: tuple[str, str]) -> None:
+    """Write the original from the copy taken while validating (the bytes that were hashed and checked);
+    a file rejected before it was read (no sender folder) is copied from `incoming/`."""
+    if original is None:
+        copy_blob(services.blobs, (INCOMING_CONTAINER, file.blob_name), target)
+        return
+    original.seek(0)
+    services.blobs.write(*target, original, overwrite=True)
 
 
 def _delete_incoming(services: Services, file: IncomingFile) -> None:
