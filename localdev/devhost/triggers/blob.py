@@ -1,9 +1,11 @@
 """Blob trigger, polling source (`LogsAndContainerScan`): scan, receipts, retries, then the poison queue.
 
 Each scan lists the container; blob versions (name + ETag) without a completed receipt run on a pool of
-`maxDegreeOfParallelism` threads. A failure is retried on the next scan; after `poisonBlobThreshold` failures
-the host's poison message goes to the Storage queue `webjobs-blobtrigger-poison`, base64-encoded like the
-host writes it. An Event Grid-source trigger is polled too (Azurite emits no events), with a warning.
+`maxDegreeOfParallelism` threads. A success's receipt is written by the next scan that still lists the
+version (or at stop), so a blob the function deleted costs none (see receipts.py). A failure is retried
+on the next scan; after `poisonBlobThreshold` failures the host's poison message goes to the Storage
+queue `webjobs-blobtrigger-poison`, base64-encoded like the host writes it. An Event Grid-source
+trigger is polled too (Azurite emits no events), with a warning.
 """
 
 from __future__ import annotations
@@ -88,6 +90,10 @@ class BlobListener:
         self._stopping.set()
         self._thread.join(timeout=grace_seconds)
         self._pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            self._receipts.flush(self._receipts.pending())
+        except Exception:
+            log.exception("Function '%s': could not write blob receipts at stop", self._function.name)
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -106,9 +112,12 @@ class BlobListener:
             # With a backlog queued, listing again would only re-parse the same names (costly in bursts).
             if len(self._inflight) >= self._options.max_degree_of_parallelism:
                 return
+        # Successes recorded before this listing started: those still listed get their receipt now.
+        pending, listed = self._receipts.pending(), set()
         for blob in self._container.list_blobs(name_starts_with=self._path.prefix or None):
             parts = self._path.match(blob.name)
             key = (blob.name, _etag(blob))
+            listed.add(key)
             if parts is None or self._stopping.is_set():
                 continue
             with self._lock:
@@ -116,6 +125,7 @@ class BlobListener:
                     continue
                 self._inflight.add(key)
             self._pool.submit(self._process, blob, parts)
+        self._receipts.flush(pending, listed)
 
     def _process(self, blob: BlobProperties, parts: dict[str, str]) -> None:
         key = (blob.name, _etag(blob))
@@ -154,7 +164,7 @@ class BlobListener:
         result = self._invoker.invoke(self._function, invocation)
         attempts = receipt.attempts + 1
         if result.succeeded:
-            self._receipts.complete(etag, container, blob.name, attempts)
+            self._receipts.complete_later(etag, container, blob.name, attempts)
             return True
         if attempts >= self._options.poison_blob_threshold:
             self._send_poison(blob, attempts)
