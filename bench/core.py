@@ -206,12 +206,12 @@ def main() -> None:
 LEGEND = """\
 ours = validate (every check) -> adapt -> write pain.001 -> XSD-validate the written file;
 base = csv.reader + lxml elements for the same transactions, written with xmlfile; no checks, no XSD.
-Both read the same generated file. Each run is a fresh process that first warms up on 200 rows; ours
-and base alternate, {repeat} runs each. Seconds are the CPU time (user + system) the run's process
-spends in the measured steps (imports and warm-up excluded), wall time in brackets; the fastest run
-of each counts. ours/base = base seconds / our
-seconds (the throughput ratio), with its range over the alternating rounds in brackets.
-val+adapt/write/xsd = our CPU seconds per phase. RSS = peak resident memory of the run's process."""
+Both read the same generated file. Each run is a fresh process that first warms up on 200 rows;
+ours and base alternate, {repeat} runs each. Seconds are the CPU time (user + system) the run's
+process spends in the measured steps (imports and warm-up excluded), wall time in brackets; the
+fastest run of each counts. ours/base = base seconds / our seconds (the throughput ratio), with its
+range over the alternating rounds in brackets. val+adapt/write/xsd = our CPU seconds per phase.
+RSS = peak resident memory of the run's process."""
 
 
 if __name__ == "__main__":
