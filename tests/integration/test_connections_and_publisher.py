@@ -17,6 +17,7 @@ from shared.adapters.connections import (
     resolve_service_bus,
     resolve_storage,
     service_bus_client,
+    transport_options,
 )
 from shared.ports import OutgoingMessage
 from shared.settings import ConfigurationError
@@ -32,6 +33,27 @@ def test_storage_connection_string_reaches_azurite(azurite: AzuriteProcess) -> N
     )
     store.write("conn-test", "x.txt", b"ok")
     assert store.read("conn-test", "x.txt") == b"ok"
+
+
+@pytest.mark.parametrize(
+    ("environ", "options"),
+    [
+        ({}, {"use_env_settings": False}),
+        ({"REQUESTS_CA_BUNDLE": "/ca.pem"}, {"use_env_settings": False, "connection_verify": "/ca.pem"}),
+        ({"CURL_CA_BUNDLE": "/c.pem"}, {"use_env_settings": False, "connection_verify": "/c.pem"}),
+        ({"HTTPS_PROXY": "http://proxy:3128", "REQUESTS_CA_BUNDLE": "/ca.pem"}, {}),
+        ({"no_proxy": "localhost"}, {}),
+        ({"NETRC": "/n"}, {}),
+    ],
+)
+def test_transport_reads_the_environment_per_request_only_when_it_holds_proxy_settings(
+    environ: dict[str, str], options: dict[str, object]
+) -> None:
+    assert transport_options(environ) == options
+    client = blob_service_client("S", {"S": "UseDevelopmentStorage=true", **environ})
+    transport = client._pipeline._transport  # what the SDK built from our keywords
+    assert transport._use_env_settings is (options == {})
+    assert transport.connection_config.verify == options.get("connection_verify", True)
 
 
 @pytest.mark.parametrize(
