@@ -8,7 +8,7 @@ every timer sweep proportional to what is due, not to the queue length.
 from __future__ import annotations
 
 import heapq
-import uuid
+import random
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +25,11 @@ DEAD_LETTER_DESCRIPTION = "DeadLetterErrorDescription"
 
 DeadLetterSink = Callable[[Message], None]
 Listener = Callable[["MessageQueue"], None]
+
+
+def new_lock_token() -> UUID:
+    """A random version-4 UUID; lock tokens need to be unique, not unguessable (half the cost of uuid4)."""
+    return UUID(int=random.getrandbits(128), version=4)
 
 
 class MessageQueue:
@@ -96,7 +101,7 @@ class MessageQueue:
         return None
 
     def _lock(self, message: Message, now: datetime) -> None:
-        message.lock_token = uuid.uuid4()
+        message.lock_token = new_lock_token()
         message.locked_until = now + self.settings.lock_duration
         self._locks[message.lock_token] = message
         heapq.heappush(self._lock_heap, (message.locked_until, message.lock_token))

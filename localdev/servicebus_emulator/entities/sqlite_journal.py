@@ -1,10 +1,18 @@
 """The durable journal: SQLite in WAL mode under a data folder.
 
-Changes are buffered per reactor turn and written in one transaction by `commit()`, which the broker
+Changes are buffered per loop turn and written in one transaction by `commit()`, which the broker
 calls before it acknowledges a send or a settlement; so an acknowledged operation survives a `kill -9`
-(WAL with synchronous=NORMAL is crash-safe for the process, not for a power cut). A message that is
+of the process. The journal runs with `synchronous=NORMAL`: a committed transaction is in the WAL file
+(the OS's page cache) before the acknowledgement leaves, which a process crash cannot lose; only an
+OS crash or power cut could lose the last transactions (the standard WAL trade-off). A message that is
 sent and completed within one turn never touches the disk. Messages are pickled: this file is the
 emulator's own local state, never shared input.
+
+A removal (complete, receive-and-delete, dead-letter move, ...) is written as a tombstone appended to
+`removed` rather than as a delete in `messages`: a peek-lock client settles one message per turn, and
+an append touches one page where a B-tree delete rebalances several. Tombstones are folded into
+`messages` (one batched delete) before any message is written, when FOLD_AT of them have built up, and
+at start-up, so a tombstone can never hide a later write.
 """
 
 from __future__ import annotations
@@ -19,13 +27,18 @@ from localdev.servicebus_emulator.entities.persistence import Snapshot
 
 FILE_NAME = "servicebus-emulator.sqlite3"
 PRUNE_EVERY = 200  # commits that recorded duplicate-detection history, between prunes of expired rows
+FOLD_AT = 2000  # tombstones, before they are folded into `messages`
+CACHE_KIB = 32 * 1024  # SQLite's page cache (the default 2 MB re-reads pages of a few thousand messages)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (entity TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
                                      PRIMARY KEY (entity, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS removed (entity TEXT NOT NULL, seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sequences (entity TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS seen (entity TEXT NOT NULL, message_id TEXT NOT NULL, seen_at REAL NOT NULL,
                                  expires_at REAL NOT NULL, PRIMARY KEY (entity, message_id)) WITHOUT ROWID;
 """
+TOMBSTONE = "INSERT INTO removed VALUES (?, ?)"
+FOLD = "DELETE FROM messages WHERE (entity, seq) IN (SELECT entity, seq FROM removed)"
 
 
 class SqliteJournal:
@@ -34,16 +47,19 @@ class SqliteJournal:
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / FILE_NAME
-        # The reactor thread is the only writer; check_same_thread is off so start-up can load elsewhere.
+        # The loop thread is the only writer; check_same_thread is off so start-up can load elsewhere.
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self._db.executescript(SCHEMA)
         self._puts: dict[tuple[str, int], Message] = {}
         self._removes: set[tuple[str, int]] = set()
         self._sequences: dict[str, int] = {}
         self._seen: list[tuple[str, str, float, float]] = []
         self._seen_commits = 0
+        # Tombstones that may be in `removed` (an over-estimate is safe: it only folds sooner).
+        self._tombstones = 1
 
     def put(self, entity: str, message: Message) -> None:
         key = (entity, message.sequence_number)
@@ -64,11 +80,26 @@ class SqliteJournal:
     def commit(self) -> None:
         if not (self._puts or self._removes or self._sequences or self._seen):
             return
+        if (len(self._removes) == 1 and not (self._puts or self._sequences or self._seen)
+                and self._tombstones < FOLD_AT):
+            # The peek-lock hot path, one settlement per turn: one statement, its own transaction.
+            self._tombstones += 1
+            self._db.execute(TOMBSTONE, self._removes.pop())
+            return
         puts = [(e, s, pickle.dumps(m, protocol=pickle.HIGHEST_PROTOCOL)) for (e, s), m in self._puts.items()]
+        folded = False
         with self._db:
             self._db.execute("BEGIN")
             if self._removes:
-                self._db.executemany("DELETE FROM messages WHERE entity = ? AND seq = ?", list(self._removes))
+                if puts or self._tombstones + len(self._removes) >= FOLD_AT:
+                    self._db.executemany("DELETE FROM messages WHERE entity = ? AND seq = ?",
+                                         list(self._removes))
+                else:
+                    self._tombstones += len(self._removes)
+                    self._db.executemany(TOMBSTONE, list(self._removes))
+            if self._tombstones and (puts or self._tombstones >= FOLD_AT):
+                self._fold()
+                folded = True
             if puts:
                 self._db.executemany("INSERT OR REPLACE INTO messages VALUES (?, ?, ?)", puts)
             if self._sequences:
@@ -81,12 +112,23 @@ class SqliteJournal:
                     # Times come from the namespace's clock (seen_at), never from this machine's.
                     latest = max(row[2] for row in self._seen)
                     self._db.execute("DELETE FROM seen WHERE expires_at <= ?", (latest,))
+        if folded:
+            self._tombstones = 0
         self._seen.clear()
         self._puts.clear()
         self._removes.clear()
         self._sequences.clear()
 
+    def _fold(self) -> None:
+        """Apply the tombstones to `messages` (inside the caller's transaction)."""
+        self._db.execute(FOLD)
+        self._db.execute("DELETE FROM removed")
+
     def load(self) -> Snapshot:
+        with self._db:
+            self._db.execute("BEGIN")
+            self._fold()
+        self._tombstones = 0
         snapshot = Snapshot()
         for entity, data in self._db.execute("SELECT entity, data FROM messages ORDER BY entity, seq"):
             message: Message = pickle.loads(data)
