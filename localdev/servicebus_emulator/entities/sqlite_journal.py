@@ -5,8 +5,10 @@ calls before it acknowledges a send or a settlement; so an acknowledged operatio
 of the process. The journal runs with `synchronous=NORMAL`: a committed transaction is in the WAL file
 (the OS's page cache) before the acknowledgement leaves, which a process crash cannot lose; only an
 OS crash or power cut could lose the last transactions (the standard WAL trade-off). A message that is
-sent and completed within one turn never touches the disk. Messages are pickled: this file is the
-emulator's own local state, never shared input.
+sent and completed within one turn never touches the disk. Messages are pickled as a flat tuple of
+plain values (`_row`; five times cheaper than pickling the dataclass, whose datetimes, enum and nested
+dataclass dominate a durable send), and rows pickled as `Message` objects by earlier versions still
+load: this file is the emulator's own local state, never shared input.
 
 A removal (complete, receive-and-delete, dead-letter move, ...) is written as a tombstone appended to
 `removed` rather than as a delete in `messages`: a peek-lock client settles one message per turn, and
@@ -21,8 +23,9 @@ import pickle
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from localdev.servicebus_emulator.entities.model import Message
+from localdev.servicebus_emulator.entities.model import Message, MessageState, SystemProperties
 from localdev.servicebus_emulator.entities.persistence import Snapshot
 
 FILE_NAME = "servicebus-emulator.sqlite3"
@@ -86,7 +89,7 @@ class SqliteJournal:
             self._tombstones += 1
             self._db.execute(TOMBSTONE, self._removes.pop())
             return
-        puts = [(e, s, pickle.dumps(m, protocol=pickle.HIGHEST_PROTOCOL)) for (e, s), m in self._puts.items()]
+        puts = [(e, s, _row(m)) for (e, s), m in self._puts.items()]
         folded = False
         with self._db:
             self._db.execute("BEGIN")
@@ -131,7 +134,7 @@ class SqliteJournal:
         self._tombstones = 0
         snapshot = Snapshot()
         for entity, data in self._db.execute("SELECT entity, data FROM messages ORDER BY entity, seq"):
-            message: Message = pickle.loads(data)
+            message = _message(pickle.loads(data))
             snapshot.messages.setdefault(entity, []).append(message)
         for entity, value in self._db.execute("SELECT entity, value FROM sequences"):
             snapshot.sequences[entity] = int(value)
@@ -144,3 +147,42 @@ class SqliteJournal:
     def close(self) -> None:
         self.commit()
         self._db.close()
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+ROW_FORMAT = 1
+
+
+def _row(message: Message) -> bytes:
+    """A message as stored: lock state is not kept (locks do not survive a restart)."""
+    system = message.system
+    return pickle.dumps((
+        ROW_FORMAT, message.sequence_number, message.payload,
+        (system.message_id, system.correlation_id, system.subject, system.to, system.reply_to,
+         system.content_type, system.session_id),
+        message.properties, _us(message.enqueued_time),
+        None if message.time_to_live is None else message.time_to_live // MICROSECOND,
+        _us(message.expires_at), int(message.state),
+        None if message.scheduled_enqueue_time is None else _us(message.scheduled_enqueue_time),
+        message.delivery_count, message.dead_letter_source,
+    ), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _message(stored: Any) -> Message:
+    if isinstance(stored, Message):  # a row written by an earlier version
+        return stored
+    (_, sequence_number, payload, system, properties, enqueued, ttl, expires, state, scheduled,
+     delivery_count, dead_letter_source) = stored
+    return Message(sequence_number, payload, SystemProperties(*system), properties, _moment(enqueued),
+                   None if ttl is None else ttl * MICROSECOND, _moment(expires), MessageState(state),
+                   None if scheduled is None else _moment(scheduled), delivery_count,
+                   dead_letter_source=dead_letter_source)
+
+
+def _us(moment: datetime) -> int:
+    return (moment - EPOCH) // MICROSECOND
+
+
+def _moment(microseconds: int) -> datetime:
+    return EPOCH + microseconds * MICROSECOND
