@@ -12,6 +12,8 @@ cpu         CPU ms per burst file in each process of the stack (psutil, the proc
             clock is noisy.
 --count-requests  Azurite writes a request log (costs it CPU: use a separate run for figures); the
             storage requests of the burst phase per file, by who made them and what they touch.
+--workers N  the devhost's worker processes (1,2 runs the bench once per count; "devhost by process"
+            then splits the devhost's CPU per worker).
 Azurite keeps its data in memory (no disk I/O). Loopback only; bounded by file counts and a
 deadline; everything stops by pid at the end.
 Aims: p50 ≤ 1 s, p95 ≤ 2 s, ≥ 20 files/s.
@@ -160,24 +162,19 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.e2e", description=__doc__.split("\n")[0])
-    parser.add_argument("--latency-files", type=int, default=30)
-    parser.add_argument("--burst-files", type=int, default=200)
-    parser.add_argument("--rows", type=int, default=100)
-    parser.add_argument(
-        "--poll-interval", type=float, default=0.1, help="devhost blob scan interval, seconds"
-    )
-    parser.add_argument(
-        "--result-poll", type=float, default=0.25, help="how often the bench reads a file's terminal state"
-    )
-    parser.add_argument("--timeout", type=float, default=300.0, help="overall deadline, seconds")
-    parser.add_argument(
-        "--count-requests", action="store_true", help="count storage requests per burst file, by kind"
-    )
-    args = parser.parse_args(argv)
+def worker_pids(host_pid: int, count: int, timeout: float = 30.0) -> dict[str, int]:
+    """With --workers N, the devhost's N worker processes (the supervisor's children), oldest = w0."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        children = sorted(psutil.Process(host_pid).children(), key=lambda child: child.create_time())
+        if len(children) == count:
+            return {f"devhost w{index}": child.pid for index, child in enumerate(children)}
+        time.sleep(0.1)
+    raise RuntimeError(f"the devhost did not start {count} workers")
+
+
+def run_once(args: argparse.Namespace, workers: int | None, files: list[bytes]) -> None:
     deadline = time.monotonic() + args.timeout
-    files = [make_file(args.rows, seed) for seed in range(args.latency_files + args.burst_files)]
     data_dir = Path(tempfile.mkdtemp(prefix="bench-e2e-"))
     debug_log = data_dir / "azurite-requests.log" if args.count_requests else None
     stack = LocalStack(
@@ -186,21 +183,27 @@ def main(argv: list[str] | None = None) -> int:
             poll_interval=args.poll_interval,
             azurite_in_memory=True,
             azurite_debug_log=debug_log,
+            workers=workers,
         )
     )
+    per_worker: dict[str, int] = {}
     try:
         stack.start()
+        if workers is not None and workers > 1 and stack.host is not None:
+            per_worker = worker_pids(stack.host.pid, workers)
         bench = Bench(stack, args.result_poll)
         bench.delivered_at(bench.upload(f"{SENDER}/warmup.csv", make_file(args.rows, 10_000))[0], deadline)
         lat = latency(bench, files[: args.latency_files], deadline)
         time.sleep(1.0)  # let the last latency file's clean-up finish before the burst is measured
         pids = stack.pids()
-        cpu_before, log_before = cpu_seconds(pids), log_size(debug_log)
+        cpu_before, log_before = cpu_seconds({**pids, **per_worker}), log_size(debug_log)
         rate, upload_seconds = throughput(bench, files[args.latency_files :], deadline)
         time.sleep(1.0)  # the burst's trailing clean-up (staging deletes, receipts) belongs to it too
-        cpu_after, log_after = cpu_seconds(pids), log_size(debug_log)
+        cpu_after, log_after = cpu_seconds({**pids, **per_worker}), log_size(debug_log)
     finally:
         stack.stop()
+    if workers is not None:
+        print(f"--- devhost --workers {workers}")
     print(
         f"e2e latency ({args.latency_files} files of {args.rows} rows, one at a time, scan every "
         f"{args.poll_interval}s): p50 {statistics.median(lat):.3f}s  p95 {percentile(lat, 0.95):.3f}s  "
@@ -217,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         + "  ".join(f"{name} {ms:.1f}ms" for name, ms in cpu.items())
         + f"  total {sum(cpu.values()):.1f}ms"
     )
+    if per_worker:
+        split = {name: (cpu_after[name] - cpu_before[name]) * 1000 / burst for name in per_worker}
+        print("  devhost by process: " + "  ".join(f"{name} {ms:.1f}ms" for name, ms in split.items()))
     if debug_log is not None:
         counts = count_requests(debug_log, log_before, log_after)
         per_file = {kind: n / burst for kind, n in counts.items()}
@@ -224,7 +230,41 @@ def main(argv: list[str] | None = None) -> int:
         print(f"storage requests per burst file: {mine:.2f} by the stack (+ the bench's own uploads/polls)")
         for kind, n in sorted(per_file.items()):
             print(f"  {n:6.2f}  {kind}")
-    print(f"logs: {data_dir}")
+    print(f"logs: {data_dir}", flush=True)
+
+
+def _workers(text: str) -> list[int]:
+    counts = [int(part) for part in text.split(",") if part.strip()]
+    if not counts or any(not 1 <= count <= 10 for count in counts):
+        raise argparse.ArgumentTypeError("expected counts from 1 to 10, e.g. 2 or 1,2")
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.e2e", description=__doc__.split("\n")[0])
+    parser.add_argument("--latency-files", type=int, default=30)
+    parser.add_argument("--burst-files", type=int, default=200)
+    parser.add_argument("--rows", type=int, default=100)
+    parser.add_argument(
+        "--poll-interval", type=float, default=0.1, help="devhost blob scan interval, seconds"
+    )
+    parser.add_argument(
+        "--result-poll", type=float, default=0.25, help="how often the bench reads a file's terminal state"
+    )
+    parser.add_argument("--timeout", type=float, default=300.0, help="overall deadline per run, seconds")
+    parser.add_argument(
+        "--count-requests", action="store_true", help="count storage requests per burst file, by kind"
+    )
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        help="devhost --workers; a list such as 1,2 runs the whole bench once per count, a fresh stack each",
+    )
+    args = parser.parse_args(argv)
+    files = [make_file(args.rows, seed) for seed in range(args.latency_files + args.burst_files)]
+    for workers in args.workers or [None]:
+        run_once(args, workers, files)
     return 0
 
 

@@ -39,6 +39,8 @@ class HostConfig:
     bind: str = "127.0.0.1"
     poll_interval: float = 1.0
     grace_seconds: float = 10.0
+    worker_index: int = 0  # with --workers N: this process's index; blobs are partitioned by it
+    worker_count: int = 1
 
 
 def host_id() -> str:
@@ -64,12 +66,17 @@ class DevHost:
         self.invoker = Invoker(
             OutputSender(self.connections, self.options.queues.message_encoding), str(app_dir)
         )
-        self.http = HttpServer(
-            [f for f in self.functions if f.trigger_type == "httpTrigger"],
-            self.invoker,
-            config.bind,
-            config.port,
-            self.options.route_prefix,
+        # With --workers N, only worker 0 serves HTTP (on the configured port).
+        self.http: HttpServer | None = (
+            HttpServer(
+                [f for f in self.functions if f.trigger_type == "httpTrigger"],
+                self.invoker,
+                config.bind,
+                config.port,
+                self.options.route_prefix,
+            )
+            if config.worker_index == 0
+            else None
         )
         self.listeners: list[Listener] = [self._listener(f) for f in self.functions]
 
@@ -83,6 +90,7 @@ class DevHost:
                 options=self.options.blobs,
                 host_id=host_id(),
                 poll_interval=poll,
+                partition=(self.config.worker_index, self.config.worker_count),
             )
         if kind == "serviceBusTrigger":
             return ServiceBusListener(
@@ -95,13 +103,20 @@ class DevHost:
     def start(self) -> None:
         for listener in self.listeners:
             listener.start()
+        if self.http is None:
+            log.info(
+                "Worker %d of %d started (blobs partitioned, queues shared, no HTTP)",
+                self.config.worker_index,
+                self.config.worker_count,
+            )
+            return
         self.http.start()
         log.info("Functions:\n%s", "\n".join(self._describe(f) for f in self.functions))
         log.info("Host started (devhost, http://%s:%d)", self.config.bind, self.http.port)
 
     def _describe(self, function: IndexedFunction) -> str:
         trigger = function.trigger
-        if function.trigger_type == "httpTrigger":
+        if function.trigger_type == "httpTrigger" and self.http is not None:
             route = next(r for r in self.http.routes if r.function_name == function.name)
             methods = ",".join(sorted(route.methods)) if route.methods else "ALL"
             return (
@@ -115,7 +130,8 @@ class DevHost:
     def stop(self) -> None:
         """Stop taking work, let running invocations finish within the grace period, close clients."""
         log.info("Stopping the host")
-        self.http.stop(self.config.grace_seconds)
+        if self.http is not None:
+            self.http.stop(self.config.grace_seconds)
         # In parallel: closing a Service Bus link takes the SDK about half a second each.
         with ThreadPoolExecutor(max(len(self.listeners), 1), thread_name_prefix="stop") as pool:
             list(pool.map(lambda listener: listener.stop(self.config.grace_seconds), self.listeners))

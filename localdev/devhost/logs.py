@@ -6,11 +6,14 @@ import logging
 import sys
 
 
-def configure(verbose: bool = False) -> None:
+def configure(verbose: bool = False, worker: str | None = None) -> None:
+    """`worker` (e.g. "w1") tags every line when --workers runs several processes into one log."""
     handler = logging.StreamHandler(sys.stderr)
+    tag = f"[{worker}] " if worker else ""
     handler.setFormatter(
         logging.Formatter(
-            "[%(asctime)s.%(msecs)03d] %(levelname)-7s %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%S"
+            "[%(asctime)s.%(msecs)03d] %(levelname)-7s " + tag + "%(name)s: %(message)s",
+            datefmt="%Y-%m-%dT%H:%M:%S",
         )
     )
     root = logging.getLogger()

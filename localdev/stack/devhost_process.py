@@ -22,6 +22,8 @@ class DevhostProcess(ManagedProcess):
         log_path: Path,
         port: int | None = None,
         poll_interval: float = 0.5,
+        *,
+        workers: int | None = None,
     ) -> None:
         self.port = port or free_port()
         command = [
@@ -34,6 +36,7 @@ class DevhostProcess(ManagedProcess):
             str(self.port),
             "--poll-interval",
             str(poll_interval),
+            *(["--workers", str(workers)] if workers is not None else []),
         ]
         repo = Path(__file__).resolve().parents[2]
         env = {

@@ -53,12 +53,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     add("--timeout", type=float, default=180.0, help="--once: seconds to wait (default 180)")
     add("--poll-interval", type=float, default=0.5, help="devhost polling, seconds (default 0.5)")
+    add("--workers", type=int, default=None,
+        help="host processes (devhost --workers, FUNCTIONS_WORKER_PROCESS_COUNT; default 1)")  # fmt: skip
     return parser
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.workers is not None and not 1 <= args.workers <= 10:
+        parser.error("--workers must be from 1 to 10")
     if args.host == "func" and shutil.which("func") is None:
         parser.error(
             "--host func needs Azure Functions Core Tools (`func`) on PATH; omit it to use the devhost"
@@ -82,7 +86,7 @@ def _prepare(args: argparse.Namespace, display: Display) -> LocalStack:
                         "Core Tools against the same Azurite and emulator")  # fmt: skip
     extra = {"PIPELINE_FAULTS": args.faults} if args.faults else {}
     options = StackOptions(args.data_dir, ports, poll_interval=args.poll_interval, host=args.host,
-                           keep_data=args.keep_data, extra_env=extra)  # fmt: skip
+                           keep_data=args.keep_data, extra_env=extra, workers=args.workers)  # fmt: skip
     return LocalStack(options)
 
 

@@ -38,6 +38,7 @@ class StackOptions:
     azurite_in_memory: bool = False
     azurite_debug_log: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    workers: int | None = None  # devhost --workers (None: its default), or FUNCTIONS_WORKER_PROCESS_COUNT
 
 
 class LocalStack:
@@ -101,10 +102,18 @@ class LocalStack:
     def start_host(self) -> None:
         log = self.options.data_dir / f"{self.options.host}.log"
         if self.options.host == "func":
-            self.host = _func_process(self.options.app_dir, self.host_env(), log, self.http_port)
+            env = self.host_env()
+            if self.options.workers is not None:
+                env["FUNCTIONS_WORKER_PROCESS_COUNT"] = str(self.options.workers)
+            self.host = _func_process(self.options.app_dir, env, log, self.http_port)
             return
         host = DevhostProcess(
-            self.options.app_dir, self.host_env(), log, self.http_port, self.options.poll_interval
+            self.options.app_dir,
+            self.host_env(),
+            log,
+            self.http_port,
+            self.options.poll_interval,
+            workers=self.options.workers,
         )
         self.host = host
         host.start_and_wait()

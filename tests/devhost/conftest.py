@@ -36,14 +36,18 @@ def copy_app(name: str, into: Path) -> Path:
     return target
 
 
-def start_devhost(app_dir: Path, azurite: AzuriteProcess, log_dir: Path, **env: str) -> DevhostProcess:
+def start_devhost(
+    app_dir: Path, azurite: AzuriteProcess, log_dir: Path, *, workers: int | None = None, **env: str
+) -> DevhostProcess:
     settings = {
         "AzureWebJobsStorage": azurite.connection_string,
         "FixtureStorage": azurite.connection_string,
         "AzureFunctionsWebHost__hostid": "fixturehost",
         **env,
     }
-    process = DevhostProcess(app_dir, {**os.environ, **settings}, log_dir / "devhost.log", poll_interval=0.2)
+    process = DevhostProcess(
+        app_dir, {**os.environ, **settings}, log_dir / "devhost.log", poll_interval=0.2, workers=workers
+    )
     process.start_and_wait()
     return process
 

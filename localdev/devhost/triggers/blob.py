@@ -27,6 +27,7 @@ from localdev.devhost.connections import Connections
 from localdev.devhost.hostjson import BlobOptions
 from localdev.devhost.indexer import IndexedFunction
 from localdev.devhost.invoker import Invocation, Invoker
+from localdev.devhost.supervisor import in_partition
 from localdev.devhost.triggers.blob_path import compile_blob_path
 from localdev.devhost.triggers.receipts import BlobReceipts
 
@@ -53,8 +54,10 @@ class BlobListener:
         options: BlobOptions,
         host_id: str,
         poll_interval: float,
+        partition: tuple[int, int] = (0, 1),
     ) -> None:
         self._function = function
+        self._partition = partition  # (index, count): with --workers N, this process runs 1/N of the blobs
         self._invoker = invoker
         self._options = options
         self._poll = poll_interval
@@ -119,6 +122,8 @@ class BlobListener:
             key = (blob.name, _etag(blob))
             listed.add(key)
             if parts is None or self._stopping.is_set():
+                continue
+            if self._partition[1] > 1 and not in_partition(self._path.container, blob.name, *self._partition):
                 continue
             with self._lock:
                 if key in self._inflight or key in self._done:
