@@ -19,6 +19,7 @@ import pytest
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
 from azure.storage.blob import BlobServiceClient
 
+from localdev.devhost import __main__ as devhost_main
 from localdev.devhost.supervisor import configured_worker_count, in_partition
 from localdev.stack.azurite import AzuriteProcess
 from localdev.stack.devhost_process import DevhostProcess
@@ -158,3 +159,23 @@ def test_http_is_served_by_worker_zero_and_no_worker_outlives_its_supervisor(
         for pid in workers:  # never leave one behind, even when the assertion failed
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_workers_option_wins_over_the_setting_and_a_bad_setting_means_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parser = devhost_main._parser()
+
+    def count(*argv: str) -> int:
+        return devhost_main.worker_count(parser.parse_args(["--app-dir", str(tmp_path), *argv]), parser)
+
+    monkeypatch.delenv("FUNCTIONS_WORKER_PROCESS_COUNT", raising=False)
+    assert count() == 1
+    monkeypatch.setenv("FUNCTIONS_WORKER_PROCESS_COUNT", "2")
+    assert count() == 2
+    assert count("--workers", "1") == 1
+    assert count("--worker-index", "1", "--worker-count", "2") == 1  # a worker never supervises
+    monkeypatch.setenv("FUNCTIONS_WORKER_PROCESS_COUNT", "many")
+    assert count() == 1
+    with pytest.raises(SystemExit):
+        count("--workers", "0")
