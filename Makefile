@@ -29,7 +29,7 @@ node_modules/.installed: package.json package-lock.json
 install: $(VENV)/.installed node_modules/.installed
 
 run: install
-	$(PY) -m localdev.run $(if $(ONCE),--once,) $(ARGS)
+	$(PY) -m localdev.run $(if $(ONCE),--once,) $(if $(WORKERS),--workers $(WORKERS),) $(ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
