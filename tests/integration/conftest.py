@@ -8,13 +8,14 @@ from collections.abc import Iterator
 import pytest
 from azure.storage.blob import BlobServiceClient
 
-from localdev.azurite import AzuriteProcess
+from localdev.stack.azurite import AzuriteProcess
 from shared.adapters.connections import blob_service_client
 
 
 @pytest.fixture(scope="session")
-def azurite() -> Iterator[AzuriteProcess]:
-    process = AzuriteProcess().start()
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AzuriteProcess]:
+    process = AzuriteProcess(tmp_path_factory.mktemp("azurite"), in_memory=True)
+    process.start_and_wait()
     try:
         yield process
     finally:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from azure.servicebus import ServiceBusClient
 
-from localdev.azurite import AzuriteProcess
+from localdev.stack.azurite import AzuriteProcess
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.adapters.azure_servicebus import ServiceBusPublisher
 from shared.adapters.connections import (
