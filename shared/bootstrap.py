@@ -61,7 +61,12 @@ def build_services(settings: Settings) -> Services:
     file still reaches `failed` with the setting named as the reason."""
     env = settings.environ
     blobs = AzureBlobStore(blob_service_client(settings.payments_storage_setting, env))
-    clock = SystemClock()
+    pinned = settings.pipeline_today
+    if pinned is not None:
+        # Loud on purpose: a pinned date in production would accept or reject files by the wrong day.
+        log.warning("PIPELINE_TODAY=%s: the bank's date is pinned to %s instead of the clock's (a test and "
+                    "rehearsal setting; never set it in Azure)", pinned.isoformat(), pinned.isoformat())
+    clock = SystemClock(pinned_today=pinned)
     publisher = ServiceBusPublisher(_service_bus_factory(settings))
     return Services(
         blobs=blobs,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import BinaryIO, Protocol
 
 BlobData = bytes | Iterable[bytes] | BinaryIO
@@ -102,3 +102,7 @@ class Clock(Protocol):
 
     def now(self) -> datetime:
         """The current instant in UTC."""
+
+    def today(self) -> date:
+        """The bank's business date: the execution-date window and every calendar rule use it.
+        The UTC date of `now()`, unless pinned (`PIPELINE_TODAY`, for tests and rehearsals)."""

@@ -10,12 +10,14 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from shared.topology import HOST_STORAGE_SETTING, PAYMENTS_STORAGE_SETTING, SERVICE_BUS_SETTING
 
 PIPELINE_FAULTS_SETTING = "PIPELINE_FAULTS"
 BLOB_TRIGGER_SOURCE_SETTING = "BLOB_TRIGGER_SOURCE"
 REFERENCE_CACHE_SECONDS_SETTING = "REFERENCE_CACHE_SECONDS"
+PIPELINE_TODAY_SETTING = "PIPELINE_TODAY"
 DEFAULT_REFERENCE_CACHE_SECONDS = 60.0
 
 
@@ -41,6 +43,11 @@ class Settings:
         return self.environ.get(PIPELINE_FAULTS_SETTING, "")
 
     @property
+    def pipeline_today(self) -> date | None:
+        """The pinned bank date (test and rehearsal setting), or None for the clock's own date."""
+        return parse_pipeline_today(self.environ.get(PIPELINE_TODAY_SETTING, ""))
+
+    @property
     def reference_cache_seconds(self) -> float:
         raw = self.environ.get(REFERENCE_CACHE_SECONDS_SETTING, "")
         if not raw.strip():
@@ -55,6 +62,22 @@ class Settings:
                 "set it to a number of seconds >= 0, or remove it for the default of 60"
             )
         return value
+
+
+def parse_pipeline_today(raw: str) -> date | None:
+    """`PIPELINE_TODAY=YYYY-MM-DD`; empty means unset. The one parser, for the app and the local tools."""
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:  # fromisoformat also takes 20290208 and 2029-W06-4: not what a person means
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise ConfigurationError(
+        f"setting {PIPELINE_TODAY_SETTING}={raw!r} is invalid: set it to a date as YYYY-MM-DD "
+        "(it pins the bank's date for tests and rehearsals), or remove it to use the clock's date"
+    )
 
 
 def blob_trigger_source(environ: Mapping[str, str] | None = None) -> str:

@@ -11,7 +11,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import BinaryIO
@@ -164,15 +164,23 @@ class FakePublisher:
         raise AssertionError(f"nothing was published to {entity}; sent: {[s.entity for s in self.sent]}")
 
 
+FAKE_START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+# An execution date a week after the fake clock's day: inside every sample sender's window, by construction.
+FAKE_EXECUTION_DATE = FAKE_START.date() + timedelta(days=7)
+
+
 class FakeClock:
     """Starts at a fixed instant; `advance()` moves it; every `now()` ticks 1 ms so events stay ordered."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+        self.current = start or FAKE_START
 
     def now(self) -> datetime:
         self.current += timedelta(milliseconds=1)
         return self.current
+
+    def today(self) -> date:
+        return self.current.date()
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)

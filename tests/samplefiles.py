@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 HEADER = (
     "payment_id,debtor_iban,debtor_name,creditor_iban,creditor_name,creditor_bic,"
     "amount,currency,execution_date,remittance_info"
@@ -13,31 +15,43 @@ CREDITORS = (
 )
 
 
+def execution_date_after(today: date, days: int = 7) -> date:
+    """A realistic requested execution date: `days` after the bank's `today`, moved on to a weekday.
+    Tests take `today` from the clock of the code under test, never from the wall clock."""
+    candidate = today + timedelta(days=days)
+    while candidate.weekday() >= 5:  # Saturday, Sunday
+        candidate += timedelta(days=1)
+    return candidate
+
+
 def payment_csv(
     rows: int = 3,
     *,
+    execution_date: date,
     tag: str = "P",
     amount: str = "125.50",
     debtor: str = "DE89370400440532013000",
     currency: str = "EUR",
-    date: str = "2026-11-27",
 ) -> bytes:
-    """A valid acme-payroll file (for the sample reference table) with `rows` payments."""
+    """A valid acme-payroll file (for the sample reference table) with `rows` payments.
+
+    `execution_date` has no default on purpose: it must come from the clock of the code under test
+    (the fake clock, or the stack's bank date), so no date written here can expire."""
     lines = [HEADER]
     for number in range(1, rows + 1):
         iban, name, bic = CREDITORS[number % len(CREDITORS)]
         lines.append(
             f"{tag}-{number:05d},{debtor},ACME Payroll Ltd,{iban},{name},{bic},"
-            f"{amount},{currency},{date},Invoice {number}"
+            f"{amount},{currency},{execution_date.isoformat()},Invoice {number}"
         )
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def invalid_csv() -> bytes:
+def invalid_csv(execution_date: date) -> bytes:
     """Three errors in known places: a bad creditor IBAN (row 2), a negative amount and a bad date (row 3)."""
     return (
         HEADER + "\n"
         "P-1,DE89370400440532013000,ACME Payroll Ltd,FR0000000000000000000000000,Bad Iban,,"
-        "10.00,EUR,2026-11-27,x\n"
+        f"10.00,EUR,{execution_date.isoformat()},x\n"
         "P-2,DE89370400440532013000,ACME Payroll Ltd,NL91ABNA0417164300,Jan,,-5.00,EUR,2026-13-40,y\n"
     ).encode()

@@ -129,7 +129,7 @@ def _validate(services: Services, sender: str, reference: ReferenceTable, tally:
         tally.reader,
         sender=sender,
         reference=reference,
-        today=services.clock.now().date(),
+        today=services.clock.today(),
         on_payment=lambda payment: spool.add(payment.to_record()),
     )
     tally.drain()  # the digest must cover the whole file even if validation stopped early

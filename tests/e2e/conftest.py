@@ -6,9 +6,11 @@ chooses its fate by naming its file. Each test uses unique file names and conten
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +21,28 @@ from localdev.stack.stack import LocalStack, StackOptions
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.handlers.identity import incoming_file_id
 from shared.handlers.timeline import read_events, read_terminal
+from shared.settings import PIPELINE_TODAY_SETTING, parse_pipeline_today
 from shared.topology import INCOMING_CONTAINER
+from tests.samplefiles import execution_date_after
 
 FAULTS = "validator=*/boom-validator*;adaptor=*/boom-adaptor*;creator=*/boom-creator*"
+
+
+def bank_today() -> date:
+    """The bank's date for this session: `PIPELINE_TODAY` from the test run's environment when set (so
+    `PIPELINE_TODAY=2029-02-08 pytest -m e2e` rehearses that day), else the UTC date at session start. The
+    stack is always started with it pinned, so the files the tests build and the app's verdicts agree
+    even across midnight."""
+    return parse_pipeline_today(os.environ.get(PIPELINE_TODAY_SETTING, "")) or datetime.now(UTC).date()
 
 
 class Pipeline:
     """The running stack seen from outside: upload through the SDK, then poll the timeline with a deadline."""
 
-    def __init__(self, stack: LocalStack) -> None:
+    def __init__(self, stack: LocalStack, today: date) -> None:
         self.stack = stack
+        self.today = today
+        self.execution_date = execution_date_after(today)
         self.service = BlobServiceClient.from_connection_string(stack.storage)
         self.store = AzureBlobStore(self.service)
 
@@ -71,12 +85,18 @@ class Pipeline:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def today() -> date:
+    return bank_today()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, today: date) -> Iterator[LocalStack]:
     options = StackOptions(
         data_dir=tmp_path_factory.mktemp("stack"),
         poll_interval=0.2,
         azurite_in_memory=True,
-        extra_env={"PIPELINE_FAULTS": FAULTS, "REFERENCE_CACHE_SECONDS": "5"},
+        extra_env={"PIPELINE_FAULTS": FAULTS, "REFERENCE_CACHE_SECONDS": "5",
+                   PIPELINE_TODAY_SETTING: today.isoformat()},
     )
     local = LocalStack(options)
     try:
@@ -87,8 +107,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 
 
 @pytest.fixture(scope="session")
-def pipeline(stack: LocalStack) -> Pipeline:
-    return Pipeline(stack)
+def pipeline(stack: LocalStack, today: date) -> Pipeline:
+    return Pipeline(stack, today)
 
 
 @pytest.fixture

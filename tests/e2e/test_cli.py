@@ -82,7 +82,7 @@ def _cli(pipeline: Pipeline, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_drop_then_status_then_replay_guard(pipeline: Pipeline, tag: str, tmp_path: Path) -> None:
     path = tmp_path / f"cli-{tag}.csv"
-    path.write_bytes(payment_csv(2, tag=tag))
+    path.write_bytes(payment_csv(2, tag=tag, execution_date=pipeline.execution_date))
     dropped = _cli(pipeline, "localdev.drop", str(path), "--sender", "acme-payroll")
     assert dropped.returncode == 0, dropped.stderr
     file_id = dropped.stdout.split("(file id ")[1].split(")")[0]

@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 def test_happy_path_delivers_an_xsd_valid_pain001_with_a_complete_timeline(
     pipeline: Pipeline, tag: str
 ) -> None:
-    file_id = pipeline.upload(f"acme-payroll/happy-{tag}.csv", payment_csv(5, tag=tag))
+    file_id = pipeline.upload(f"acme-payroll/happy-{tag}.csv",
+        payment_csv(5, tag=tag, execution_date=pipeline.execution_date))
     terminal = pipeline.wait_terminal(file_id)
     assert_terminal_state(pipeline.store, file_id, "delivered")
     assert terminal["output"] == f"{OUTGOING_CONTAINER}/acme-payroll/{file_id}.xml"
@@ -36,7 +37,7 @@ def test_happy_path_delivers_an_xsd_valid_pain001_with_a_complete_timeline(
 def test_invalid_file_is_rejected_with_a_per_row_report_and_sends_nothing(
     pipeline: Pipeline, tag: str
 ) -> None:
-    file_id = pipeline.upload(f"acme-payroll/invalid-{tag}.csv", invalid_csv())
+    file_id = pipeline.upload(f"acme-payroll/invalid-{tag}.csv", invalid_csv(pipeline.execution_date))
     pipeline.wait_terminal(file_id)
     assert_terminal_state(pipeline.store, file_id, "rejected")
     report = json.loads(pipeline.store.read(REJECTED_CONTAINER, f"{file_id}/report.json"))
@@ -50,7 +51,7 @@ def test_invalid_file_is_rejected_with_a_per_row_report_and_sends_nothing(
 
 
 def test_the_same_content_twice_ends_duplicate_naming_the_first(pipeline: Pipeline, tag: str) -> None:
-    content = payment_csv(3, tag=tag)
+    content = payment_csv(3, tag=tag, execution_date=pipeline.execution_date)
     first = pipeline.upload(f"acme-payroll/twice-a-{tag}.csv", content)
     assert pipeline.wait_terminal(first)["state"] == "delivered"
     second = pipeline.upload(f"acme-payroll/twice-b-{tag}.csv", content)
@@ -61,7 +62,7 @@ def test_the_same_content_twice_ends_duplicate_naming_the_first(pipeline: Pipeli
 
 
 def test_a_large_file_travels_by_claim_check(pipeline: Pipeline, tag: str) -> None:
-    content = payment_csv(2500, tag=tag)
+    content = payment_csv(2500, tag=tag, execution_date=pipeline.execution_date)
     assert len(content) > 192 * 1024
     file_id = pipeline.upload(f"acme-payroll/large-{tag}.csv", content)
     pipeline.wait_terminal(file_id, timeout=120)

@@ -18,7 +18,7 @@ from shared.bootstrap import set_services
 from shared.ports import OutgoingMessage
 from shared.topology import FILE_ADAPTED_QUEUE, FILE_FAILED_TOPIC, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER
 from tests.app_functions import by_name
-from tests.fakes import FakeBlobStore, FakePublisher, make_services
+from tests.fakes import FAKE_EXECUTION_DATE, FakeBlobStore, FakePublisher, make_services
 from tests.invariants import assert_terminal_state
 from tests.samplefiles import invalid_csv, payment_csv
 
@@ -69,7 +69,7 @@ def test_a_file_travels_through_validator_adaptor_creator_and_status(
     fakes: tuple[FakeBlobStore, FakePublisher],
 ) -> None:
     blobs, publisher = fakes
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(3))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(3, execution_date=FAKE_EXECUTION_DATE))
 
     assert call("FileValidator", blob=blob_stream(blobs, NAME)) is None
     call("FileAdaptor", msg=sb_message(publisher.take(FILE_VALIDATED_QUEUE)))
@@ -106,7 +106,7 @@ def test_rejected_file_returns_normally_so_the_host_does_not_retry(
     fakes: tuple[FakeBlobStore, FakePublisher],
 ) -> None:
     blobs, publisher = fakes
-    blobs.put(INCOMING_CONTAINER, NAME, invalid_csv())
+    blobs.put(INCOMING_CONTAINER, NAME, invalid_csv(FAKE_EXECUTION_DATE))
     call("FileValidator", blob=blob_stream(blobs, NAME))
     assert publisher.sent == []
     assert not blobs.exists(INCOMING_CONTAINER, NAME)
@@ -116,7 +116,7 @@ def test_creator_failure_through_dead_letter_and_both_compensations(
     fakes: tuple[FakeBlobStore, FakePublisher],
 ) -> None:
     blobs, publisher = fakes
-    blobs.put(INCOMING_CONTAINER, "acme-payroll/boom.csv", payment_csv(2))
+    blobs.put(INCOMING_CONTAINER, "acme-payroll/boom.csv", payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     call("FileValidator", blob=blob_stream(blobs, "acme-payroll/boom.csv"))
     call("FileAdaptor", msg=sb_message(publisher.take(FILE_VALIDATED_QUEUE)))
     adapted = publisher.take(FILE_ADAPTED_QUEUE)
@@ -138,7 +138,7 @@ def test_blob_poison_and_compensation_dead_letter_functions(
     fakes: tuple[FakeBlobStore, FakePublisher],
 ) -> None:
     blobs, publisher = fakes
-    etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(1))
+    etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(1, execution_date=FAKE_EXECUTION_DATE))
     notice = {
         "Type": "BlobTrigger",
         "FunctionId": "Host.Functions.FileValidator",
@@ -160,7 +160,7 @@ def test_validated_dead_letter_function_with_a_worker_decoded_message(
     fakes: tuple[FakeBlobStore, FakePublisher],
 ) -> None:
     blobs, publisher = fakes
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(1))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(1, execution_date=FAKE_EXECUTION_DATE))
     call("FileValidator", blob=blob_stream(blobs, NAME))
     sent = publisher.take(FILE_VALIDATED_QUEUE)
     metadata = {
@@ -216,9 +216,9 @@ def test_validator_leaves_a_replaced_version_to_the_new_versions_trigger(
     fakes: tuple[FakeBlobStore, FakePublisher],
 ) -> None:
     blobs, publisher = fakes
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(1))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(1, execution_date=FAKE_EXECUTION_DATE))
     stale = blob_stream(blobs, NAME)  # what the host bound before the sender uploaded again
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
 
     call("FileValidator", blob=stale)
     assert publisher.sent == [] and blobs.exists(INCOMING_CONTAINER, NAME)

@@ -19,7 +19,7 @@ from shared.handlers.reference_loader import CachedReferenceTable
 from shared.handlers.validator import handle_incoming_file
 from shared.services import Services
 from shared.topology import FILE_ADAPTED_QUEUE, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER
-from tests.fakes import SAMPLE_REFERENCE, FakeClock, FakePublisher
+from tests.fakes import FAKE_EXECUTION_DATE, SAMPLE_REFERENCE, FakeClock, FakePublisher
 from tests.invariants import assert_terminal_state
 from tests.samplefiles import payment_csv
 from tests.unit.handlers.driver import deliver, deliver_failed, fail_until_dead_lettered
@@ -51,7 +51,8 @@ def test_large_file_is_delivered_through_azurite_with_the_claim_check(
     blob_service: BlobServiceClient,
 ) -> None:
     services, store, publisher = services_on(blob_service)
-    store.write(INCOMING_CONTAINER, "acme-payroll/big.csv", payment_csv(500))
+    store.write(INCOMING_CONTAINER, "acme-payroll/big.csv",
+        payment_csv(500, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, "acme-payroll/big.csv").file_id
     handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
     handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE))
@@ -60,7 +61,7 @@ def test_large_file_is_delivered_through_azurite_with_the_claim_check(
 
 def test_adaptor_failure_ends_failed_on_azurite(blob_service: BlobServiceClient) -> None:
     services, store, publisher = services_on(blob_service, faults="adaptor=*")
-    store.write(INCOMING_CONTAINER, "acme-payroll/f.csv", payment_csv(2))
+    store.write(INCOMING_CONTAINER, "acme-payroll/f.csv", payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, "acme-payroll/f.csv").file_id
     dead = fail_until_dead_lettered(
         lambda d: handle_file_validated(services, d),
@@ -75,7 +76,8 @@ def test_adaptor_failure_ends_failed_on_azurite(blob_service: BlobServiceClient)
 
 def test_validator_poison_on_azurite_uses_the_real_etag(blob_service: BlobServiceClient) -> None:
     services, store, publisher = services_on(blob_service, faults="validator=*")
-    etag = store.write(INCOMING_CONTAINER, "acme-payroll/p.csv", payment_csv(1))
+    etag = store.write(INCOMING_CONTAINER, "acme-payroll/p.csv",
+        payment_csv(1, execution_date=FAKE_EXECUTION_DATE))
     with pytest.raises(InjectedFault):
         handle_incoming_file(services, "acme-payroll/p.csv", etag)
     notice = (

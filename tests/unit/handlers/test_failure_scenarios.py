@@ -29,7 +29,7 @@ from shared.topology import (
     VALIDATOR_COMPENSATION_SUBSCRIPTION,
     WORKFLOW_CONTAINER,
 )
-from tests.fakes import FakeBlobStore, make_services
+from tests.fakes import FAKE_EXECUTION_DATE, FakeBlobStore, make_services
 from tests.invariants import assert_terminal_state
 from tests.samplefiles import payment_csv
 from tests.unit.handlers.driver import (
@@ -59,7 +59,7 @@ def poison_notice(name: str, etag: str) -> bytes:
 
 def test_validator_crashing_reaches_failed_through_the_poison_queue() -> None:
     services, blobs, publisher, _ = make_services(faults="validator=acme-payroll/boom*")
-    etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     for _ in range(5):  # poisonBlobThreshold
         with pytest.raises(InjectedFault):
             handle_incoming_file(services, NAME, etag)
@@ -82,14 +82,15 @@ def test_validator_crashing_reaches_failed_through_the_poison_queue() -> None:
 
 def test_poison_compensation_leaves_a_newer_upload_of_the_same_name_alone() -> None:
     services, blobs, publisher, _ = make_services(faults="validator=*")
-    old_etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    old_etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     with pytest.raises(InjectedFault):
         handle_incoming_file(services, NAME, old_etag)
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(3))  # the sender re-uploads meanwhile
+    blobs.put(INCOMING_CONTAINER, NAME,
+        payment_csv(3, execution_date=FAKE_EXECUTION_DATE))  # the sender re-uploads meanwhile
     handle_blob_poison(services, Delivery(body=poison_notice(NAME, old_etag), message_id="q1"))
     result = handle_validator_compensation(services, deliver_failed(publisher, "validator"))
     assert result.state == "failed"
-    assert blobs.read(INCOMING_CONTAINER, NAME) == payment_csv(3)
+    assert blobs.read(INCOMING_CONTAINER, NAME) == payment_csv(3, execution_date=FAKE_EXECUTION_DATE)
 
 
 @pytest.mark.parametrize(
@@ -108,7 +109,7 @@ def test_malformed_poison_notices_are_refused_precisely(body: bytes, reason: str
 
 def test_poison_contract_is_recorded_then_dead_lettered_to_failed() -> None:
     services, blobs, publisher, _ = make_services()
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, NAME).file_id
     good = deliver(publisher, FILE_VALIDATED_QUEUE)
     bad = replace(good, body=good.body.replace(b'"schema_version":1', b'"schema_version":7'))
@@ -128,7 +129,7 @@ def test_poison_contract_is_recorded_then_dead_lettered_to_failed() -> None:
 
 def test_wrong_message_type_on_a_queue_is_poison() -> None:
     services, blobs, publisher, _ = make_services()
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(1))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(1, execution_date=FAKE_EXECUTION_DATE))
     handle_incoming_file(services, NAME)
     validated = deliver(publisher, FILE_VALIDATED_QUEUE)
     with pytest.raises(PoisonMessage, match=r"expected a file\.adapted message, got file\.validated"):
@@ -150,7 +151,7 @@ def test_dead_lettered_compensation_ends_failed_needing_attention_and_never_publ
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     services, blobs, publisher, _ = make_services(faults="adaptor=*")
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, NAME).file_id
     dead = fail_until_dead_lettered(
         lambda d: handle_file_validated(services, d),
@@ -174,7 +175,7 @@ def test_dead_lettered_compensation_ends_failed_needing_attention_and_never_publ
 def test_missing_reference_table_raises_an_actionable_error_and_records_it() -> None:
     services, blobs, _, _ = make_services()
     blobs.delete(REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB)
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(1))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(1, execution_date=FAKE_EXECUTION_DATE))
     with pytest.raises(ReferenceTableUnavailable, match="upload one"):
         handle_incoming_file(services, NAME)
     events = [e["event"] for e in read_events(blobs, next(iter(_file_ids(blobs))))]
@@ -184,7 +185,7 @@ def test_missing_reference_table_raises_an_actionable_error_and_records_it() -> 
 
 def test_large_file_goes_through_the_claim_check_and_leaves_no_staging() -> None:
     services, blobs, publisher, _ = make_services(threshold=16 * 1024)
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(400))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(400, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, NAME).file_id
     validated = deliver(publisher, FILE_VALIDATED_QUEUE)
     assert body_of(validated)["data"]["payload"]["kind"] == "blob"

@@ -16,7 +16,7 @@ from shared.handlers.inbound import Delivery
 from shared.handlers.poison import POISON_QUEUE_MAX_DEQUEUE, handle_blob_poison
 from shared.handlers.validator import handle_incoming_file
 from shared.topology import FILE_FAILED_TOPIC, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER, WORKFLOW_CONTAINER
-from tests.fakes import make_services
+from tests.fakes import FAKE_EXECUTION_DATE, make_services
 from tests.invariants import assert_terminal_state
 from tests.samplefiles import payment_csv
 from tests.unit.handlers.driver import deliver
@@ -30,7 +30,7 @@ def test_a_dead_letter_handler_that_cannot_publish_gives_up_after_a_bound(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     services, blobs, publisher, _ = make_services()
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, NAME).file_id
     dead = replace(deliver(publisher, FILE_VALIDATED_QUEUE), dead_letter_reason="MaxDeliveryCountExceeded")
     publisher.fail_next = 1000  # the topic is gone, or the identity lost its Send right
@@ -50,7 +50,7 @@ def test_a_dead_letter_handler_that_cannot_publish_gives_up_after_a_bound(
 
 def test_the_blob_poison_handler_gives_up_on_its_last_dequeue_instead_of_losing_the_file() -> None:
     services, blobs, publisher, _ = make_services()
-    etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     notice = json.dumps({"Type": "BlobTrigger", "FunctionId": "Host.Functions.FileValidator",
                          "BlobType": "BlockBlob", "ContainerName": "incoming", "BlobName": NAME,
                          "ETag": etag}).encode()
@@ -75,7 +75,7 @@ def test_the_poison_bound_is_the_hosts_max_dequeue_count() -> None:
 
 def test_after_giving_up_replaying_the_archived_file_failed_finishes_the_compensation() -> None:
     services, blobs, publisher, _ = make_services()
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, NAME).file_id
     dead = replace(deliver(publisher, FILE_VALIDATED_QUEUE), dead_letter_reason="MaxDeliveryCountExceeded")
     publisher.fail_next = 1

@@ -24,7 +24,7 @@ from shared.topology import (
     OUTGOING_CONTAINER,
     WORKFLOW_CONTAINER,
 )
-from tests.fakes import make_services
+from tests.fakes import FAKE_EXECUTION_DATE, make_services
 from tests.invariants import assert_terminal_state
 from tests.samplefiles import invalid_csv, payment_csv
 from tests.unit.handlers.driver import (
@@ -42,7 +42,7 @@ NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
 
 def test_happy_path_delivers_a_valid_pain001_with_the_input_control_sum() -> None:
     services, blobs, publisher, _ = make_services()
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(4, amount="100.25"))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(4, amount="100.25", execution_date=FAKE_EXECUTION_DATE))
 
     outcome = handle_incoming_file(services, NAME)
     validated = deliver(publisher, FILE_VALIDATED_QUEUE)
@@ -68,7 +68,7 @@ def test_happy_path_delivers_a_valid_pain001_with_the_input_control_sum() -> Non
 
 def test_redelivery_is_idempotent_and_output_is_byte_identical() -> None:
     services, blobs, publisher, _ = make_services()
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, NAME).file_id
     validated = deliver(publisher, FILE_VALIDATED_QUEUE)
     handle_file_validated(services, validated)
@@ -86,7 +86,7 @@ def test_redelivery_is_idempotent_and_output_is_byte_identical() -> None:
 
 def test_invalid_file_is_rejected_with_every_error_and_sends_nothing() -> None:
     services, blobs, publisher, _ = make_services()
-    blobs.put(INCOMING_CONTAINER, NAME, invalid_csv())
+    blobs.put(INCOMING_CONTAINER, NAME, invalid_csv(FAKE_EXECUTION_DATE))
 
     outcome = handle_incoming_file(services, NAME)
 
@@ -103,7 +103,7 @@ def test_invalid_file_is_rejected_with_every_error_and_sends_nothing() -> None:
 
 def test_file_outside_a_sender_folder_is_rejected_with_an_actionable_message() -> None:
     services, blobs, publisher, _ = make_services()
-    blobs.put(INCOMING_CONTAINER, "loose.csv", payment_csv(1))
+    blobs.put(INCOMING_CONTAINER, "loose.csv", payment_csv(1, execution_date=FAKE_EXECUTION_DATE))
     outcome = handle_incoming_file(services, "loose.csv")
     report = json.loads(blobs.read("rejected", f"{outcome.file_id}/report.json"))
     assert outcome.state == "rejected" and publisher.sent == []
@@ -113,7 +113,7 @@ def test_file_outside_a_sender_folder_is_rejected_with_an_actionable_message() -
 
 def test_same_content_twice_is_a_duplicate_naming_the_first_file() -> None:
     services, blobs, publisher, _ = make_services()
-    content = payment_csv(3)
+    content = payment_csv(3, execution_date=FAKE_EXECUTION_DATE)
     blobs.put(INCOMING_CONTAINER, NAME, content)
     blobs.put(INCOMING_CONTAINER, "acme-payroll/copy.csv", content)
 
@@ -131,7 +131,7 @@ def test_same_content_twice_is_a_duplicate_naming_the_first_file() -> None:
 
 def test_adaptor_failure_dead_letters_then_validator_compensates_to_failed() -> None:
     services, blobs, publisher, _ = make_services(faults="adaptor=acme-payroll/*")
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, NAME).file_id
 
     validated = deliver(publisher, FILE_VALIDATED_QUEUE)
@@ -157,13 +157,14 @@ def test_adaptor_failure_dead_letters_then_validator_compensates_to_failed() -> 
     reason = json.loads(blobs.read("failed", f"{file_id}/reason.json"))
     assert "InjectedFault" in reason["reason"]
     # The registry was released: a corrected copy of the same content can now go through.
-    blobs.put(INCOMING_CONTAINER, "acme-payroll/resubmitted.csv", payment_csv(2))
+    blobs.put(INCOMING_CONTAINER, "acme-payroll/resubmitted.csv",
+        payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     assert handle_incoming_file(services, "acme-payroll/resubmitted.csv").state == "validated"
 
 
 def test_creator_failure_compensates_in_reverse_order_adaptor_then_validator() -> None:
     services, blobs, publisher, _ = make_services(faults="creator=acme-payroll/2026-*.csv", threshold=1024)
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(30))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(30, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, NAME).file_id
     handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
     adapted = deliver(publisher, FILE_ADAPTED_QUEUE)
@@ -185,7 +186,7 @@ def test_creator_failure_compensates_in_reverse_order_adaptor_then_validator() -
 
 def test_compensation_redelivery_changes_nothing() -> None:
     services, blobs, publisher, _ = make_services(faults="adaptor=*")
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, NAME).file_id
     dead = fail_until_dead_lettered(
         lambda d: handle_file_validated(services, d),

@@ -28,7 +28,14 @@ from shared.topology import (
     REFERENCE_TABLE_BLOB,
     VALIDATOR_COMPENSATION_SUBSCRIPTION,
 )
-from tests.fakes import SAMPLE_REFERENCE, FakeBlobStore, FakePublisher, StorageOutageError, make_services
+from tests.fakes import (
+    FAKE_EXECUTION_DATE,
+    SAMPLE_REFERENCE,
+    FakeBlobStore,
+    FakePublisher,
+    StorageOutageError,
+    make_services,
+)
 from tests.invariants import assert_terminal_state
 from tests.samplefiles import payment_csv
 from tests.unit.handlers.driver import body_of, deliver, deliver_failed
@@ -40,7 +47,7 @@ NAME = "acme-payroll/race.csv"
 def adapted_file() -> tuple[Services, FakeBlobStore, FakePublisher, str, Delivery, Delivery]:
     """A file through the adaptor, its documents staged (claim-check), `file.adapted` not yet consumed."""
     services, blobs, publisher, _ = make_services(threshold=1024)
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(20))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(20, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, NAME).file_id
     validated = deliver(publisher, FILE_VALIDATED_QUEUE)
     handle_file_validated(services, validated)
@@ -139,7 +146,7 @@ def test_validator_run_straddling_the_whole_failed_chain_leaves_nothing_behind()
     """Two runs of one upload (Event Grid delivers at least once): the second stages after the first
     run's chain already failed and was compensated."""
     services, blobs, publisher, _ = make_services(faults="adaptor=*", threshold=1024)
-    etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(20))
+    etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(20, execution_date=FAKE_EXECUTION_DATE))
 
     def first_run_fails_completely() -> None:
         file_id = handle_incoming_file(services, NAME, etag).file_id
@@ -163,8 +170,8 @@ def test_a_version_replaced_before_its_trigger_ran_is_left_to_the_new_versions_t
     runs: the first trigger must not validate the second version's bytes under the first version's id
     (which made the corrected upload a `duplicate` of itself)."""
     services, blobs, publisher, _ = make_services()
-    first = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
-    second = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(3))
+    first = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
+    second = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(3, execution_date=FAKE_EXECUTION_DATE))
 
     stale = handle_incoming_file(services, NAME, first)
     fresh = handle_incoming_file(services, NAME, second)
@@ -183,7 +190,7 @@ def test_a_reference_table_edited_mid_file_does_not_mix_two_versions() -> None:
     table = json.loads(SAMPLE_REFERENCE.read_bytes())
     table["senders"]["acme-payroll"]["name"] = "Renamed Ltd"
     edited = json.dumps(table).encode()
-    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     blobs.before_write(
         "workflow/archive/*", lambda: blobs.put(REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB, edited)
     )

@@ -17,7 +17,7 @@ from shared.handlers.validator import handle_incoming_file
 from shared.ports import OutgoingMessage
 from shared.settings import ConfigurationError, Settings
 from shared.topology import INCOMING_CONTAINER, WORKFLOW_CONTAINER
-from tests.fakes import make_services
+from tests.fakes import FAKE_EXECUTION_DATE, make_services
 from tests.invariants import assert_terminal_state
 from tests.samplefiles import payment_csv
 
@@ -42,7 +42,7 @@ def test_a_missing_service_bus_setting_leaves_storage_working_and_fails_every_se
 def test_without_service_bus_a_file_is_untouched_then_ends_failed_naming_the_setting() -> None:
     services, blobs, publisher, _ = make_services()
     publisher.unconfigured = ConfigurationError("setting ServiceBusConnection is not set: set it")
-    etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2))
+    etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     for _ in range(5):  # poisonBlobThreshold
         with pytest.raises(ConfigurationError):
             handle_incoming_file(services, NAME, etag)
