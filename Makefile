@@ -10,6 +10,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run            start Azurite, the Service Bus emulator and the devhost; process the samples; watch incoming/"
 	@echo "make run ONCE=1     process the samples, then exit 0 only if each reached its expected state"
+	@echo "make run TODAY=2029-02-08   pin the bank's date (PIPELINE_TODAY) to rehearse a day"
 	@echo "make test           lint, type-check and run every test layer (what CI runs)"
 	@echo "make drop FILE=path/to/file.csv SENDER=acme-payroll   upload a file to incoming/ of the running stack"
 	@echo "make status ID=<file id>    the file's timeline"
@@ -29,7 +30,8 @@ node_modules/.installed: package.json package-lock.json
 install: $(VENV)/.installed node_modules/.installed
 
 run: install
-	$(PY) -m localdev.run $(if $(ONCE),--once,) $(if $(WORKERS),--workers $(WORKERS),) $(ARGS)
+	$(PY) -m localdev.run $(if $(ONCE),--once,) $(if $(TODAY),--today '$(TODAY)',) \
+		$(if $(WORKERS),--workers $(WORKERS),) $(ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobServiceClient
@@ -51,7 +52,12 @@ def drop_file(connection_string: str, path: Path, blob_name: str) -> str:
     """Upload a local file to `incoming/<blob_name>`; returns the new blob's ETag."""
     if not path.is_file():
         raise StackError(f"{path} is not a file.")
-    service = BlobServiceClient.from_connection_string(connection_string)
     with path.open("rb") as data:
-        result = service.get_blob_client(INCOMING_CONTAINER, blob_name).upload_blob(data, overwrite=True)
+        return drop_bytes(connection_string, data, blob_name)
+
+
+def drop_bytes(connection_string: str, data: bytes | BinaryIO, blob_name: str) -> str:
+    """Upload `data` to `incoming/<blob_name>`; returns the new blob's ETag."""
+    service = BlobServiceClient.from_connection_string(connection_string)
+    result = service.get_blob_client(INCOMING_CONTAINER, blob_name).upload_blob(data, overwrite=True)
     return str(result["etag"])

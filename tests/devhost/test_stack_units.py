@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from localdev.stack.journey import FileJourney
 from localdev.stack.ports import choose_ports
 from localdev.stack.processes import StackError
 from localdev.stack.replay import target_of
-from localdev.stack.samples import guess_expected, load_samples
+from localdev.stack.samples import load_samples
 from localdev.stack.storage import blob_name_for
 
 pytestmark = pytest.mark.unit
@@ -29,14 +30,30 @@ def test_a_busy_default_port_moves_with_a_note_but_a_busy_explicit_port_is_an_er
     assert len({ports.blob, ports.queue, ports.table, ports.servicebus, ports.http}) == 5
 
 
-def test_expected_states_come_from_expected_json_or_the_name() -> None:
-    samples = {s.blob_name: s.expected for s in load_samples()}
+def test_only_the_samples_expected_json_names_are_dropped(tmp_path: Path) -> None:
+    (tmp_path / "incoming" / "acme").mkdir(parents=True)
+    (tmp_path / "incoming" / "acme" / "a.csv").write_bytes(b"execution_date\n2028-01-14\n")
+    (tmp_path / "incoming" / "acme" / "a.pain001.xml").write_bytes(b"<Document/>")  # a dry run's output
+    (tmp_path / "expected.json").write_text('{"_dates_valid_until": "2028-01-13", "acme/a.csv": "delivered"}')
+    sample_set = load_samples(date(2028, 1, 1), tmp_path)
+    assert [(s.blob_name, s.expected) for s in sample_set.samples] == [("acme/a.csv", "delivered")]
+    assert sample_set.ignored == ["acme/a.pain001.xml"] and "a.pain001.xml" in sample_set.notes()[0]
+
+
+def test_the_bundled_samples_are_named_with_their_states() -> None:
+    samples = {s.blob_name: s.expected for s in load_samples(date(2027, 1, 4)).samples}
     assert samples["globex-suppliers/2028-02-08-with-errors.csv"] == "rejected"
     assert samples["acme-payroll/2028-01-14-payroll.csv"] == "delivered"
-    assert (
-        guess_expected("x/boom-adaptor.csv") == "failed"
-        and guess_expected("x/a-duplicate.csv") == "duplicate"
-    )
+
+
+@pytest.mark.parametrize("content", ['{"acme/a.csv": "delivered"}', '{"_dates_valid_until": "2028-01-13", '
+                                     '"acme/a.csv": "paid"}', "not json"])  # fmt: skip
+def test_a_broken_expected_json_is_a_clear_stack_error(tmp_path: Path, content: str) -> None:
+    (tmp_path / "incoming" / "acme").mkdir(parents=True)
+    (tmp_path / "incoming" / "acme" / "a.csv").write_bytes(b"x\n")
+    (tmp_path / "expected.json").write_text(content)
+    with pytest.raises(StackError, match=r"expected\.json"):
+        load_samples(date(2028, 1, 1), tmp_path)
 
 
 def test_journey_steps_fold_repeats_and_show_the_output() -> None:
