@@ -18,20 +18,24 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
+from shared.adapters.clock import clock_from_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 SENDER = "acme-payroll"
-TODAY = date.today()
+# The bank's date as the functions see it (PIPELINE_TODAY when set): generated dates start the day after.
+TODAY = clock_from_environment(os.environ).today()
 
 
 def _clock() -> float:

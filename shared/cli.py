@@ -18,12 +18,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from shared.adapters.clock import SystemClock
+from shared.adapters.clock import SystemClock, clock_from_environment
 from shared.domain.ids import make_file_id, make_msg_id, sender_from_blob_path
 from shared.domain.pipeline import run_offline
 from shared.domain.reference import ReferenceTable, ReferenceTableError, parse_reference_table
 from shared.domain.validation import ValidationResult
-from shared.settings import PIPELINE_TODAY_SETTING, ConfigurationError, parse_pipeline_today
+from shared.settings import ConfigurationError, parse_pipeline_today
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parent.parent / "samples" / "reference-table.json"
 EXIT_VALID, EXIT_REJECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -67,7 +67,7 @@ def _bank_date(text: str) -> date:
 def _clock() -> SystemClock:
     """The functions' own clock, with `PIPELINE_TODAY` honoured the same way."""
     try:
-        return SystemClock(pinned_today=parse_pipeline_today(os.environ.get(PIPELINE_TODAY_SETTING, "")))
+        return clock_from_environment(os.environ)
     except ConfigurationError as exc:
         raise UsageError(str(exc)) from None
 

@@ -102,8 +102,8 @@ def _prepare(args: argparse.Namespace, display: Display) -> LocalStack:
     extra = {"PIPELINE_FAULTS": args.faults} if args.faults else {}
     if args.today is not None:
         extra[PIPELINE_TODAY_SETTING] = args.today.isoformat()
-        display.message(f"note: the bank's date is pinned to {args.today} ({PIPELINE_TODAY_SETTING}); "
-                        "the clock says otherwise, the app does not")  # fmt: skip
+        display.message(f"note: the bank's date is pinned to {args.today} ({PIPELINE_TODAY_SETTING}), "
+                        "whatever the clock says")  # fmt: skip
     options = StackOptions(args.data_dir, ports, poll_interval=args.poll_interval, host=args.host,
                            keep_data=args.keep_data, emulator_in_memory=args.emulator_in_memory,
                            extra_env=extra, workers=args.workers)  # fmt: skip

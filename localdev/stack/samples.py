@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +43,12 @@ class SampleSet:
 
     def notes(self) -> list[str]:
         notes = []
-        if self.weeks_shifted:
+        if self.weeks_shifted and self.valid_until is not None:
+            first = self.valid_until + timedelta(days=1)
             notes.append(
                 f"the samples' execution dates are valid as written until {self.valid_until}; they were "
-                f"moved forward {self.weeks_shifted} weeks for today's window (the files under samples/ "
-                "are unchanged)"
+                f"moved forward {self.weeks_shifted} weeks for today's window ({first} is now "
+                f"{first + timedelta(weeks=self.weeks_shifted)}; the files under samples/ are unchanged)"
             )
         notes += [f"{name} is not named in samples/expected.json, so it was not dropped" for name in
                   self.ignored]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
+
+from shared.settings import PIPELINE_TODAY_SETTING, parse_pipeline_today
 
 
 class SystemClock:
@@ -17,3 +20,9 @@ class SystemClock:
 
     def today(self) -> date:
         return self.pinned_today or self.now().date()
+
+
+def clock_from_environment(environ: Mapping[str, str]) -> SystemClock:
+    """The clock the functions use, for tools beside them (the dry run, the stack, the benchmarks), so a
+    pinned `PIPELINE_TODAY` means the same day everywhere. A malformed value is a `ConfigurationError`."""
+    return SystemClock(pinned_today=parse_pipeline_today(environ.get(PIPELINE_TODAY_SETTING, "")))
