@@ -26,7 +26,7 @@ from localdev.stack.ports import choose_ports
 from localdev.stack.processes import StackError
 from localdev.stack.samples import load_samples
 from localdev.stack.stack import LocalStack, StackOptions
-from localdev.stack.state import DATA_DIR, StackState, refuse_if_running
+from localdev.stack.state import DATA_DIR, RUN_PID_KEY, StackState, refuse_if_running
 from localdev.stack.storage import drop_bytes
 from shared.adapters.clock import SystemClock
 from shared.settings import PIPELINE_TODAY_SETTING, ConfigurationError, parse_pipeline_today
@@ -85,7 +85,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
@@ -112,7 +112,9 @@ def _prepare(args: argparse.Namespace, display: Display) -> LocalStack:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # SIGTERM is `make stop`; SIGHUP is the terminal going away: either way, stop everything by pid.
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGHUP, _stop_on_signal)
     display = Display()
     try:
         stack = _prepare(args, display)
@@ -137,14 +139,17 @@ def _run(stack: LocalStack, args: argparse.Namespace, display: Display) -> int:
     started = time.monotonic()
     display.message("Starting Azurite, the Service Bus emulator and the host…")
     stack.start()
-    StackState(stack.storage, stack.service_bus, stack.http_base, stack.pids()).save(
+    pids = {RUN_PID_KEY: os.getpid(), **stack.pids()}
+    StackState(stack.storage, stack.service_bus, stack.http_base, pids).save(
         args.data_dir / "stack.json"
     )
     blob_endpoint = stack.storage.split("BlobEndpoint=")[1].split(";")[0]
     display.message(
         f"Ready in {time.monotonic() - started:.1f}s: storage {blob_endpoint}, "
         f"Service Bus {stack.service_bus.split(';')[0]}, HTTP {stack.http_base}/api/files/<file id>\n"
-        f"Logs: {args.data_dir}/{args.host}.log. Drop files with `make drop FILE=…`; Ctrl-C stops."
+        f"Logs: {args.data_dir}/{args.host}.log. "
+        + ("Processing the samples, then exiting." if args.once
+           else "Drop files with `make drop FILE=…`; Ctrl-C or `make stop` stops.")
     )
     tracker = JourneyTracker(stack.storage)
     if not args.no_samples:

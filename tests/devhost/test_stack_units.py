@@ -72,6 +72,12 @@ def test_replay_targets_and_sender_folders() -> None:
     assert target_of("file-failed/Subscriptions/adaptor-compensation") == ("file-failed", True)
     with pytest.raises(StackError, match="dropping the corrected original"):
         target_of("webjobs-blobtrigger-poison")
-    assert blob_name_for(Path("samples/incoming/acme-payroll/a.csv"), None) == "acme-payroll/a.csv"
-    with pytest.raises(StackError, match="pass --sender"):
-        blob_name_for(Path("a.csv"), None)
+    known = ["acme-payroll", "globex-suppliers"]
+    assert blob_name_for(Path("samples/incoming/acme-payroll/a.csv"), None, known) == "acme-payroll/a.csv"
+    spaced = blob_name_for(Path("x/name with spaces.csv"), "acme-payroll")
+    assert spaced == "acme-payroll/name with spaces.csv"
+    with pytest.raises(StackError, match=r"'nc_tools' is not a known sender\. Pass --sender"):
+        blob_name_for(Path("nc_tools/a.csv"), None, known)
+    for bad in ["acme-payroll/../globex-suppliers", "", " acme", "a\\b", ".."]:
+        with pytest.raises(StackError, match="is not a sender id"):
+            blob_name_for(Path("a.csv"), bad, known)
