@@ -8,7 +8,8 @@ PYTEST_ARGS ?=
 # `make rehearse` runs with the bank's date this far ahead, so a date that will expire fails CI today.
 REHEARSAL_TODAY ?= $(shell date -u -d '+3 years' +%F)
 
-.PHONY: help install install-run run stop test rehearse lint unit e2e bench drop status list dlq replay emulator clean
+.PHONY: help install install-run run stop test rehearse lint unit e2e bench drop status list dlq reference replay \
+	emulator clean
 
 # Passed to the commands through the environment, so any file name (spaces, quotes) arrives intact.
 export FILE SENDER ID
@@ -24,6 +25,7 @@ help:
 	@echo "make status ID=<file id>    the file's timeline, its errors or failure reason, its warnings"
 	@echo "make list           every file the stack has seen, with its state"
 	@echo "make dlq            what sits in each dead-letter queue, and what the handlers archived"
+	@echo "make reference [FILE=table.json]   check and upload a reference table to the running stack"
 	@echo "make replay ID=<file id>    re-send an archived dead-lettered payload (once, unless ARGS=--force)"
 	@echo "make bench          print the benchmarks' figures"
 
@@ -98,6 +100,9 @@ list: install-run
 
 dlq: install-run
 	$(PY) -m localdev.dlq $(ARGS)
+
+reference: install-run
+	$(PY) -m localdev.reference $${FILE:+"$$FILE"} $(ARGS)
 
 replay: install-run
 	@test -n "$$ID" || { echo "make replay: give ID=<file id>; make dlq shows the archived ones"; exit 2; }

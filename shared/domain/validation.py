@@ -46,7 +46,7 @@ class ValidationResult:
             self.issues.append(issue)
 
     def to_report(self) -> dict[str, Any]:
-        """The rejection report of DESIGN.md §3 (`state` is "valid" only when there is nothing to report)."""
+        """The rejection report (docs/architecture.md); `state` is "valid" only when nothing is reported."""
         return {
             "state": "valid" if self.valid else "rejected",
             "errors": [issue.to_dict() for issue in self.issues],
