@@ -58,7 +58,7 @@ install-run: $(VENV)/.run-installed node_modules/.run-installed
 
 run: install-run
 	$(PY) -m localdev.run $(if $(ONCE),--once,) $(if $(TODAY),--today '$(TODAY)',) \
-		$(if $(WORKERS),--workers $(WORKERS),) $(ARGS)
+		$(if $(WORKERS),--workers $(WORKERS),) $(if $(DEBUG),--debug,) $(ARGS)
 
 stop: install-run
 	$(PY) -m localdev.stop $(ARGS)

@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from types import FrameType
 
+from localdev.devhost.debugger import DEBUG_PORT_SETTING
 from localdev.stack.display import Display
 from localdev.stack.install import check_python, ensure_azurite
 from localdev.stack.journey import JourneyTracker
@@ -31,6 +32,7 @@ from localdev.stack.storage import drop_bytes
 from shared.adapters.clock import SystemClock
 from shared.settings import PIPELINE_TODAY_SETTING, ConfigurationError, parse_pipeline_today
 
+DEBUG_PORT = 5678  # debugpy's usual port; .vscode/launch.json attaches to it
 PORTS = (("blob", 10000), ("queue", 10001), ("table", 10002), ("servicebus", 5672), ("http", 7071))
 
 
@@ -63,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     add("--poll-interval", type=float, default=0.5, help="devhost polling, seconds (default 0.5)")
     add("--today", default=None, metavar="YYYY-MM-DD",
         help="pin the bank's date (PIPELINE_TODAY) to rehearse a day; default: the clock's")  # fmt: skip
+    add("--debug", action="store_true",
+        help="the devhost listens for a debugger on 127.0.0.1:5678 (VS Code: Attach to the devhost)")
     add("--workers", type=int, default=None,
         help="host processes (devhost --workers, FUNCTIONS_WORKER_PROCESS_COUNT; default 1)")  # fmt: skip
     return parser
@@ -73,6 +77,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.workers is not None and not 1 <= args.workers <= 10:
         parser.error("--workers must be from 1 to 10")
+    if args.debug and (args.workers or 1) > 1:
+        parser.error("--debug attaches to one devhost process; leave out --workers")
     try:
         # --today wins over PIPELINE_TODAY in the environment; either is checked here, not in the host.
         args.today = parse_pipeline_today(args.today or os.environ.get(PIPELINE_TODAY_SETTING, ""))
@@ -100,6 +106,8 @@ def _prepare(args: argparse.Namespace, display: Display) -> LocalStack:
         display.message("note: `func` is on PATH; `python -m localdev.run --host func` runs the app with "
                         "Core Tools against the same Azurite and emulator")  # fmt: skip
     extra = {"PIPELINE_FAULTS": args.faults} if args.faults else {}
+    if args.debug:
+        extra[DEBUG_PORT_SETTING] = str(DEBUG_PORT)
     if args.today is not None:
         extra[PIPELINE_TODAY_SETTING] = args.today.isoformat()
         display.message(f"note: the bank's date is pinned to {args.today} ({PIPELINE_TODAY_SETTING}), "
