@@ -56,7 +56,9 @@ install: $(VENV)/.installed node_modules/.installed
 
 install-run: $(VENV)/.run-installed node_modules/.run-installed
 
-run: install-run
+# pip and npm at the same time: on a fresh machine the first journey shows in about half the time.
+run:
+	@$(MAKE) --no-print-directory -j2 install-run
 	$(PY) -m localdev.run $(if $(ONCE),--once,) $(if $(TODAY),--today '$(TODAY)',) \
 		$(if $(WORKERS),--workers $(WORKERS),) $(if $(DEBUG),--debug,) $(ARGS)
 

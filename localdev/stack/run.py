@@ -33,7 +33,8 @@ from shared.adapters.clock import SystemClock
 from shared.settings import PIPELINE_TODAY_SETTING, ConfigurationError, parse_pipeline_today
 
 DEBUG_PORT = 5678  # debugpy's usual port; .vscode/launch.json attaches to it
-PORTS = (("blob", 10000), ("queue", 10001), ("table", 10002), ("servicebus", 5672), ("http", 7071))
+PORTS = (("blob", 10000), ("queue", 10001), ("table", 10002), ("servicebus", 5672), ("http", 7071),
+         ("servicebus_admin", 5300))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--host", choices=("devhost", "func"), default="devhost",
         help="run the app with the devhost (default) or `func start` (needs Core Tools)")  # fmt: skip
     for name, default in PORTS:
-        add(f"--{name}-port", type=int, default=None,
+        add(f"--{name.replace('_', '-')}-port", type=int, dest=f"{name}_port", default=None,
             help=f"{name} port (default {default}, or a free one if that is busy)")  # fmt: skip
     add("--data-dir", type=Path, default=DATA_DIR,
         help="where Azurite's data, the logs and stack.json go (default: .localdev/, ignored)")  # fmt: skip
@@ -154,7 +155,8 @@ def _run(stack: LocalStack, args: argparse.Namespace, display: Display) -> int:
     blob_endpoint = stack.storage.split("BlobEndpoint=")[1].split(";")[0]
     display.message(
         f"Ready in {time.monotonic() - started:.1f}s: storage {blob_endpoint}, "
-        f"Service Bus {stack.service_bus.split(';')[0]}, HTTP {stack.http_base}/api/files/<file id>\n"
+        f"Service Bus {stack.service_bus.split(';')[0]} (admin: {stack.emulator_admin}), "
+        f"HTTP {stack.http_base}/api/files/<file id>\n"
         f"Logs: {args.data_dir}/{args.host}.log. "
         + ("Processing the samples, then exiting." if args.once
            else "Drop files with `make drop FILE=…`; Ctrl-C or `make stop` stops.")

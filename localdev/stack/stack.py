@@ -77,6 +77,12 @@ class LocalStack:
         return self.emulator.connection_string
 
     @property
+    def emulator_admin(self) -> str:
+        """The emulator's health/admin URL, for `python -m localdev.servicebus_emulator.admin --url URL`."""
+        assert self.emulator is not None
+        return f"http://127.0.0.1:{self.emulator.health_port}"
+
+    @property
     def http_base(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
@@ -108,7 +114,9 @@ class LocalStack:
     def start_emulator(self, port: int = 0) -> None:
         """Start the emulator (again, after `stop_emulator`: pass its old port so clients reconnect)."""
         data = None if self.options.emulator_in_memory else self.emulator_data_dir
-        self.emulator = start_emulator(self.options.topology, self.options.data_dir, port, data_dir=data)
+        admin = self.options.ports.servicebus_admin if self.options.ports else 0
+        self.emulator = start_emulator(self.options.topology, self.options.data_dir, port, data_dir=data,
+                                       health_port=admin)  # fmt: skip
 
     def stop_emulator(self, crash: bool = False) -> int:
         """Stop the emulator (SIGKILL with `crash`); returns its port for `start_emulator`."""

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _run_once(data_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     ports = [
         arg
-        for name in ("blob", "queue", "table", "servicebus", "http")
+        for name in ("blob", "queue", "table", "servicebus", "http", "servicebus-admin")
         for arg in (f"--{name}-port", str(free_port()))
     ]
     return subprocess.run(
@@ -166,7 +166,7 @@ def _stop(data_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _start_run(data_dir: Path) -> subprocess.Popen[str]:
-    ports = [arg for name in ("blob", "queue", "table", "servicebus", "http")
+    ports = [arg for name in ("blob", "queue", "table", "servicebus", "http", "servicebus-admin")
              for arg in (f"--{name}-port", str(free_port()))]  # fmt: skip
     process = subprocess.Popen(
         [sys.executable, "-m", "localdev.run", "--no-samples", "--data-dir", str(data_dir), *ports],

@@ -34,12 +34,23 @@ def _wait_until_mid_batch(pipeline: Pipeline, file_ids: list[str], timeout: floa
     raise AssertionError("no file was validated in time")
 
 
-def _upload_batch(pipeline: Pipeline, prefix: str) -> list[str]:
+def _upload_batch(pipeline: Pipeline, prefix: str, rows: int = 20) -> list[str]:
     return [
         pipeline.upload(f"acme-payroll/{prefix}-{n:02d}.csv",
-                        payment_csv(20, tag=f"{prefix}-{n}", execution_date=pipeline.execution_date))
+                        payment_csv(rows, tag=f"{prefix}-{n}", execution_date=pipeline.execution_date))
         for n in range(FILES)
     ]  # fmt: skip
+
+
+def _wait_until_between_steps(pipeline: Pipeline, file_ids: list[str], timeout: float = 30.0) -> None:
+    """Until some file is validated but not finished: its next message is then in the emulator's hands."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for file_id in file_ids:
+            if "validated" in pipeline.names(file_id) and read_terminal(pipeline.store, file_id) is None:
+                return
+        time.sleep(0.02)
+    raise AssertionError("no file was between two steps in time")
 
 
 def _assert_each_delivered_once(pipeline: Pipeline, prefix: str, file_ids: list[str]) -> None:
@@ -68,10 +79,10 @@ def test_a_killed_emulator_restarts_and_no_message_is_lost(pipeline: Pipeline, t
     """With messages queued on file-validated and file-adapted, SIGKILL the emulator and start it again on
     its port and data folder: in memory, those messages would vanish and their files stay in progress."""
     stack = pipeline.stack
-    file_ids = _upload_batch(pipeline, f"sbkill-{tag}")
-    finished_before_crash = _wait_until_mid_batch(pipeline, file_ids)
+    # Bigger files: each step takes long enough that the kill lands while messages are in flight.
+    file_ids = _upload_batch(pipeline, f"sbkill-{tag}", rows=300)
+    _wait_until_between_steps(pipeline, file_ids)
     port = stack.stop_emulator(crash=True)
-    assert finished_before_crash < FILES, "the batch finished before the crash; the test proves nothing"
     # Down for longer than the SDK's own send retries last, so the handlers give up and their messages stay
     # only in the dead emulator (queued, or locked by a handler whose send failed): an in-memory emulator
     # loses them for good, and their files would stay in progress forever.
