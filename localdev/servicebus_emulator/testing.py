@@ -22,7 +22,10 @@ from typing import IO, Any
 
 from localdev.servicebus_emulator.app import Emulator, Options, connection_string
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+# Run as `python -m <this package>` from wherever the package was imported, so the helper works the same
+# when the emulator is vendored or installed under another name.
+PACKAGE = __package__ or "localdev.servicebus_emulator"
+IMPORT_ROOT = Path(__file__).resolve().parents[len(PACKAGE.split("."))]
 READY = re.compile(r"servicebus-emulator ready: amqp=\S+:(?P<port>\d+) health=(?P<health>\S+)")
 
 
@@ -103,7 +106,7 @@ class EmulatorProcess:
 
     def start(self, timeout: float = 20.0) -> EmulatorProcess:
         health = (str(self.health_port) if self.health_port else "-1") if self._health else "0"
-        command = [self._python, "-m", "localdev.servicebus_emulator", "--config", str(self.config_path),
+        command = [self._python, "-m", PACKAGE, "--config", str(self.config_path),
                    "--host", self.host, "--port", str(self.port), "--health-port", health, *self._extra]
         if self.data_dir is not None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -115,10 +118,11 @@ class EmulatorProcess:
         else:
             self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115
                 "w+", prefix="sb-emulator-", suffix=".log", delete=False)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        paths = [str(IMPORT_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(paths)}
         started = time.perf_counter()
         # Its own session, so a Ctrl-C meant for the caller's terminal reaches it only through stop().
-        self._process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=self._log,
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self._log,
                                          text=True, env=env, start_new_session=True)
         line = self._wait_ready(timeout)
         self.ready_seconds = time.perf_counter() - started
