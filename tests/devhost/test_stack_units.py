@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import socket
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from localdev.stack.display import row
+from localdev.stack.display import Display, row
 from localdev.stack.journey import FileJourney
 from localdev.stack.ports import choose_ports
 from localdev.stack.processes import StackError
@@ -81,3 +82,26 @@ def test_replay_targets_and_sender_folders() -> None:
     for bad in ["acme-payroll/../globex-suppliers", "", " acme", "a\\b", ".."]:
         with pytest.raises(StackError, match="is not a sender id"):
             blob_name_for(Path("a.csv"), bad, known)
+
+
+def test_a_finished_file_is_printed_once_with_its_first_errors_and_a_gone_terminal_is_quiet() -> None:
+    out = io.StringIO()
+    display = Display(out)
+    events = [{"event": "received", "occurred_at": "2026-11-22T00:00:00Z"}]
+    journey = FileJourney("acme.x.12345678", "acme/x.csv", "rejected", list(events))
+    journey.terminal = {"state": "rejected", "report": "rejected/acme.x.12345678/report.json"}
+    display.update([journey], [journey])  # terminal.json written, its event not yet: wait
+    assert out.getvalue() == ""
+    journey.events.append({"event": "rejected", "occurred_at": "2026-11-22T00:00:00.1Z"})
+    journey.summary = {"error_count": 5, "errors": [
+        {"row": 2, "column": "amount", "code": "amount_format", "message": "row 2, amount: '+1' is not ..."}]}
+    display.update([journey], [journey])
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3 and lines[0].startswith("✘ acme/x.csv") and "5 error(s), the first 1:" in lines[1]
+    assert lines[2].strip() == "row 2, amount: '+1' is not ... [amount_format]"
+
+    class Gone(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(5, "Input/output error")
+
+    Display(Gone()).message("Stopping…")  # the terminal went away: no exception, the stack still stops
