@@ -16,8 +16,8 @@ Aims: ours / baseline (throughput) >= 0.5; peak RSS at 1M / at 100k <= 2 (stream
 from __future__ import annotations
 
 import argparse
-import functools
 import csv
+import functools
 import json
 import os
 import resource
@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +62,8 @@ def generate(path: Path, size: int) -> None:
 
     policy = parse_reference_table(_reference_json()).senders[SENDER]
     with path.open("wb") as out:
-        write_csv(
-            generate_rows(size, sender=SENDER, policy=policy, first_date=bank_today() + timedelta(days=1)), out
-        )
+        first_date = bank_today() + timedelta(days=1)
+        write_csv(generate_rows(size, sender=SENDER, policy=policy, first_date=first_date), out)
 
 
 def run_ours(path: Path) -> dict[str, Any]:
