@@ -64,9 +64,7 @@ def _undo_validator(services: Services, message: FileFailed) -> StepOutcome:
     if skipped is not None:
         return skipped
     original = locate_original(services.blobs, data)
-    if original.sha256 and data.sender:
-        registry.release(services.blobs, sender=data.sender, content_sha256=original.sha256,
-                         file_id=data.file_id)
+    registry.release_for(services.blobs, data.file_id)
     _move_to_failed(services, data, original)
     _write_reason(services, data, original)
     delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))

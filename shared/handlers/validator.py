@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal, cast
 
 from shared.contracts import BlobReference, FileValidated, FileValidatedData, Payload
+from shared.domain.fingerprint import PaymentsFingerprint
+from shared.domain.payments import Payment
 from shared.domain.reference import ReferenceTable
 from shared.domain.validation import ValidationResult, validate_payment_file
 from shared.handlers import registry
@@ -110,27 +112,41 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
     with RecordSpool() as spool, tempfile.SpooledTemporaryFile(max_size=ORIGINAL_IN_MEMORY) as copy:
         original = cast(BinaryIO, copy)
         tally = HashTally(reader.stream, copy_to=original)
-        result = _validate(services, file.sender, reference, tally, spool)
+        fingerprint = PaymentsFingerprint()
+        result = _validate(services, file.sender, reference, tally, _Collect(spool, fingerprint))
         if not result.valid:
             return _reject(services, file, result.to_report(), original)
         services.publisher.ready()  # a bad Service Bus setting fails here, before any side effect
         owner = registry.claim(services.blobs, services.clock, sender=file.sender,
-                               content_sha256=tally.hexdigest, file_id=file.file_id, blob_name=file.blob_name)
+                               fingerprint=fingerprint.hexdigest, file_id=file.file_id,
+                               blob_name=file.blob_name)
         if owner is not None:
-            return _duplicate(services, file, owner, tally.hexdigest, original)
+            return _duplicate(services, file, owner, fingerprint.hexdigest, original)
         policy = reference.senders.get(file.sender)
         return _accept(services, file, result, spool, tally.hexdigest, original=original,
                        sender_name=policy.name if policy else file.sender)
 
 
+@dataclass(frozen=True)
+class _Collect:
+    """What the validator keeps of each valid payment: its record (spooled) and its fingerprint."""
+
+    spool: RecordSpool
+    fingerprint: PaymentsFingerprint
+
+    def __call__(self, payment: Payment) -> None:
+        self.spool.add(payment.to_record())
+        self.fingerprint.add(payment)
+
+
 def _validate(services: Services, sender: str, reference: ReferenceTable, tally: HashTally,
-              spool: RecordSpool) -> ValidationResult:
+              collect: _Collect) -> ValidationResult:
     result = validate_payment_file(
         tally.reader,
         sender=sender,
         reference=reference,
         today=services.clock.today(),
-        on_payment=lambda payment: spool.add(payment.to_record()),
+        on_payment=collect,
     )
     tally.drain()  # the digest must cover the whole file even if validation stopped early
     return result
@@ -143,7 +159,7 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
     _store_original(services, file, original, (WORKFLOW_CONTAINER, archive))
     payload = spool.to_payload(services.blobs, f"{staging_prefix(file.file_id)}validated.ndjson",
                                services.claim_check_threshold)
-    ended = _ended_meanwhile(services, file, archive, payload, sha256)
+    ended = _ended_meanwhile(services, file, archive, payload)
     if ended is not None:
         return ended
     data = FileValidatedData(file_id=file.file_id, sender=sender, sender_name=sender_name,
@@ -160,8 +176,8 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
     return ValidatorOutcome("validated", file.file_id)
 
 
-def _ended_meanwhile(services: Services, file: IncomingFile, archive: str, payload: Payload,
-                     sha256: str) -> ValidatorOutcome | None:
+def _ended_meanwhile(services: Services, file: IncomingFile, archive: str,
+                     payload: Payload) -> ValidatorOutcome | None:
     """Check after acting: another run of the same upload may have ended the file while we archived and
     staged (its chain can even have failed and been compensated); undo what this run just added."""
     state = ending_state(services.blobs, file.file_id)
@@ -171,8 +187,7 @@ def _ended_meanwhile(services: Services, file: IncomingFile, archive: str, paylo
         services.blobs.delete(WORKFLOW_CONTAINER, payload.name)
     if state != "delivered":
         services.blobs.delete(WORKFLOW_CONTAINER, archive)
-        registry.release(services.blobs, sender=file.sender or "", content_sha256=sha256,
-                         file_id=file.file_id)
+        registry.release_for(services.blobs, file.file_id)
     _delete_incoming(services, file)
     log.warning("file %s ended %s while this run was staging it; undid its copies", file.file_id, state)
     return ValidatorOutcome("already_processed", file.file_id, state)
@@ -190,12 +205,14 @@ def _reject(services: Services, file: IncomingFile, report: dict[str, Any],
     return ValidatorOutcome("rejected", file.file_id, f"{report['error_count']} error(s)")
 
 
-def _duplicate(services: Services, file: IncomingFile, owner: str, sha256: str,
+def _duplicate(services: Services, file: IncomingFile, owner: str, fingerprint: str,
                original: BinaryIO) -> ValidatorOutcome:
     report = {"state": "duplicate", "file_id": file.file_id, "sender": file.sender,
-              "blob_name": file.blob_name, "duplicate_of": owner, "content_sha256": sha256,
+              "blob_name": file.blob_name, "duplicate_of": owner, "payments_fingerprint": fingerprint,
               "reported_at": stamp(services.clock.now()),
-              "message": f"the same content was already delivered or is in flight as file {owner}"}
+              "message": f"the same payments were already delivered or are in flight as file {owner} "
+                         "(compared payment by payment: line endings, a BOM or the order of the rows "
+                         "make no difference); nothing was sent again"}
     _write_rejection(services, file, report, original)
     write_terminal(services.blobs, services.clock, file.file_id, "duplicate", duplicate_of=owner,
                    report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")

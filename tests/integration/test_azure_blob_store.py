@@ -87,7 +87,7 @@ def test_racing_registry_claims_have_exactly_one_winner(store: AzureBlobStore, c
 
     def claim(n: int) -> str | None:
         return registry.claim(
-            store, clock, sender="s", content_sha256="c" * 64, file_id=f"f{n}", blob_name=f"s/{n}"
+            store, clock, sender="s", fingerprint="c" * 64, file_id=f"f{n}", blob_name=f"s/{n}"
         )
 
     with ThreadPoolExecutor(max_workers=6) as pool:
