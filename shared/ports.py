@@ -1,4 +1,4 @@
-"""The ports the handlers depend on: blob storage, message publishing and the clock.
+"""The ports the handlers depend on: blob storage, the payment index, message publishing and the clock.
 
 Handlers see only these Protocols. The Azure SDK implementations live in `shared/adapters/`; unit tests
 use hand-written in-memory fakes (`tests/fakes.py`). Errors that a handler must tell apart (a blob
@@ -8,7 +8,7 @@ catches an SDK exception type.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO, Protocol
@@ -106,3 +106,41 @@ class Clock(Protocol):
     def today(self) -> date:
         """The bank's business date: the execution-date window and every calendar rule use it.
         The UTC date of `now()`, unless pinned (`PIPELINE_TODAY`, for tests and rehearsals)."""
+
+
+@dataclass(frozen=True)
+class PaymentClaim:
+    """One payment id of a sender, claimed by a file; `version` is the store's ETag of the claim."""
+
+    payment_id: str
+    file_id: str
+    blob_name: str
+    claimed_at: datetime
+    version: str = ""
+
+
+class PaymentIndex(Protocol):
+    """Which file claimed each (sender, payment id): the cross-file duplicate-payment check.
+
+    A file's claims are written in numbered batches of at most `MAX_BATCH` ids; each batch commits
+    atomically together with a record that it was done, so a redelivered validator skips what it
+    already committed. Keys come from `shared.domain.claim_keys`.
+    """
+
+    MAX_BATCH: int
+
+    def claim(self, sender: str, file_id: str, number: int, new: Sequence[PaymentClaim],
+              takeover: Sequence[PaymentClaim]) -> bool:
+        """Atomically create every `new` claim, replace every `takeover` claim whose stored version is
+        still its `version`, and record batch `number` of `file_id` as done. False, with nothing
+        written, if any of them was claimed or changed meanwhile."""
+
+    def existing(self, sender: str, payment_ids: Sequence[str]) -> dict[str, PaymentClaim]:
+        """The current claims on these ids (ids without a claim are absent)."""
+
+    def batches_done(self, sender: str, file_id: str) -> set[int]:
+        """The numbers of the batches `file_id` committed."""
+
+    def release(self, sender: str, file_id: str) -> int:
+        """Delete the claims still naming `file_id` (never one another file holds now), and its batch
+        records; return how many claims were deleted. Idempotent."""

@@ -1,5 +1,6 @@
 """Hand-written fakes for the ports (no mocks): an in-memory BlobStore with ETags and conditional writes,
-a Publisher that records what was sent, and a clock that moves only when told.
+an in-memory payment index with atomic batches, a Publisher that records what was sent, and a clock that
+moves only when told.
 
 `tests/invariants.py` works over these and over the real Azure adapter alike.
 """
@@ -9,13 +10,14 @@ from __future__ import annotations
 import io
 import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import BinaryIO
 
+from shared.domain.claim_keys import batch_key, batch_prefix, payment_key
 from shared.handlers.faults import FaultPlan
 from shared.handlers.identity import normalise_etag
 from shared.handlers.reference_loader import CachedReferenceTable
@@ -26,6 +28,7 @@ from shared.ports import (
     BlobData,
     BlobNotFound,
     OutgoingMessage,
+    PaymentClaim,
     StreamedBlob,
 )
 from shared.services import Services
@@ -127,6 +130,81 @@ def _to_bytes(data: BlobData) -> bytes:
     return b"".join(data)
 
 
+class FakePaymentIndex:
+    """Claims in a dict keyed like the Table adapter's (partition, row key); a batch commits atomically.
+
+    `requests` counts calls as the Azure adapter would send them (one per batch, per range read, per
+    release page), so tests can state a file's cost. `before_claim(action)` runs `action` once just
+    before the next batch commits (another file racing at that moment); `fail_claims = n` makes the
+    next n batches raise after committing (a crash between claiming and recording).
+    """
+
+    MAX_BATCH = 99  # + the batch record: 100 entities, the most one Table transaction takes
+
+    def __init__(self) -> None:
+        self.claims: dict[tuple[str, str], PaymentClaim] = {}
+        self.batches: set[tuple[str, str]] = set()
+        self.requests = 0
+        self.fail_claims = 0
+        self._versions = itertools.count(1)
+        self._lock = threading.RLock()
+        self._interleave: list[Callable[[], object]] = []
+
+    def before_claim(self, action: Callable[[], object]) -> None:
+        self._interleave.append(action)
+
+    def claim(self, sender: str, file_id: str, number: int, new: Sequence[PaymentClaim],
+              takeover: Sequence[PaymentClaim]) -> bool:
+        if self._interleave:
+            self._interleave.pop(0)()
+        self.requests += 1
+        with self._lock:
+            record = (sender, batch_key(file_id, number))
+            if record in self.batches or any((sender, payment_key(c.payment_id)) in self.claims for c in new):
+                return False
+            for claim in takeover:
+                current = self.claims.get((sender, payment_key(claim.payment_id)))
+                if current is None or current.version != claim.version:
+                    return False
+            for claim in (*new, *takeover):
+                self.claims[(sender, payment_key(claim.payment_id))] = PaymentClaim(
+                    claim.payment_id, claim.file_id, claim.blob_name, claim.claimed_at,
+                    f"v{next(self._versions)}")
+            self.batches.add(record)
+        if self.fail_claims > 0:
+            self.fail_claims -= 1
+            raise StorageOutageError(f"fake table: the host died after batch {number} of {file_id} committed")
+        return True
+
+    def existing(self, sender: str, payment_ids: Sequence[str]) -> dict[str, PaymentClaim]:
+        self.requests += 1
+        with self._lock:
+            found = {pid: self.claims.get((sender, payment_key(pid))) for pid in payment_ids}
+        return {pid: claim for pid, claim in found.items() if claim is not None}
+
+    def batches_done(self, sender: str, file_id: str) -> set[int]:
+        self.requests += 1
+        prefix = batch_prefix(file_id)
+        with self._lock:
+            return {int(key[len(prefix):]) for part, key in self.batches if part == sender
+                    and key.startswith(prefix)}
+
+    def release(self, sender: str, file_id: str) -> int:
+        self.requests += 1
+        with self._lock:
+            mine = [key for key, claim in self.claims.items()
+                    if key[0] == sender and claim.file_id == file_id]
+            for key in mine:
+                del self.claims[key]
+            prefix = batch_prefix(file_id)
+            self.batches = {b for b in self.batches if not (b[0] == sender and b[1].startswith(prefix))}
+        return len(mine)
+
+    def owned_by(self, file_id: str) -> list[str]:
+        """Test helper: the payment ids `file_id` holds now."""
+        return sorted(c.payment_id for c in self.claims.values() if c.file_id == file_id)
+
+
 @dataclass
 class SentMessage:
     entity: str
@@ -197,6 +275,7 @@ def make_services(
         publisher=publisher,
         clock=clock,
         reference=CachedReferenceTable(blobs, clock, ttl_seconds=0),
+        payments=FakePaymentIndex(),
         faults=FaultPlan.parse(faults),
     )
     if threshold is not None:

@@ -17,12 +17,10 @@ from __future__ import annotations
 import contextlib
 import json
 
+from shared.domain.duplicate_window import ENDED_WITHOUT_DELIVERY
 from shared.handlers.timeline import read_terminal, stamp, timeline_prefix
 from shared.ports import BlobAlreadyExists, BlobChanged, BlobNotFound, BlobStore, Clock
 from shared.topology import WORKFLOW_CONTAINER
-
-# A file that ended in one of these holds nothing: its entry is left over from a crash before release.
-ENDED_WITHOUT_DELIVERY = frozenset({"rejected", "failed", "duplicate"})
 
 
 def registry_name(sender: str, fingerprint: str) -> str:

@@ -1,0 +1,156 @@
+"""`PaymentIndex` over azure-data-tables: one entity per claimed payment, one partition per sender.
+
+PartitionKey is the sender, RowKey `p:<payment id>` (keys escaped by `shared.domain.claim_keys`), with
+`file_id`, `blob_name` and `claimed_at`. A batch of claims and its record `b:<file id>:<number>` go in
+one entity-group transaction (same partition, at most 100 entities), so they commit together or not at
+all; a takeover is a replace with `If-Match` on the stale claim's ETag. Reading a batch's claims back is
+one range query over its keys (the validator claims in key order, so the range is narrow). Releasing
+finds the file's entities with a filter on `file_id` inside the sender's partition (a partition scan:
+it runs only when a file fails or is rejected) and deletes each with `If-Match`, 100 per transaction,
+so a claim another file took over meanwhile is never deleted.
+
+`requests` counts the HTTP requests sent (a query counts its pages), to state a file's cost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
+
+from shared.domain.claim_keys import PAYMENT_PREFIX, batch_key, batch_prefix, escape_key, payment_key
+from shared.ports import PaymentClaim
+from shared.topology import PAYMENT_CLAIMS_TABLE
+
+TRANSACTION_LIMIT = 100  # entities per entity-group transaction (the service's limit)
+_LOST_RACE = {404, 409, 412}  # gone, already exists, ETag no longer matches: someone else wrote first
+_SELECT = ["RowKey", "payment_id", "file_id", "blob_name", "claimed_at"]
+
+
+class AzureTablePaymentIndex:
+    MAX_BATCH = TRANSACTION_LIMIT - 1  # the batch record takes the last place
+
+    def __init__(self, service: TableServiceClient, table: str = PAYMENT_CLAIMS_TABLE) -> None:
+        self._service = service
+        self._table: TableClient = service.get_table_client(table)
+        self._created = False
+        self._lock = threading.Lock()
+        self.requests = 0
+
+    def claim(self, sender: str, file_id: str, number: int, new: Sequence[PaymentClaim],
+              takeover: Sequence[PaymentClaim]) -> bool:
+        partition = escape_key(sender)
+        operations: list[Any] = [("create", _entity(partition, claim)) for claim in new]
+        operations += [
+            ("update", _entity(partition, claim),
+             {"mode": UpdateMode.REPLACE, **_if_match(claim.version)})
+            for claim in takeover
+        ]
+        operations.append(("create", {"PartitionKey": partition, "RowKey": batch_key(file_id, number),
+                                      "file_id": file_id, "count": len(new) + len(takeover)}))
+        try:
+            self._submit(operations)
+        except TableTransactionError as exc:
+            if exc.status_code in _LOST_RACE:
+                return False
+            raise
+        return True
+
+    def existing(self, sender: str, payment_ids: Sequence[str]) -> dict[str, PaymentClaim]:
+        if not payment_ids:
+            return {}
+        keys = sorted(payment_key(pid) for pid in payment_ids)
+        wanted = set(keys)
+        found = {}
+        query = "PartitionKey eq @pk and RowKey ge @low and RowKey le @high"
+        parameters = {"pk": escape_key(sender), "low": keys[0], "high": keys[-1]}
+        for entity in self._query(query, parameters, _SELECT):
+            if entity["RowKey"] in wanted:
+                claim = _claim(entity)
+                found[claim.payment_id] = claim
+        return found
+
+    def batches_done(self, sender: str, file_id: str) -> set[int]:
+        prefix = batch_prefix(file_id)
+        query = "PartitionKey eq @pk and RowKey ge @low and RowKey lt @high"
+        parameters = {"pk": escape_key(sender), "low": prefix, "high": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
+        return {int(e["RowKey"][len(prefix):]) for e in self._query(query, parameters, ["RowKey"])}
+
+    def release(self, sender: str, file_id: str) -> int:
+        query = "PartitionKey eq @pk and file_id eq @file"
+        entities = list(self._query(query, {"pk": escape_key(sender), "file": file_id}, ["RowKey"]))
+        return sum(self._delete(entities[start:start + TRANSACTION_LIMIT])
+                   for start in range(0, len(entities), TRANSACTION_LIMIT))
+
+    def _delete(self, chunk: list[Any]) -> int:
+        """Delete the entities still at the version read; return how many claims (not records) went."""
+        operations = [("delete", e, _if_match(e.metadata["etag"])) for e in chunk]
+        try:
+            self._submit(operations)
+            return sum(1 for e in chunk if e["RowKey"].startswith(PAYMENT_PREFIX))
+        except TableTransactionError as exc:
+            if exc.status_code not in _LOST_RACE:
+                raise
+        deleted = 0  # one of them changed meanwhile: delete the others one by one
+        for entity in chunk:
+            self.requests += 1
+            try:
+                self._table.delete_entity(entity, **_if_match(entity.metadata["etag"]))
+                deleted += entity["RowKey"].startswith(PAYMENT_PREFIX)
+            except HttpResponseError as exc:
+                if exc.status_code not in _LOST_RACE:
+                    raise
+        return deleted
+
+    def _submit(self, operations: list[Any]) -> None:
+        self.requests += 1
+        try:
+            self._table.submit_transaction(operations)
+        except ResourceNotFoundError as exc:
+            # TableNotFound: a fresh account (Azurite, a new environment); anything else is a lost race.
+            if "TableNotFound" not in str(exc) or self._created:
+                raise
+            self._ensure_table()
+            self.requests += 1
+            self._table.submit_transaction(operations)
+
+    def _query(self, query: str, parameters: dict[str, Any], select: list[str]) -> Iterator[Any]:
+        pages: Iterable[Iterable[Any]] = self._table.query_entities(
+            query, parameters=parameters, select=select, results_per_page=1000).by_page()
+        try:
+            for page in pages:
+                self.requests += 1
+                yield from page
+        except ResourceNotFoundError:
+            return  # no table yet: nothing was ever claimed
+
+    def _ensure_table(self) -> None:
+        with self._lock:
+            self.requests += 1
+            with contextlib.suppress(ResourceExistsError):  # another process made it first
+                self._service.create_table(self._table.table_name)
+            self._created = True
+
+
+def _if_match(etag: str) -> dict[str, Any]:
+    return {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+
+
+def _entity(partition: str, claim: PaymentClaim) -> dict[str, Any]:
+    return {"PartitionKey": partition, "RowKey": payment_key(claim.payment_id),
+            "payment_id": claim.payment_id, "file_id": claim.file_id, "blob_name": claim.blob_name,
+            "claimed_at": claim.claimed_at}
+
+
+def _claim(entity: Any) -> PaymentClaim:
+    claimed_at = entity["claimed_at"]
+    if not isinstance(claimed_at, datetime):
+        claimed_at = datetime.fromisoformat(str(claimed_at).replace("Z", "+00:00"))
+    return PaymentClaim(str(entity["payment_id"]), str(entity["file_id"]), str(entity["blob_name"]),
+                        claimed_at, str(entity.metadata["etag"]))
