@@ -30,6 +30,7 @@ from shared.topology import PAYMENT_CLAIMS_TABLE
 
 TRANSACTION_LIMIT = 100  # entities per entity-group transaction (the service's limit)
 _LOST_RACE = {404, 409, 412}  # gone, already exists, ETag no longer matches: someone else wrote first
+_TABLE_NOT_FOUND = "TableNotFound"
 _SELECT = ["RowKey", "payment_id", "file_id", "blob_name", "claimed_at"]
 
 
@@ -84,9 +85,15 @@ class AzureTablePaymentIndex:
 
     def release(self, sender: str, file_id: str) -> int:
         query = "PartitionKey eq @pk and file_id eq @file"
-        entities = list(self._query(query, {"pk": escape_key(sender), "file": file_id}, ["RowKey"]))
-        return sum(self._delete(entities[start:start + TRANSACTION_LIMIT])
-                   for start in range(0, len(entities), TRANSACTION_LIMIT))
+        parameters = {"pk": escape_key(sender), "file": file_id}
+        released, chunk = 0, []
+        # Deleted while paging: a continuation is a key position, so what was deleted does not move it.
+        for entity in self._query(query, parameters, ["PartitionKey", "RowKey"]):
+            chunk.append(entity)
+            if len(chunk) == TRANSACTION_LIMIT:
+                released += self._delete(chunk)
+                chunk = []
+        return released + (self._delete(chunk) if chunk else 0)
 
     def _delete(self, chunk: list[Any]) -> int:
         """Delete the entities still at the version read; return how many claims (not records) went."""
@@ -112,9 +119,9 @@ class AzureTablePaymentIndex:
         self.requests += 1
         try:
             self._table.submit_transaction(operations)
-        except ResourceNotFoundError as exc:
-            # TableNotFound: a fresh account (Azurite, a new environment); anything else is a lost race.
-            if "TableNotFound" not in str(exc) or self._created:
+        except TableTransactionError as exc:
+            # A fresh account (Azurite, a new environment) has no table yet; a 404 on an entity is a race.
+            if _code(exc) != _TABLE_NOT_FOUND or self._created:
                 raise
             self._ensure_table()
             self.requests += 1
@@ -127,7 +134,9 @@ class AzureTablePaymentIndex:
             for page in pages:
                 self.requests += 1
                 yield from page
-        except ResourceNotFoundError:
+        except ResourceNotFoundError as exc:
+            if _code(exc) != _TABLE_NOT_FOUND:
+                raise
             return  # no table yet: nothing was ever claimed
 
     def _ensure_table(self) -> None:
@@ -136,6 +145,12 @@ class AzureTablePaymentIndex:
             with contextlib.suppress(ResourceExistsError):  # another process made it first
                 self._service.create_table(self._table.table_name)
             self._created = True
+
+
+def _code(exc: HttpResponseError) -> str:
+    """The service's error code (the SDK sets `error_code` on the errors it raises, untyped)."""
+    code = getattr(exc, "error_code", None)  # a plain string from a transaction, an enum from a query
+    return str(getattr(code, "value", code) or "")
 
 
 def _if_match(etag: str) -> dict[str, Any]:
