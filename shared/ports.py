@@ -59,7 +59,8 @@ class BlobStore(Protocol):
         """Whole blob and its ETag; raise `BlobNotFound`."""
 
     def open_reader(self, container: str, name: str) -> StreamedBlob:
-        """A streaming reader that never holds the whole blob in memory; raise `BlobNotFound`."""
+        """A streaming reader that never holds the whole blob in memory; raise `BlobNotFound`. It reads
+        one version only: its stream raises `BlobChanged` if the blob is replaced or deleted mid-read."""
 
     def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:
         """Write and return the new ETag; with `overwrite=False` raise `BlobAlreadyExists` if present."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from shared.domain.claim_keys import batch_key, batch_prefix, payment_key
 from shared.handlers.faults import FaultPlan
@@ -55,6 +55,8 @@ class FakeBlobStore:
         self._etags = itertools.count(0x8D000000)
         self._lock = threading.Lock()
         self.fail_writes: dict[str, int] = {}
+        # (container, name) -> new bytes (None: deleted) after the first read of the next reader opened
+        self.replace_while_reading: dict[tuple[str, str], bytes | None] = {}
         self._interleave: list[tuple[str, Callable[[], object]]] = []
 
     def before_write(self, pattern: str, action: Callable[[], object]) -> None:
@@ -88,6 +90,10 @@ class FakeBlobStore:
 
     def open_reader(self, container: str, name: str) -> StreamedBlob:
         data, etag = self._get(container, name)
+        if (container, name) in self.replace_while_reading:
+            replacement = self.replace_while_reading.pop((container, name))
+            stream = io.BufferedReader(_ChangingStream(self, container, name, data, replacement))
+            return StreamedBlob(cast(BinaryIO, stream), etag, len(data))
         return StreamedBlob(io.BytesIO(data), etag, len(data))
 
     def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:
@@ -120,6 +126,31 @@ class FakeBlobStore:
     def put(self, container: str, name: str, data: bytes) -> str:
         """Test helper: an upload, as a person or the host would do it."""
         return self.write(container, name, data)
+
+
+class _ChangingStream(io.RawIOBase):
+    """A reader whose blob is replaced (or deleted) after its first piece, like a pinned SDK download:
+    the next read raises `BlobChanged`."""
+
+    def __init__(self, store: FakeBlobStore, container: str, name: str, data: bytes,
+                 replacement: bytes | None) -> None:
+        self._store, self._where, self._data, self._replacement = store, (container, name), data, replacement
+        self._served = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._served:
+            raise BlobChanged(f"{self._where[0]}/{self._where[1]} changed while it was read")
+        self._served = True
+        size = min(len(buffer), max(1, len(self._data) // 2))
+        buffer[:size] = self._data[:size]
+        if self._replacement is None:
+            self._store.delete(*self._where)
+        else:
+            self._store.put(*self._where, self._replacement)
+        return size
 
 
 def _to_bytes(data: BlobData) -> bytes:

@@ -75,7 +75,7 @@ def handle_incoming_file(services: Services, blob_name: str, etag: str | None = 
     file = IncomingFile(blob_name, version, incoming_file_id(blob_name, version), sender, problem)
     if version != normalise_etag(reader.etag):
         reader.stream.close()
-        return _superseded(services, file, normalise_etag(reader.etag))
+        return _superseded(services, file, normalise_etag(reader.etag))  # before it was read
     try:
         services.faults.check(STEP, blob_name)
         return _process(services, file, reader)
@@ -86,10 +86,21 @@ def handle_incoming_file(services: Services, blob_name: str, etag: str | None = 
         reader.stream.close()
 
 
-def _superseded(services: Services, file: IncomingFile, current: str) -> ValidatorOutcome:
-    """The version the trigger saw was replaced before we read it; the new version has its own trigger
-    (and its own file id), so this one must not validate the new bytes under the old version's id."""
-    detail = f"incoming/{file.blob_name} was replaced (version {file.etag} -> {current}) before it was read"
+def _current_version(services: Services, file: IncomingFile) -> str:
+    try:
+        reader = services.blobs.open_reader(INCOMING_CONTAINER, file.blob_name)
+    except BlobNotFound:
+        return "deleted"
+    reader.stream.close()
+    return normalise_etag(reader.etag)
+
+
+def _superseded(services: Services, file: IncomingFile, current: str,
+                when: str = "before it was read") -> ValidatorOutcome:
+    """The version the trigger saw was replaced (or deleted) before we could read all of it; the new
+    version has its own trigger (and its own file id), so this one must not validate the new bytes under
+    the old version's id. Nothing of this version was kept, so there is nothing to undo."""
+    detail = f"incoming/{file.blob_name} was replaced (version {file.etag} -> {current}) {when}"
     log.warning("%s; leaving it to the new version's trigger", detail)
     if next(services.blobs.list_names(WORKFLOW_CONTAINER, timeline_prefix(file.file_id)), None):
         record_event(services.blobs, services.clock, file.file_id, "superseded", blob_name=file.blob_name,
@@ -114,7 +125,12 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
         original = cast(BinaryIO, copy)
         tally = HashTally(reader.stream, copy_to=original)
         collect = _Collect(spool, PaymentsFingerprint(), [])
-        result = _validate(services, file.sender, reference, tally, collect)
+        try:
+            result = _validate(services, file.sender, reference, tally, collect)
+        except BlobChanged:
+            # Replaced or deleted mid-read: this version cannot be read to its end, and nothing was
+            # written yet (the copy is a spool; claims come after the read). The new one has its own trigger.
+            return _superseded(services, file, _current_version(services, file), "while it was read")
         if not result.valid:
             return _reject(services, file, result.to_report(), original)
         services.publisher.ready()  # a bad Service Bus setting fails here, before any side effect

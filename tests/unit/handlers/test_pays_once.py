@@ -17,6 +17,7 @@ from shared.handlers.deadletter import handle_dead_lettered
 from shared.handlers.inbound import Delivery
 from shared.handlers.payment_claims import ClaimRequest, claim_payments
 from shared.handlers.poison import handle_blob_poison
+from shared.handlers.status import file_status
 from shared.handlers.timeline import read_terminal, write_terminal
 from shared.handlers.validator import handle_incoming_file
 from shared.services import Services
@@ -260,3 +261,29 @@ def test_a_hundred_thousand_row_file_claims_in_a_bounded_number_of_requests() ->
 
 def _file_ids(blobs: FakeBlobStore) -> set[str]:
     return {name.split("/")[1] for name in blobs.list_names("workflow", "timeline/")}
+
+
+@pytest.mark.parametrize("replacement", [b"", None], ids=["overwritten", "deleted"])
+def test_a_version_replaced_while_it_is_read_is_superseded_and_its_successor_processed(
+    replacement: bytes | None,
+) -> None:
+    """The policy: the version read to its end is the one processed. One replaced (or deleted) mid-read
+    was not read, keeps nothing and ends `superseded`; the new version is a file of its own, and any
+    payment it shares with an earlier file is caught by the payment check."""
+    e = env()
+    name = "acme-payroll/overwritten.csv"
+    etag = e[1].put(INCOMING_CONTAINER, name, rows("PAY", 30))
+    newer = rows("PAY", 2, first=40) if replacement is not None else None
+    e[1].replace_while_reading[(INCOMING_CONTAINER, name)] = newer
+
+    old = handle_incoming_file(e[0], name, etag)
+
+    assert old.state == "superseded"
+    status = file_status(e[1], old.file_id)
+    assert status is not None and status["state"] == "superseded"
+    assert [ev["event"] for ev in status["events"]] == ["received", "superseded"]
+    assert e[3].owned_by(old.file_id) == [] and e[2].sent == [] and not list(e[1].list_names("rejected"))
+    if newer is not None:
+        new = handle_incoming_file(e[0], name)
+        deliver_all(e)
+        assert_terminal_state(e[1], new.file_id, "delivered")
