@@ -17,12 +17,15 @@ from localdev.stack.processes import StackError
 from localdev.stack.state import load_state
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.handlers.status import file_status
+from shared.ports import BlobNotFound
 from shared.topology import WORKFLOW_CONTAINER
 
 _HIDDEN = {"file_id", "event", "occurred_at"}
 
 
-def format_timeline(status: dict[str, Any]) -> str:
+def format_timeline(status: dict[str, Any], report: dict[str, Any] | None = None) -> str:
+    """The timeline as a table; with the file's report, also why it was refused when another file
+    holds its payments (the earlier file for a duplicate, each payment id with its earlier file)."""
     events = status["events"]
     terminal = status["terminal"] or {}
     where = terminal.get("output") or terminal.get("report") or ""
@@ -36,7 +39,36 @@ def format_timeline(status: dict[str, Any]) -> str:
         lines.append(f"{event['occurred_at']:<28} {offset:>9.3f}  {event['event']:<14} {details}")
     if terminal.get("reason"):
         lines += ["", f"reason: {terminal['reason']}"]
-    return "\n".join(lines)
+    return "\n".join(lines + _duplicates(terminal, report or {}))
+
+
+def _duplicates(terminal: dict[str, Any], report: dict[str, Any]) -> list[str]:
+    if terminal.get("state") == "duplicate":
+        return ["", f"duplicate of: {terminal.get('duplicate_of')} (the same payments, compared payment by "
+                    "payment); nothing was sent again"]
+    found = report.get("duplicate_payments") or []
+    if not found:
+        return []
+    lines = ["", f"{report.get('error_count', len(found))} payment(s) already held by an earlier file "
+                 f"({', '.join(report.get('duplicate_of') or [])}):"]
+    for item in found:
+        state = "delivered" if item.get("earlier_state") == "delivered" else "in flight"
+        lines.append(f"  row {item['row']:<6} {item['payment_id']:<36} {state} in {item['earlier_file']} "
+                     f"(incoming/{item['earlier_blob_name']}) since {item['since']}")
+    return lines
+
+
+def read_report(store: AzureBlobStore, status: dict[str, Any]) -> dict[str, Any] | None:
+    """The rejection or duplicate report the terminal state points to (`rejected/<file id>/report.json`)."""
+    where = str((status.get("terminal") or {}).get("report") or "")
+    container, _, name = where.partition("/")
+    if not name:
+        return None
+    try:
+        report: dict[str, Any] = json.loads(store.read(container, name))
+    except BlobNotFound:
+        return None
+    return report
 
 
 def _short(value: Any, limit: int = 90) -> str:
@@ -87,5 +119,8 @@ def _main(argv: list[str] | None) -> int:
             file=sys.stderr,
         )
         return 1
-    print(json.dumps(status, indent=2, default=str) if args.json else format_timeline(status))
+    if args.json:
+        print(json.dumps(status, indent=2, default=str))
+    else:
+        print(format_timeline(status, read_report(store, status)))
     return 0
