@@ -204,7 +204,8 @@ def test_the_payment_index_table_is_declared(main_doc: dict[str, Any], module_do
                                              topology: Any) -> None:
     assert main_doc["variables"]["appTables"]["value"] == [topology.PAYMENT_CLAIMS_TABLE]
     assert "appTables" in set(leaves(body(main_doc["modules"]["storage"])["params"]["tableNames"]))
-    tables = one_resource(module_doc("storage.bicep"), "Microsoft.Storage/storageAccounts/tableServices/tables")
+    tables = one_resource(
+        module_doc("storage.bicep"), "Microsoft.Storage/storageAccounts/tableServices/tables")
     assert loop_source(tables) == "tableNames"
 
 
