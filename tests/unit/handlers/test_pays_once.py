@@ -10,6 +10,7 @@ from typing import cast
 
 import pytest
 
+from localdev.stack.status_cli import format_timeline
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.compensation import handle_validator_compensation
 from shared.handlers.creator import handle_file_adapted
@@ -287,3 +288,21 @@ def test_a_version_replaced_while_it_is_read_is_superseded_and_its_successor_pro
         new = handle_incoming_file(e[0], name)
         deliver_all(e)
         assert_terminal_state(e[1], new.file_id, "delivered")
+
+
+def test_the_status_view_names_each_payment_with_the_earlier_file() -> None:
+    e = env()
+    first = drop(e, "acme-payroll/week-1.csv", rows("PAY", 3))
+    deliver_all(e)
+    second = drop(e, "acme-payroll/week-2.csv", rows("PAY", 3, first=2))
+    copy = drop(e, "acme-payroll/week-1-again.csv", rows("PAY", 3).replace(b"\n", b"\r\n"))
+
+    status = file_status(e[1], second)
+    assert status is not None
+    shown = format_timeline(status, report(e[1], second))
+    assert "2 payment(s) already held by an earlier file" in shown
+    for payment_id in ("PAY-00002", "PAY-00003"):
+        line = next(line for line in shown.splitlines() if payment_id in line)
+        assert f"delivered in {first} (incoming/acme-payroll/week-1.csv)" in line
+    duplicate = file_status(e[1], copy)
+    assert duplicate is not None and f"duplicate of: {first}" in format_timeline(duplicate)
