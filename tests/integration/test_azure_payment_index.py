@@ -21,11 +21,16 @@ pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def index(azurite: AzuriteProcess) -> AzureTablePaymentIndex:
-    """A fresh table per test (created by the adapter on its first claim, as on a new account)."""
+def fresh_index(azurite: AzuriteProcess, fast: bool) -> AzureTablePaymentIndex:
     service = table_service_client("PaymentsStorage", {"PaymentsStorage": azurite.connection_string})
-    return AzureTablePaymentIndex(service, table=f"claims{uuid.uuid4().hex[:12]}")
+    return AzureTablePaymentIndex(service, table=f"claims{uuid.uuid4().hex[:12]}", fast_batches=fast)
+
+
+@pytest.fixture(params=[True, False], ids=["fast-batches", "sdk-batches"])
+def index(azurite: AzuriteProcess, request: pytest.FixtureRequest) -> AzureTablePaymentIndex:
+    """A fresh table per test (created by the adapter on its first claim, as on a new account), written
+    through the fast path and through the SDK's own `submit_transaction`: the same behaviour."""
+    return fresh_index(azurite, fast=bool(request.param))
 
 
 def claims(file_id: str, *ids: str) -> list[PaymentClaim]:
@@ -100,3 +105,24 @@ def test_claims_cost_one_request_per_99_ids_and_a_release_one_per_100_entities(
     before = index.requests
     assert index.release("s", "big") == 10_000
     assert index.requests - before == 11 + 102
+
+
+def test_fast_and_sdk_batches_write_the_same_entities(azurite: AzuriteProcess) -> None:
+    """The fast path's equivalence pin: the same operations leave the same entities, and refusals agree."""
+    ids = ["A", "B/1", "C?x", "D#y", "E%z", "F'q", "G \\ h", "Ümlaut"]
+    stored = []
+    for fast in (True, False):
+        index = fresh_index(azurite, fast)
+        assert index.claim("s/x", "f1", 0, claims("f1", *ids), ())
+        first = index.existing("s/x", ids)
+        taken = PaymentClaim("B/1", "f2", "s/f2.csv", NOW, first["B/1"].version)
+        assert index.claim("s/x", "f2", 0, claims("f2", "Z"), [taken])
+        assert not index.claim("s/x", "f3", 0, claims("f3", "Y", "A"), ())
+        assert not index.claim("s/x", "f3", 1, (), [taken])
+        released = index.release("s/x", "f1")
+        fields = ("PartitionKey", "RowKey", "payment_id", "file_id", "claimed_at", "count")
+        raw = index._table.list_entities()
+        entities = sorted(tuple(str(e.get(name)) for name in fields) for e in raw)
+        stored.append((released, entities))
+    assert stored[0] == stored[1]
+    assert stored[0][0] == len(ids) - 1
