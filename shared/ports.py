@@ -123,25 +123,20 @@ class PaymentClaim:
 class PaymentIndex(Protocol):
     """Which file claimed each (sender, payment id): the cross-file duplicate-payment check.
 
-    A file's claims are written in numbered batches of at most `MAX_BATCH` ids; each batch commits
-    atomically together with a record that it was done, so a redelivered validator skips what it
-    already committed. Keys come from `shared.domain.claim_keys`.
+    Claims are written in batches of at most `MAX_BATCH` ids of one partition (`claim_keys`), each batch
+    atomically. Keys and partitions come from `shared.domain.claim_keys`.
     """
 
     MAX_BATCH: int
 
-    def claim(self, sender: str, file_id: str, number: int, new: Sequence[PaymentClaim],
-              takeover: Sequence[PaymentClaim]) -> bool:
-        """Atomically create every `new` claim, replace every `takeover` claim whose stored version is
-        still its `version`, and record batch `number` of `file_id` as done. False, with nothing
-        written, if any of them was claimed or changed meanwhile."""
+    def claim(self, sender: str, new: Sequence[PaymentClaim], takeover: Sequence[PaymentClaim]) -> bool:
+        """Atomically create every `new` claim and replace every `takeover` claim whose stored version
+        is still its `version` (all in one partition). False, with nothing written, if any of them was
+        claimed or changed meanwhile."""
 
     def existing(self, sender: str, payment_ids: Sequence[str]) -> dict[str, PaymentClaim]:
         """The current claims on these ids (ids without a claim are absent)."""
 
-    def batches_done(self, sender: str, file_id: str) -> set[int]:
-        """The numbers of the batches `file_id` committed."""
-
     def release(self, sender: str, file_id: str) -> int:
-        """Delete the claims still naming `file_id` (never one another file holds now), and its batch
-        records; return how many claims were deleted. Idempotent."""
+        """Delete the claims still naming `file_id` (never one another file holds now); return how many
+        were deleted. Idempotent."""

@@ -17,7 +17,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from shared.domain.claim_keys import batch_key, batch_prefix, payment_key
+from shared.domain.claim_keys import claim_order, partition_key, sender_partition_prefix
 from shared.handlers.faults import FaultPlan
 from shared.handlers.identity import normalise_etag
 from shared.handlers.reference_loader import CachedReferenceTable
@@ -164,17 +164,16 @@ def _to_bytes(data: BlobData) -> bytes:
 class FakePaymentIndex:
     """Claims in a dict keyed like the Table adapter's (partition, row key); a batch commits atomically.
 
-    `requests` counts calls as the Azure adapter would send them (one per batch, per range read, per
-    release page), so tests can state a file's cost. `before_claim(action)` runs `action` once just
-    before the next batch commits (another file racing at that moment); `fail_claims = n` makes the
-    next n batches raise after committing (a crash between claiming and recording).
+    `requests` counts calls as the Azure adapter sends them (one per batch, per range read, per release),
+    so tests can state a file's cost. `before_claim(action)` runs `action` once just before the next batch
+    commits (another file racing at that moment); `fail_claims = n` makes the next n batches raise after
+    committing (a crash between claiming and recording).
     """
 
-    MAX_BATCH = 99  # + the batch record: 100 entities, the most one Table transaction takes
+    MAX_BATCH = 100  # the most one Table transaction takes
 
     def __init__(self) -> None:
         self.claims: dict[tuple[str, str], PaymentClaim] = {}
-        self.batches: set[tuple[str, str]] = set()
         self.requests = 0
         self.fail_claims = 0
         self._versions = itertools.count(1)
@@ -184,51 +183,44 @@ class FakePaymentIndex:
     def before_claim(self, action: Callable[[], object]) -> None:
         self._interleave.append(action)
 
-    def claim(self, sender: str, file_id: str, number: int, new: Sequence[PaymentClaim],
-              takeover: Sequence[PaymentClaim]) -> bool:
+    def claim(self, sender: str, new: Sequence[PaymentClaim], takeover: Sequence[PaymentClaim]) -> bool:
         if self._interleave:
             self._interleave.pop(0)()
         self.requests += 1
+        batch = [*new, *takeover]
+        assert len(batch) <= self.MAX_BATCH
+        assert len({partition_key(sender, c.payment_id) for c in batch}) <= 1, "a batch spans partitions"
         with self._lock:
-            record = (sender, batch_key(file_id, number))
-            if record in self.batches or any((sender, payment_key(c.payment_id)) in self.claims for c in new):
+            if any(claim_order(sender, c.payment_id) in self.claims for c in new):
                 return False
             for claim in takeover:
-                current = self.claims.get((sender, payment_key(claim.payment_id)))
+                current = self.claims.get(claim_order(sender, claim.payment_id))
                 if current is None or current.version != claim.version:
                     return False
-            for claim in (*new, *takeover):
-                self.claims[(sender, payment_key(claim.payment_id))] = PaymentClaim(
+            for claim in batch:
+                self.claims[claim_order(sender, claim.payment_id)] = PaymentClaim(
                     claim.payment_id, claim.file_id, claim.blob_name, claim.claimed_at,
                     f"v{next(self._versions)}")
-            self.batches.add(record)
         if self.fail_claims > 0:
             self.fail_claims -= 1
-            raise StorageOutageError(f"fake table: the host died after batch {number} of {file_id} committed")
+            raise StorageOutageError("fake table: the host died after a batch committed")
         return True
 
     def existing(self, sender: str, payment_ids: Sequence[str]) -> dict[str, PaymentClaim]:
-        self.requests += 1
+        self.requests += len({partition_key(sender, pid) for pid in payment_ids})  # a range read each
         with self._lock:
-            found = {pid: self.claims.get((sender, payment_key(pid))) for pid in payment_ids}
+            found = {pid: self.claims.get(claim_order(sender, pid)) for pid in payment_ids}
         return {pid: claim for pid, claim in found.items() if claim is not None}
-
-    def batches_done(self, sender: str, file_id: str) -> set[int]:
-        self.requests += 1
-        prefix = batch_prefix(file_id)
-        with self._lock:
-            return {int(key[len(prefix):]) for part, key in self.batches if part == sender
-                    and key.startswith(prefix)}
 
     def release(self, sender: str, file_id: str) -> int:
         self.requests += 1
+        prefix = sender_partition_prefix(sender)
         with self._lock:
             mine = [key for key, claim in self.claims.items()
-                    if key[0] == sender and claim.file_id == file_id]
+                    if key[0].startswith(prefix) and claim.file_id == file_id]
             for key in mine:
                 del self.claims[key]
-            prefix = batch_prefix(file_id)
-            self.batches = {b for b in self.batches if not (b[0] == sender and b[1].startswith(prefix))}
+        self.requests += -(-len(mine) // self.MAX_BATCH)
         return len(mine)
 
     def owned_by(self, file_id: str) -> list[str]:

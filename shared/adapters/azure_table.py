@@ -1,13 +1,13 @@
-"""`PaymentIndex` over azure-data-tables: one entity per claimed payment, one partition per sender.
+"""`PaymentIndex` over azure-data-tables: one entity per claimed payment, 16 partitions per sender.
 
-PartitionKey is the sender, RowKey `p:<payment id>` (keys escaped by `shared.domain.claim_keys`), with
-`file_id`, `blob_name` and `claimed_at`. A batch of claims and its record `b:<file id>:<number>` go in
-one entity-group transaction (same partition, at most 100 entities), so they commit together or not at
-all; a takeover is a replace with `If-Match` on the stale claim's ETag. Reading a batch's claims back is
-one range query over its keys (the validator claims in key order, so the range is narrow). Releasing
-finds the file's entities with a filter on `file_id` inside the sender's partition (a partition scan:
-it runs only when a file fails or is rejected) and deletes each with `If-Match`, 100 per transaction,
-so a claim another file took over meanwhile is never deleted.
+PartitionKey `<sender>~<bucket>`, RowKey `p:<payment id>` (both from `shared.domain.claim_keys`), with
+`payment_id`, `file_id`, `blob_name` and `claimed_at`. A batch (one partition, at most 100 entities) is
+one entity-group transaction, so it commits whole or not at all; a takeover is a replace with
+`If-Match` on the stale claim's ETag. Reading a batch's claims back is one range query over its keys
+(the validator claims in key order, so the range is narrow). Releasing finds the file's claims with a
+filter on `file_id` over the sender's partitions (a scan: it runs only when a file fails or is rejected)
+and deletes each with `If-Match`, 100 per transaction, so a claim another file took over meanwhile is
+never deleted.
 
 Transactions go through `table_batch.submit` (the SDK's own `submit_transaction` costs ~130 ms of CPU per
 batch; `fast_batches=False` uses it, and the integration tests run both). `requests` counts the HTTP
@@ -27,7 +27,7 @@ from azure.core.exceptions import HttpResponseError, ResourceExistsError, Resour
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
 from shared.adapters.table_batch import BatchFailed, Operation, submit
-from shared.domain.claim_keys import PAYMENT_PREFIX, batch_key, batch_prefix, escape_key, payment_key
+from shared.domain.claim_keys import partition_key, payment_key, sender_partition_prefix
 from shared.ports import PaymentClaim
 from shared.topology import PAYMENT_CLAIMS_TABLE
 
@@ -38,7 +38,7 @@ _SELECT = ["RowKey", "payment_id", "file_id", "blob_name", "claimed_at"]
 
 
 class AzureTablePaymentIndex:
-    MAX_BATCH = TRANSACTION_LIMIT - 1  # the batch record takes the last place
+    MAX_BATCH = TRANSACTION_LIMIT
 
     def __init__(self, service: TableServiceClient, table: str = PAYMENT_CLAIMS_TABLE,
                  fast_batches: bool = True) -> None:
@@ -49,14 +49,11 @@ class AzureTablePaymentIndex:
         self._lock = threading.Lock()
         self.requests = 0
 
-    def claim(self, sender: str, file_id: str, number: int, new: Sequence[PaymentClaim],
-              takeover: Sequence[PaymentClaim]) -> bool:
-        partition = escape_key(sender)
-        operations = [Operation("create", _entity(partition, claim)) for claim in new]
-        operations += [Operation("replace", _entity(partition, claim), claim.version) for claim in takeover]
-        record = {"PartitionKey": partition, "RowKey": batch_key(file_id, number), "file_id": file_id,
-                  "count": len(new) + len(takeover)}
-        operations.append(Operation("create", record))
+    def claim(self, sender: str, new: Sequence[PaymentClaim], takeover: Sequence[PaymentClaim]) -> bool:
+        operations = [Operation("create", _entity(sender, claim)) for claim in new]
+        operations += [Operation("replace", _entity(sender, claim), claim.version) for claim in takeover]
+        if not operations:
+            return True
         try:
             self._submit(operations)
         except _Refused as exc:
@@ -66,43 +63,40 @@ class AzureTablePaymentIndex:
         return True
 
     def existing(self, sender: str, payment_ids: Sequence[str]) -> dict[str, PaymentClaim]:
-        if not payment_ids:
-            return {}
-        keys = sorted(payment_key(pid) for pid in payment_ids)
-        wanted = set(keys)
+        by_partition: dict[str, list[str]] = {}
+        for pid in payment_ids:
+            by_partition.setdefault(partition_key(sender, pid), []).append(payment_key(pid))
         found = {}
         query = "PartitionKey eq @pk and RowKey ge @low and RowKey le @high"
-        parameters = {"pk": escape_key(sender), "low": keys[0], "high": keys[-1]}
-        for entity in self._query(query, parameters, _SELECT):
-            if entity["RowKey"] in wanted:
-                claim = _claim(entity)
-                found[claim.payment_id] = claim
+        for partition, keys in by_partition.items():
+            wanted = set(keys)
+            parameters = {"pk": partition, "low": min(keys), "high": max(keys)}
+            for entity in self._query(query, parameters, _SELECT):
+                if entity["RowKey"] in wanted:
+                    claim = _claim(entity)
+                    found[claim.payment_id] = claim
         return found
 
-    def batches_done(self, sender: str, file_id: str) -> set[int]:
-        prefix = batch_prefix(file_id)
-        query = "PartitionKey eq @pk and RowKey ge @low and RowKey lt @high"
-        parameters = {"pk": escape_key(sender), "low": prefix, "high": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
-        return {int(e["RowKey"][len(prefix):]) for e in self._query(query, parameters, ["RowKey"])}
-
     def release(self, sender: str, file_id: str) -> int:
-        query = "PartitionKey eq @pk and file_id eq @file"
-        parameters = {"pk": escape_key(sender), "file": file_id}
-        released, chunk = 0, []
+        prefix = sender_partition_prefix(sender)
+        query = "PartitionKey ge @low and PartitionKey le @high and file_id eq @file"
+        parameters = {"low": f"{prefix}0", "high": f"{prefix}f", "file": file_id}
+        released, chunk = 0, list[Any]()
         # Deleted while paging: a continuation is a key position, so what was deleted does not move it.
         for entity in self._query(query, parameters, ["PartitionKey", "RowKey"]):
-            chunk.append(entity)
-            if len(chunk) == TRANSACTION_LIMIT:
+            full = len(chunk) == TRANSACTION_LIMIT
+            if chunk and (full or chunk[0]["PartitionKey"] != entity["PartitionKey"]):  # one partition each
                 released += self._delete(chunk)
                 chunk = []
+            chunk.append(entity)
         return released + (self._delete(chunk) if chunk else 0)
 
     def _delete(self, chunk: list[Any]) -> int:
-        """Delete the entities still at the version read; return how many claims (not records) went."""
+        """Delete the entities (one partition) still at the version read; return how many went."""
         operations = [Operation("delete", _keys(e), e.metadata["etag"]) for e in chunk]
         try:
             self._submit(operations)
-            return sum(1 for e in chunk if e["RowKey"].startswith(PAYMENT_PREFIX))
+            return len(chunk)
         except _Refused as exc:
             if exc.status not in _LOST_RACE:
                 raise
@@ -111,7 +105,7 @@ class AzureTablePaymentIndex:
             self.requests += 1
             try:
                 self._table.delete_entity(entity, **_if_match(entity.metadata["etag"]))
-                deleted += entity["RowKey"].startswith(PAYMENT_PREFIX)
+                deleted += 1
             except HttpResponseError as exc:
                 if exc.status_code not in _LOST_RACE:
                     raise
@@ -189,8 +183,8 @@ def _if_match(etag: str) -> dict[str, Any]:
     return {"etag": etag, "match_condition": MatchConditions.IfNotModified}
 
 
-def _entity(partition: str, claim: PaymentClaim) -> dict[str, Any]:
-    return {"PartitionKey": partition, "RowKey": payment_key(claim.payment_id),
+def _entity(sender: str, claim: PaymentClaim) -> dict[str, Any]:
+    return {"PartitionKey": partition_key(sender, claim.payment_id), "RowKey": payment_key(claim.payment_id),
             "payment_id": claim.payment_id, "file_id": claim.file_id, "blob_name": claim.blob_name,
             "claimed_at": claim.claimed_at}
 

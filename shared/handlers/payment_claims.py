@@ -1,15 +1,16 @@
 """The cross-file duplicate-payment check: a valid file claims each of its payment ids for its sender.
 
-Claims go to the `PaymentIndex` in batches, in `claim_keys.payment_key` order, optimistically: a batch
-that meets no earlier claim commits in one request. A batch that meets one reads the claims in its key
-range back (one range query) and decides each by `duplicate_window.claim_blocks`: ours (a redelivery)
-is kept, a blocking one is a `DuplicatePayment`, a stale one (its owner ended without delivery, or the
-window passed) is taken over with its version, so a racing file cannot take it at the same time.
+Claims go to the `PaymentIndex` in batches of one partition each, in `claim_keys.claim_order`,
+optimistically: a batch that meets no earlier claim commits in one request. A batch that meets one reads
+the claims in its key range back (one range query) and decides each by `duplicate_window.claim_blocks`:
+ours (another run of this very file: a redelivery) is kept, a blocking one is a `DuplicatePayment`, a
+stale one (its owner ended without delivery, or the window passed) is taken over with its version, so a
+racing file cannot take it at the same time. A batch commits whole or not at all, so after a crash a
+redelivered validator finds each batch either all its own or not written.
 
-A batch that found a duplicate commits nothing and records nothing, so a redelivered validator checks
-it again (a batch record always means "all of these are ours"). The file is then rejected, so its
-claims are released before its terminal state is written: whoever sees it ended `rejected` or `failed`
-finds nothing of it left in the index, and a claim left by a crash in between blocks nothing anyway.
+A batch that found a duplicate commits nothing. The file is then rejected, so its claims are released
+before its terminal state is written: whoever sees it ended `rejected` or `failed` finds nothing of it
+left in the index, and a claim left by a crash in between blocks nothing anyway.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from shared.domain.claim_keys import payment_key
+from shared.domain.claim_keys import claim_order, partition_key
 from shared.domain.duplicate_window import OwnerState, claim_blocks
 from shared.domain.issues import DUPLICATE_PAYMENT, ValidationIssue
 from shared.domain.validation import MAX_REPORTED_ISSUES
@@ -64,14 +65,12 @@ def claim_payments(services: Services, request: ClaimRequest,
     by the caller: it must `release_payments` and reject). A window of 0 days claims nothing."""
     if request.window_days <= 0 or not payments:
         return []
-    index = services.payments
-    ordered = sorted(payments, key=lambda item: payment_key(item[0]))
-    done = index.batches_done(request.sender, request.file_id)
+    sender = request.sender
+    ordered = sorted(payments, key=lambda item: claim_order(sender, item[0]))
     owners = _Owners(services.blobs)
     duplicates: list[DuplicatePayment] = []
-    for number, batch in enumerate(_batches(ordered, index.MAX_BATCH)):
-        if number not in done:
-            duplicates += _claim_batch(services, request, number, batch, owners)
+    for batch in _batches(ordered, sender, services.payments.MAX_BATCH):
+        duplicates += _claim_batch(services, request, batch, owners)
     return duplicates
 
 
@@ -82,17 +81,28 @@ def release_payments(services: Services, sender: str, file_id: str) -> int:
     return released
 
 
-def _batches(ordered: Sequence[tuple[str, int]], size: int) -> Iterator[Sequence[tuple[str, int]]]:
-    for start in range(0, len(ordered), size):
-        yield ordered[start:start + size]
+def _batches(ordered: Sequence[tuple[str, int]], sender: str,
+             size: int) -> Iterator[Sequence[tuple[str, int]]]:
+    """Runs of at most `size` ids of one partition (a transaction cannot span two)."""
+    batch: list[tuple[str, int]] = []
+    partition = None
+    for item in ordered:
+        here = partition_key(sender, item[0])
+        if batch and (here != partition or len(batch) == size):
+            yield batch
+            batch = []
+        partition = here
+        batch.append(item)
+    if batch:
+        yield batch
 
 
-def _claim_batch(services: Services, request: ClaimRequest, number: int,
-                 batch: Sequence[tuple[str, int]], owners: _Owners) -> list[DuplicatePayment]:
+def _claim_batch(services: Services, request: ClaimRequest, batch: Sequence[tuple[str, int]],
+                 owners: _Owners) -> list[DuplicatePayment]:
     index = services.payments
     now = services.clock.now()
     mine = [PaymentClaim(pid, request.file_id, request.blob_name, now) for pid, _ in batch]
-    if index.claim(request.sender, request.file_id, number, mine, ()):
+    if index.claim(request.sender, mine, ()):
         return []
     ids = [pid for pid, _ in batch]
     for _ in range(RACE_RETRIES):
@@ -111,10 +121,10 @@ def _claim_batch(services: Services, request: ClaimRequest, number: int,
         if duplicates:
             return duplicates
         if not new and not takeover:
-            return []  # all ours: another run of this file committed the batch meanwhile
-        if index.claim(request.sender, request.file_id, number, new, takeover):
+            return []  # all ours: an earlier run of this file committed the batch
+        if index.claim(request.sender, new, takeover):
             return []
-    raise RuntimeError(f"payment claims of {request.sender} batch {number} keep changing under file "
+    raise RuntimeError(f"payment claims of {request.sender} from {batch[0][0]!r} keep changing under file "
                        f"{request.file_id}; retrying")
 
 

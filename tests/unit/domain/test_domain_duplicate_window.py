@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain.claim_keys import batch_key, batch_prefix, escape_key, payment_key
+from shared.domain.claim_keys import BUCKETS, claim_order, escape_key, partition_key, payment_key
 from shared.domain.duplicate_window import OwnerState, claim_blocks
 from shared.domain.reference import ReferenceTableError, parse_reference_table
 from tests.fakes import SAMPLE_REFERENCE
@@ -64,5 +64,14 @@ def test_keys_escape_what_table_keys_refuse_and_never_collide() -> None:
     assert len(set(keys)) == len(ids)
     assert all(not set(key) & set("/\\#?") and all(ord(c) >= 0x20 for c in key) for key in keys)
     assert payment_key("PLAIN-1 (x)") == "p:PLAIN-1 (x)" and escape_key("A/B") == "A%2FB"
-    assert batch_key("acme.x.0000000a", 7).startswith(batch_prefix("acme.x.0000000a"))
-    assert not batch_key("acme.x.0000000a", 7).startswith("p:")
+    assert escape_key("a~b") == "a%7Eb"  # `~` separates a sender from its bucket
+
+
+def test_a_sender_s_claims_spread_over_its_partitions_and_stay_apart_from_other_senders() -> None:
+    partitions = {partition_key("acme-payroll", f"PAY-{n}") for n in range(2000)}
+    assert len(partitions) == BUCKETS and all(p.startswith("acme-payroll~") for p in partitions)
+    assert partition_key("acme", "X") != partition_key("acme~1", "X")
+    assert partition_key("s", "A") == partition_key("s", "A")  # stable: crc32, not the salted hash()
+    ordered = sorted([f"ID-{n}" for n in range(50)], key=lambda pid: claim_order("s", pid))
+    partitions_in_order = [claim_order("s", pid)[0] for pid in ordered]
+    assert partitions_in_order == sorted(partitions_in_order)

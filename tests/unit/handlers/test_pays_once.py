@@ -5,12 +5,14 @@ claim. Each scenario stages one hazard with the fakes' hooks and checks the term
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import replace
 from typing import cast
 
 import pytest
 
 from localdev.stack.status_cli import format_timeline
+from shared.domain.claim_keys import BUCKETS, partition_key
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.compensation import handle_validator_compensation
 from shared.handlers.creator import handle_file_adapted
@@ -67,6 +69,12 @@ def rows(tag: str, count: int, first: int = 1) -> bytes:
     whole = payment_csv(first + count - 1, tag=tag, execution_date=FAKE_EXECUTION_DATE)
     header, *lines = whole.decode().splitlines()
     return ("\n".join([header, *lines[first - 1:]]) + "\n").encode()
+
+
+def batches(ids: list[str]) -> int:
+    """How many transactions claim these ids: ceil(n / 100) in each of the sender's partitions."""
+    per_partition = Counter(partition_key("acme-payroll", pid) for pid in ids)
+    return sum(-(-count // FakePaymentIndex.MAX_BATCH) for count in per_partition.values())
 
 
 def drop(env_: Env, name: str, data: bytes) -> str:
@@ -166,7 +174,7 @@ def test_two_overlapping_files_at_once_are_never_both_validated() -> None:
 def test_a_validator_redelivered_after_its_claims_committed_carries_on_with_its_own_claims() -> None:
     e = env()
     name = "acme-payroll/crash.csv"
-    etag = e[1].put(INCOMING_CONTAINER, name, rows("PAY", 250))  # three batches
+    etag = e[1].put(INCOMING_CONTAINER, name, rows("PAY", 250))
     e[3].fail_claims = 1  # the host dies right after the first batch committed
     with pytest.raises(StorageOutageError):
         handle_incoming_file(e[0], name, etag)
@@ -175,7 +183,8 @@ def test_a_validator_redelivered_after_its_claims_committed_carries_on_with_its_
     outcome = handle_incoming_file(e[0], name, etag)
 
     assert outcome.state == "validated"
-    assert e[3].requests - before == 3  # which batches are done, then only the two left
+    # One request a batch, and for the batch already committed a range read that finds it all ours.
+    assert e[3].requests - before == batches([f"PAY-{n:05d}" for n in range(1, 251)]) + 1
     assert len(e[3].owned_by(outcome.file_id)) == 250
     deliver_all(e)
     assert_terminal_state(e[1], outcome.file_id, "delivered")
@@ -251,13 +260,14 @@ def test_a_claim_left_by_a_file_that_ended_failed_blocks_nothing() -> None:
 
 
 def test_a_hundred_thousand_row_file_claims_in_a_bounded_number_of_requests() -> None:
-    """The cost stated in docs/architecture.md: ceil(rows / 99) batches plus one look-up of the batches
-    already done, on the fake that counts requests as the Table adapter sends them."""
+    """The cost stated in docs/architecture.md: one transaction per 100 ids of a partition, so at most
+    rows/100 + 16; on the fake that counts requests as the Table adapter sends them."""
     e = env()
     payments = [(f"ID-{n:06d}", n + 1) for n in range(100_000)]
     request = ClaimRequest("acme-payroll", "acme-payroll.big.0000000a", "acme-payroll/big.csv", 90)
     assert claim_payments(e[0], request, payments) == []
-    assert e[3].requests == 1 + 1011
+    assert e[3].requests == batches([pid for pid, _ in payments]) <= 1000 + BUCKETS
+    assert e[3].requests == 1008
 
 
 def _file_ids(blobs: FakeBlobStore) -> set[str]:
