@@ -4,11 +4,14 @@ Azure Table keys may not hold `/`, `\\`, `#`, `?` or control characters, and ISO
 hold `/` and `?`. Such characters, `%` itself and `~` (the partition separator) are percent-encoded, so
 two different ids never share a key.
 
-A sender's claims are spread over `BUCKETS` partitions, `<sender>~<bucket>` (the bucket a hex digit of
-the id's crc32): a single Table partition takes about 2,000 entities a second, so one partition per
-sender would hold a 100,000-row file's claims for 50 seconds. An entity-group transaction stays inside
-one partition, so the validator claims in `claim_order` (by partition, then row key): each batch is one
-partition and one narrow key range, which a single range query reads back when the batch meets claims.
+A sender's claims are spread over `BUCKETS` partitions, `<sender>~<bucket>`: a single Table partition
+takes about 2,000 entities a second, so one partition per sender would hold a 100,000-row file's claims
+for 50 seconds. The bucket is a hex digit of the crc32 of the id without its last two characters, so
+ids that differ only there (a run of 100 sequential references, as payment files number them) share a
+partition: a small file claims in one or two transactions, a big one spreads over all 16. An
+entity-group transaction stays inside one partition, so the validator claims in `claim_order` (by
+partition, then row key): each batch is one partition and one narrow key range, which a single range
+query reads back when the batch meets claims.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ def payment_key(payment_id: str) -> str:
 
 def partition_key(sender: str, payment_id: str) -> str:
     """The partition of a payment id's claim: the sender and the id's bucket."""
-    return f"{sender_partition_prefix(sender)}{zlib.crc32(payment_id.encode('utf-8')) % BUCKETS:x}"
+    stem = payment_id[:-2] if len(payment_id) > 2 else payment_id
+    return f"{sender_partition_prefix(sender)}{zlib.crc32(stem.encode('utf-8')) % BUCKETS:x}"
 
 
 def sender_partition_prefix(sender: str) -> str:

@@ -68,8 +68,10 @@ def test_keys_escape_what_table_keys_refuse_and_never_collide() -> None:
 
 
 def test_a_sender_s_claims_spread_over_its_partitions_and_stay_apart_from_other_senders() -> None:
-    partitions = {partition_key("acme-payroll", f"PAY-{n}") for n in range(2000)}
+    partitions = {partition_key("acme-payroll", f"PAY-{n:06d}") for n in range(100_000)}
     assert len(partitions) == BUCKETS and all(p.startswith("acme-payroll~") for p in partitions)
+    # A run of sequential references shares a partition, so a small file claims in one transaction.
+    assert len({partition_key("acme-payroll", f"PAY-{n:06d}") for n in range(1200, 1300)}) == 1
     assert partition_key("acme", "X") != partition_key("acme~1", "X")
     assert partition_key("s", "A") == partition_key("s", "A")  # stable: crc32, not the salted hash()
     ordered = sorted([f"ID-{n}" for n in range(50)], key=lambda pid: claim_order("s", pid))
