@@ -128,6 +128,7 @@ class PaymentIndex(Protocol):
     """
 
     MAX_BATCH: int
+    PARALLEL: int  # how many batches of one file may be in flight at once (1: one after another)
 
     def claim(self, sender: str, new: Sequence[PaymentClaim], takeover: Sequence[PaymentClaim]) -> bool:
         """Atomically create every `new` claim and replace every `takeover` claim whose stored version

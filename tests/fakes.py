@@ -171,6 +171,7 @@ class FakePaymentIndex:
     """
 
     MAX_BATCH = 100  # the most one Table transaction takes
+    PARALLEL = 1  # one batch after another, so that the hooks stage each interleaving exactly
 
     def __init__(self) -> None:
         self.claims: dict[tuple[str, str], PaymentClaim] = {}

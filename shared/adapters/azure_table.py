@@ -39,13 +39,13 @@ _SELECT = ["RowKey", "payment_id", "file_id", "blob_name", "claimed_at"]
 
 class AzureTablePaymentIndex:
     MAX_BATCH = TRANSACTION_LIMIT
+    PARALLEL = 8  # batches in flight at once (the SDK's connection pool holds 10 connections)
 
     def __init__(self, service: TableServiceClient, table: str = PAYMENT_CLAIMS_TABLE,
                  fast_batches: bool = True) -> None:
         self._service = service
         self._fast = fast_batches
         self._table: TableClient = service.get_table_client(table)
-        self._created = False
         self._lock = threading.Lock()
         self.requests = 0
 
@@ -102,7 +102,7 @@ class AzureTablePaymentIndex:
                 raise
         deleted = 0  # one of them changed meanwhile: delete the others one by one
         for entity in chunk:
-            self.requests += 1
+            self._count()
             try:
                 self._table.delete_entity(entity, **_if_match(entity.metadata["etag"]))
                 deleted += 1
@@ -116,14 +116,15 @@ class AzureTablePaymentIndex:
             self._send(operations)
         except _Refused as exc:
             # A fresh account (Azurite, a new environment) has no table yet; a 404 on an entity is a race.
-            if exc.code != _TABLE_NOT_FOUND or self._created:
+            # Creating it is idempotent, and a second refusal is raised: this never loops.
+            if exc.code != _TABLE_NOT_FOUND:
                 raise
             self._ensure_table()
             self._send(operations)
 
     def _send(self, operations: list[Operation]) -> None:
         """One transaction by either path; a refusal is `_Refused(status, code)` either way."""
-        self.requests += 1
+        self._count()
         try:
             if self._fast:
                 submit(self._table, operations)
@@ -134,12 +135,16 @@ class AzureTablePaymentIndex:
         except TableTransactionError as exc:
             raise _Refused(exc.status_code or 0, _code(exc)) from exc
 
+    def _count(self) -> None:
+        with self._lock:  # batches are sent from several threads
+            self.requests += 1
+
     def _query(self, query: str, parameters: dict[str, Any], select: list[str]) -> Iterator[Any]:
         pages: Iterable[Iterable[Any]] = self._table.query_entities(
             query, parameters=parameters, select=select, results_per_page=1000).by_page()
         try:
             for page in pages:
-                self.requests += 1
+                self._count()
                 yield from page
         except ResourceNotFoundError as exc:
             if _code(exc) != _TABLE_NOT_FOUND:
@@ -147,11 +152,9 @@ class AzureTablePaymentIndex:
             return  # no table yet: nothing was ever claimed
 
     def _ensure_table(self) -> None:
-        with self._lock:
-            self.requests += 1
-            with contextlib.suppress(ResourceExistsError):  # another process made it first
-                self._service.create_table(self._table.table_name)
-            self._created = True
+        self._count()
+        with self._lock, contextlib.suppress(ResourceExistsError):  # another thread or process made it
+            self._service.create_table(self._table.table_name)
 
 
 class _Refused(Exception):  # noqa: N818 (a refused transaction, whichever path sent it)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,13 +66,17 @@ def claim_payments(services: Services, request: ClaimRequest,
     by the caller: it must `release_payments` and reject). A window of 0 days claims nothing."""
     if request.window_days <= 0 or not payments:
         return []
-    sender = request.sender
+    sender, index = request.sender, services.payments
     ordered = sorted(payments, key=lambda item: claim_order(sender, item[0]))
     owners = _Owners(services.blobs)
-    duplicates: list[DuplicatePayment] = []
-    for batch in _batches(ordered, sender, services.payments.MAX_BATCH):
-        duplicates += _claim_batch(services, request, batch, owners)
-    return duplicates
+    batches = _batches(ordered, sender, index.MAX_BATCH)
+    if index.PARALLEL <= 1:
+        return [found for batch in batches for found in _claim_batch(services, request, batch, owners)]
+    # Batches hold disjoint ids, so they can be in flight together: a store's latency, not its work,
+    # bounds a big file's claims (about 1,000 round trips for 100,000 rows).
+    with ThreadPoolExecutor(index.PARALLEL, thread_name_prefix="claims") as pool:
+        results = pool.map(lambda batch: _claim_batch(services, request, batch, owners), batches)
+        return [found for result in results for found in result]
 
 
 def release_payments(services: Services, sender: str, file_id: str) -> int:

@@ -19,6 +19,7 @@ from shared.handlers.deadletter import handle_dead_lettered
 from shared.handlers.faults import FaultPlan, InjectedFault
 from shared.handlers.identity import normalise_etag
 from shared.handlers.inbound import Delivery
+from shared.handlers.payment_claims import ClaimRequest, claim_payments
 from shared.handlers.poison import handle_blob_poison
 from shared.handlers.reference_loader import CachedReferenceTable
 from shared.handlers.validator import handle_incoming_file
@@ -119,3 +120,17 @@ def test_a_payment_delivered_earlier_is_refused_in_a_later_file_on_azurite(
     assert services.payments.existing("acme-payroll", ["IT-00151"]) == {}
     store.write(INCOMING_CONTAINER, "acme-payroll/c.csv", b"".join([later[0], later[151]]))
     assert handle_incoming_file(services, "acme-payroll/c.csv").state == "validated"
+
+
+def test_batches_in_flight_together_find_every_duplicate_on_azurite(
+    blob_service: BlobServiceClient, table_service: TableServiceClient) -> None:
+    """The adapter sends a file's batches 8 at a time: every overlapping id is still reported, once."""
+    services, _, _ = services_on(blob_service, table_service)
+    first = [(f"PAR-{n:06d}", n + 2) for n in range(5000)]
+    request = ClaimRequest("acme-payroll", "acme-payroll.first.0000000a", "acme-payroll/first.csv", 90)
+    assert claim_payments(services, request, first) == []
+    overlap = [("PAR-000007", 2), ("PAR-002500", 3), ("PAR-004999", 4), ("NEW-000001", 5)]
+    later = ClaimRequest("acme-payroll", "acme-payroll.later.0000000b", "acme-payroll/later.csv", 90)
+    found = claim_payments(services, later, overlap)
+    assert sorted((d.payment_id, d.earlier_file) for d in found) == [
+        (pid, "acme-payroll.first.0000000a") for pid in ("PAR-000007", "PAR-002500", "PAR-004999")]
