@@ -55,6 +55,10 @@ var appContainers = [
   'reference'
   'workflow'
 ]
+// Tables. appTables must equal [shared/topology PAYMENT_CLAIMS_TABLE] (tests/infra checks it).
+var appTables = [
+  'paymentclaims'
+]
 var deploymentContainerName = 'app-package'
 var eventGridDeadLetterContainerName = 'eventgrid-deadletter'
 
@@ -96,6 +100,7 @@ module storage 'modules/storage.bicep' = {
       deploymentContainerName
       eventGridDeadLetterContainerName
     ])
+    tableNames: appTables
   }
 }
 
@@ -124,6 +129,7 @@ module functionApp 'modules/function-app.bicep' = {
     storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString

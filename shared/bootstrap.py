@@ -1,7 +1,8 @@
 """Builds the app's services once per process, lazily, from the app settings: the one seam tests replace.
 
 Nothing here runs at import. The first `get_services()` checks the settings (a `ConfigurationError` names
-a missing or malformed one) and creates one BlobServiceClient; the Service Bus client is created on first
+a missing or malformed one) and creates one BlobServiceClient and one TableServiceClient (the same
+account); the Service Bus client is created on first
 use. Tests call `set_services()`
 with fakes and `reset_services()`.
 """
@@ -16,8 +17,14 @@ from azure.servicebus import ServiceBusClient
 
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.adapters.azure_servicebus import ServiceBusPublisher
+from shared.adapters.azure_table import AzureTablePaymentIndex
 from shared.adapters.clock import SystemClock
-from shared.adapters.connections import blob_service_client, resolve_service_bus, service_bus_client
+from shared.adapters.connections import (
+    blob_service_client,
+    resolve_service_bus,
+    service_bus_client,
+    table_service_client,
+)
 from shared.handlers.faults import FaultPlan
 from shared.handlers.reference_loader import CachedReferenceTable
 from shared.services import Services
@@ -68,11 +75,14 @@ def build_services(settings: Settings) -> Services:
                     "rehearsal setting; never set it in Azure)", pinned.isoformat(), pinned.isoformat())
     clock = SystemClock(pinned_today=pinned)
     publisher = ServiceBusPublisher(_service_bus_factory(settings))
+    # The payment index lives on the same account as the blobs (its Table endpoint): one setting.
+    payments = AzureTablePaymentIndex(table_service_client(settings.payments_storage_setting, env))
     return Services(
         blobs=blobs,
         publisher=publisher,
         clock=clock,
         reference=CachedReferenceTable(blobs, clock, settings.reference_cache_seconds),
+        payments=payments,
         faults=FaultPlan.parse(settings.pipeline_faults),
     )
 

@@ -1,4 +1,4 @@
-"""The ports the handlers depend on: blob storage, message publishing and the clock.
+"""The ports the handlers depend on: blob storage, the payment index, message publishing and the clock.
 
 Handlers see only these Protocols. The Azure SDK implementations live in `shared/adapters/`; unit tests
 use hand-written in-memory fakes (`tests/fakes.py`). Errors that a handler must tell apart (a blob
@@ -8,7 +8,7 @@ catches an SDK exception type.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO, Protocol
@@ -59,7 +59,8 @@ class BlobStore(Protocol):
         """Whole blob and its ETag; raise `BlobNotFound`."""
 
     def open_reader(self, container: str, name: str) -> StreamedBlob:
-        """A streaming reader that never holds the whole blob in memory; raise `BlobNotFound`."""
+        """A streaming reader that never holds the whole blob in memory; raise `BlobNotFound`. It reads
+        one version only: its stream raises `BlobChanged` if the blob is replaced or deleted mid-read."""
 
     def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:
         """Write and return the new ETag; with `overwrite=False` raise `BlobAlreadyExists` if present."""
@@ -106,3 +107,37 @@ class Clock(Protocol):
     def today(self) -> date:
         """The bank's business date: the execution-date window and every calendar rule use it.
         The UTC date of `now()`, unless pinned (`PIPELINE_TODAY`, for tests and rehearsals)."""
+
+
+@dataclass(frozen=True)
+class PaymentClaim:
+    """One payment id of a sender, claimed by a file; `version` is the store's ETag of the claim."""
+
+    payment_id: str
+    file_id: str
+    blob_name: str
+    claimed_at: datetime
+    version: str = ""
+
+
+class PaymentIndex(Protocol):
+    """Which file claimed each (sender, payment id): the cross-file duplicate-payment check.
+
+    Claims are written in batches of at most `MAX_BATCH` ids of one partition (`claim_keys`), each batch
+    atomically. Keys and partitions come from `shared.domain.claim_keys`.
+    """
+
+    MAX_BATCH: int
+    PARALLEL: int  # how many batches of one file may be in flight at once (1: one after another)
+
+    def claim(self, sender: str, new: Sequence[PaymentClaim], takeover: Sequence[PaymentClaim]) -> bool:
+        """Atomically create every `new` claim and replace every `takeover` claim whose stored version
+        is still its `version` (all in one partition). False, with nothing written, if any of them was
+        claimed or changed meanwhile."""
+
+    def existing(self, sender: str, payment_ids: Sequence[str]) -> dict[str, PaymentClaim]:
+        """The current claims on these ids (ids without a claim are absent)."""
+
+    def release(self, sender: str, file_id: str) -> int:
+        """Delete the claims still naming `file_id` (never one another file holds now); return how many
+        were deleted. Idempotent."""

@@ -1,5 +1,6 @@
 """Hand-written fakes for the ports (no mocks): an in-memory BlobStore with ETags and conditional writes,
-a Publisher that records what was sent, and a clock that moves only when told.
+an in-memory payment index with atomic batches, a Publisher that records what was sent, and a clock that
+moves only when told.
 
 `tests/invariants.py` works over these and over the real Azure adapter alike.
 """
@@ -9,13 +10,14 @@ from __future__ import annotations
 import io
 import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
+from shared.domain.claim_keys import claim_order, partition_key, sender_partition_prefix
 from shared.handlers.faults import FaultPlan
 from shared.handlers.identity import normalise_etag
 from shared.handlers.reference_loader import CachedReferenceTable
@@ -26,6 +28,7 @@ from shared.ports import (
     BlobData,
     BlobNotFound,
     OutgoingMessage,
+    PaymentClaim,
     StreamedBlob,
 )
 from shared.services import Services
@@ -52,6 +55,8 @@ class FakeBlobStore:
         self._etags = itertools.count(0x8D000000)
         self._lock = threading.Lock()
         self.fail_writes: dict[str, int] = {}
+        # (container, name) -> new bytes (None: deleted) after the first read of the next reader opened
+        self.replace_while_reading: dict[tuple[str, str], bytes | None] = {}
         self._interleave: list[tuple[str, Callable[[], object]]] = []
 
     def before_write(self, pattern: str, action: Callable[[], object]) -> None:
@@ -85,6 +90,10 @@ class FakeBlobStore:
 
     def open_reader(self, container: str, name: str) -> StreamedBlob:
         data, etag = self._get(container, name)
+        if (container, name) in self.replace_while_reading:
+            replacement = self.replace_while_reading.pop((container, name))
+            stream = io.BufferedReader(_ChangingStream(self, container, name, data, replacement))
+            return StreamedBlob(cast(BinaryIO, stream), etag, len(data))
         return StreamedBlob(io.BytesIO(data), etag, len(data))
 
     def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:
@@ -119,12 +128,105 @@ class FakeBlobStore:
         return self.write(container, name, data)
 
 
+class _ChangingStream(io.RawIOBase):
+    """A reader whose blob is replaced (or deleted) after its first piece, like a pinned SDK download:
+    the next read raises `BlobChanged`."""
+
+    def __init__(self, store: FakeBlobStore, container: str, name: str, data: bytes,
+                 replacement: bytes | None) -> None:
+        self._store, self._where, self._data, self._replacement = store, (container, name), data, replacement
+        self._served = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._served:
+            raise BlobChanged(f"{self._where[0]}/{self._where[1]} changed while it was read")
+        self._served = True
+        size = min(len(buffer), max(1, len(self._data) // 2))
+        buffer[:size] = self._data[:size]
+        if self._replacement is None:
+            self._store.delete(*self._where)
+        else:
+            self._store.put(*self._where, self._replacement)
+        return size
+
+
 def _to_bytes(data: BlobData) -> bytes:
     if isinstance(data, bytes | bytearray):
         return bytes(data)
     if hasattr(data, "read"):
         return data.read()  # type: ignore[no-any-return]
     return b"".join(data)
+
+
+class FakePaymentIndex:
+    """Claims in a dict keyed like the Table adapter's (partition, row key); a batch commits atomically.
+
+    `requests` counts calls as the Azure adapter sends them (one per batch, per range read, per release),
+    so tests can state a file's cost. `before_claim(action)` runs `action` once just before the next batch
+    commits (another file racing at that moment); `fail_claims = n` makes the next n batches raise after
+    committing (a crash between claiming and recording).
+    """
+
+    MAX_BATCH = 100  # the most one Table transaction takes
+    PARALLEL = 1  # one batch after another, so that the hooks stage each interleaving exactly
+
+    def __init__(self) -> None:
+        self.claims: dict[tuple[str, str], PaymentClaim] = {}
+        self.requests = 0
+        self.fail_claims = 0
+        self._versions = itertools.count(1)
+        self._lock = threading.RLock()
+        self._interleave: list[Callable[[], object]] = []
+
+    def before_claim(self, action: Callable[[], object]) -> None:
+        self._interleave.append(action)
+
+    def claim(self, sender: str, new: Sequence[PaymentClaim], takeover: Sequence[PaymentClaim]) -> bool:
+        if self._interleave:
+            self._interleave.pop(0)()
+        self.requests += 1
+        batch = [*new, *takeover]
+        assert len(batch) <= self.MAX_BATCH
+        assert len({partition_key(sender, c.payment_id) for c in batch}) <= 1, "a batch spans partitions"
+        with self._lock:
+            if any(claim_order(sender, c.payment_id) in self.claims for c in new):
+                return False
+            for claim in takeover:
+                current = self.claims.get(claim_order(sender, claim.payment_id))
+                if current is None or current.version != claim.version:
+                    return False
+            for claim in batch:
+                self.claims[claim_order(sender, claim.payment_id)] = PaymentClaim(
+                    claim.payment_id, claim.file_id, claim.blob_name, claim.claimed_at,
+                    f"v{next(self._versions)}")
+        if self.fail_claims > 0:
+            self.fail_claims -= 1
+            raise StorageOutageError("fake table: the host died after a batch committed")
+        return True
+
+    def existing(self, sender: str, payment_ids: Sequence[str]) -> dict[str, PaymentClaim]:
+        self.requests += len({partition_key(sender, pid) for pid in payment_ids})  # a range read each
+        with self._lock:
+            found = {pid: self.claims.get(claim_order(sender, pid)) for pid in payment_ids}
+        return {pid: claim for pid, claim in found.items() if claim is not None}
+
+    def release(self, sender: str, file_id: str) -> int:
+        self.requests += 1
+        prefix = sender_partition_prefix(sender)
+        with self._lock:
+            mine = [key for key, claim in self.claims.items()
+                    if key[0].startswith(prefix) and claim.file_id == file_id]
+            for key in mine:
+                del self.claims[key]
+        self.requests += -(-len(mine) // self.MAX_BATCH)
+        return len(mine)
+
+    def owned_by(self, file_id: str) -> list[str]:
+        """Test helper: the payment ids `file_id` holds now."""
+        return sorted(c.payment_id for c in self.claims.values() if c.file_id == file_id)
 
 
 @dataclass
@@ -197,6 +299,7 @@ def make_services(
         publisher=publisher,
         clock=clock,
         reference=CachedReferenceTable(blobs, clock, ttl_seconds=0),
+        payments=FakePaymentIndex(),
         faults=FaultPlan.parse(faults),
     )
     if threshold is not None:

@@ -33,6 +33,9 @@ param blobEndpoint string
 @description('Primary queue endpoint of that account, with its trailing slash.')
 param queueEndpoint string
 
+@description('Primary table endpoint of that account (the payment index), with its trailing slash.')
+param tableEndpoint string
+
 @description('Container that holds the Flex deployment package.')
 param deploymentContainerName string
 
@@ -121,6 +124,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     PaymentsStorage__accountName: storageAccountName
     PaymentsStorage__blobServiceUri: blobEndpoint
     PaymentsStorage__queueServiceUri: queueEndpoint
+    PaymentsStorage__tableServiceUri: tableEndpoint
     PaymentsStorage__credential: 'managedidentity'
     PaymentsStorage__clientId: identityClientId
     ServiceBusConnection__fullyQualifiedNamespace: serviceBusFullyQualifiedNamespace

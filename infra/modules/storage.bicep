@@ -1,5 +1,5 @@
 // The storage account for both connection names: AzureWebJobsStorage (host: blob-trigger queues, the
-// poison queue, leases) and PaymentsStorage (the pipeline's containers), plus the Flex deployment
+// poison queue, leases) and PaymentsStorage (the pipeline's containers and the payment index table), plus the Flex deployment
 // package and Event Grid dead letters. Shared keys are off, so only Entra ID identities get in.
 @minLength(3)
 @maxLength(24)
@@ -14,6 +14,9 @@ param tags object = {}
 
 @description('Every blob container to create (pipeline, deployment package, Event Grid dead letters).')
 param containerNames array
+
+@description('Every table to create (the payment index: shared/topology PAYMENT_CLAIMS_TABLE).')
+param tableNames array
 
 @allowed([
   'Standard_LRS'
@@ -82,7 +85,19 @@ resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-0
   name: 'default'
 }
 
+// The payment index (which file claimed each sender's payment id) lives in Table Storage on this account.
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [for tableName in tableNames: {
+  parent: tableService
+  name: tableName
+}]
+
 output name string = storage.name
 output id string = storage.id
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output queueEndpoint string = storage.properties.primaryEndpoints.queue
+output tableEndpoint string = storage.properties.primaryEndpoints.table

@@ -18,12 +18,15 @@ from localdev.stack.state import load_state
 from localdev.stack.summary_text import summary_lines
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.handlers.status import file_status
+from shared.ports import BlobNotFound
 from shared.topology import WORKFLOW_CONTAINER
 
 _HIDDEN = {"file_id", "event", "occurred_at"}
 
 
-def format_timeline(status: dict[str, Any]) -> str:
+def format_timeline(status: dict[str, Any], report: dict[str, Any] | None = None) -> str:
+    """The timeline as a table; with the file's report, also why it was refused when another file
+    holds its payments (the earlier file for a duplicate, each payment id with its earlier file)."""
     events = status["events"]
     terminal = status["terminal"] or {}
     where = terminal.get("output") or terminal.get("report") or ""
@@ -35,10 +38,27 @@ def format_timeline(status: dict[str, Any]) -> str:
         offset = (when - start).total_seconds() if start else 0.0
         details = ", ".join(f"{k}={_short(v)}" for k, v in event.items() if k not in _HIDDEN)
         lines.append(f"{event['occurred_at']:<28} {offset:>9.3f}  {event['event']:<14} {details}")
-    summary = summary_lines(status.get("summary") or {})
-    if summary:
-        lines += ["", *summary]
+    summary = dict(status.get("summary") or {})
+    for key in ("duplicate_payments", "duplicate_of"):  # a report read by the caller says the same, fuller
+        if report and report.get(key) and not summary.get(key):
+            summary[key] = report[key]
+    shown = summary_lines(summary)
+    if shown:
+        lines += ["", *shown]
     return "\n".join(lines)
+
+
+def read_report(store: AzureBlobStore, status: dict[str, Any]) -> dict[str, Any] | None:
+    """The rejection or duplicate report the terminal state points to (`rejected/<file id>/report.json`)."""
+    where = str((status.get("terminal") or {}).get("report") or "")
+    container, _, name = where.partition("/")
+    if not name:
+        return None
+    try:
+        report: dict[str, Any] = json.loads(store.read(container, name))
+    except BlobNotFound:
+        return None
+    return report
 
 
 def _short(value: Any, limit: int = 90) -> str:
@@ -89,5 +109,8 @@ def _main(argv: list[str] | None) -> int:
             file=sys.stderr,
         )
         return 1
-    print(json.dumps(status, indent=2, default=str) if args.json else format_timeline(status))
+    if args.json:
+        print(json.dumps(status, indent=2, default=str))
+    else:
+        print(format_timeline(status, read_report(store, status)))
     return 0

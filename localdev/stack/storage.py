@@ -1,4 +1,5 @@
-"""Storage chores for the stack: containers, the reference table, dropping files into `incoming/`."""
+"""Storage chores for the stack: containers, the payment-claims table, the reference table, dropping files
+into `incoming/`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueServiceClient
 
@@ -17,6 +19,7 @@ from shared.topology import (
     BLOB_POISON_QUEUE,
     CONTAINERS,
     INCOMING_CONTAINER,
+    PAYMENT_CLAIMS_TABLE,
     REFERENCE_CONTAINER,
     REFERENCE_TABLE_BLOB,
 )
@@ -25,13 +28,16 @@ HOSTS_CONTAINER = "azure-webjobs-hosts"
 
 
 def bootstrap(connection_string: str, reference_table: Path) -> None:
-    """Create every container and the host's poison queue; upload the reference table (replacing it)."""
+    """Create every container, the payment-claims table (on Azurite's table port: the connection string
+    carries TableEndpoint) and the host's poison queue; upload the reference table (replacing it)."""
     service = BlobServiceClient.from_connection_string(connection_string)
     for container in (*CONTAINERS, HOSTS_CONTAINER):
         with contextlib.suppress(ResourceExistsError):
             service.create_container(container)
     with contextlib.suppress(ResourceExistsError):
         QueueServiceClient.from_connection_string(connection_string).create_queue(BLOB_POISON_QUEUE)
+    with contextlib.suppress(ResourceExistsError):
+        TableServiceClient.from_connection_string(connection_string).create_table(PAYMENT_CLAIMS_TABLE)
     if not reference_table.exists():
         raise StackError(f"The reference table {reference_table} is missing; restore it from git.")
     service.get_blob_client(REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB).upload_blob(

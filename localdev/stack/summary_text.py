@@ -9,17 +9,25 @@ from typing import Any
 def summary_lines(summary: dict[str, Any], limit: int | None = None) -> list[str]:
     """`limit` caps the errors and warnings shown (a few in the live journey; `status` shows all it has)."""
     lines: list[str] = []
+    payments = summary.get("duplicate_payments") or []
+    if payments:
+        earlier = summary.get("duplicate_of") or []
+        named = ", ".join(earlier) if isinstance(earlier, list) else str(earlier)
+        lines.append(f"{len(payments)} payment(s) already held by an earlier file ({named}):")
+        for item in payments if limit is None else payments[:limit]:
+            state = "delivered" if item.get("earlier_state") == "delivered" else "in flight"
+            lines.append(f"  row {item.get('row')!s:<6} {item.get('payment_id')!s:<36} {state} in "
+                         f"{item.get('earlier_file')} (incoming/{item.get('earlier_blob_name')}) "
+                         f"since {item.get('since')}")  # fmt: skip
+    elif summary.get("duplicate_of"):
+        lines.append(f"duplicate of: {summary['duplicate_of']} (the same payments, compared payment by "
+                     "payment); nothing was sent again")
     errors = summary.get("errors") or []
     if "error_count" in summary:
         shown = errors if limit is None else errors[:limit]
         count = int(summary["error_count"])
         lines.append(f"{count} error(s){f', the first {len(shown)}' if len(shown) < count else ''}:")
         lines += [f"  {_error(e)}" for e in shown]
-    if summary.get("duplicate_of"):
-        lines.append(f"duplicate of {summary['duplicate_of']}" + (f": {summary['message']}"
-                                                                  if summary.get("message") else ""))
-    for payment in (summary.get("duplicate_payments") or [])[:limit]:
-        lines.append(f"  payment {payment.get('payment_id')} was delivered by {payment.get('file_id')}")
     if summary.get("failed_step") or summary.get("reason"):
         lines.append(f"failed in {summary.get('failed_step', '?')}: {summary.get('reason', '')}".rstrip(": "))
     if summary.get("needs_attention"):

@@ -41,6 +41,15 @@ SINGLE_PUT = 4 * 1024 * 1024
 BLOB_CLIENTS = 1024  # recently used BlobClients kept per store (they hold no connection of their own)
 
 
+def _pinned(chunks: Iterator[bytes], where: str) -> Iterator[bytes]:
+    """The SDK asks for every later range with If-Match on the first response's ETag: a blob replaced
+    or deleted mid-read fails the next range. Reported as the port's `BlobChanged`, never as SDK types."""
+    try:
+        yield from chunks
+    except (ResourceModifiedError, ResourceNotFoundError):
+        raise BlobChanged(f"{where} was replaced or deleted while it was being read") from None
+
+
 class AzureBlobStore:
     def __init__(self, service: BlobServiceClient, single_put_size: int = SINGLE_PUT) -> None:
         self._service = service
@@ -70,7 +79,8 @@ class AzureBlobStore:
         except ResourceNotFoundError:
             raise BlobNotFound(f"{container}/{name}") from None
         return StreamedBlob(
-            stream_from_chunks(downloader.chunks()), downloader.properties.etag, downloader.size
+            stream_from_chunks(_pinned(downloader.chunks(), f"{container}/{name}")),
+            downloader.properties.etag, downloader.size,
         )
 
     def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:

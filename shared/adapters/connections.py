@@ -2,7 +2,8 @@
 
 A setting `X` holding a connection string is used as is (`UseDevelopmentStorage=true` and the Service
 Bus emulator's string included). Otherwise identity-based settings are read: `X__accountName`,
-`X__blobServiceUri` (or `X__serviceUri`) for storage, `X__fullyQualifiedNamespace` for Service Bus,
+`X__blobServiceUri` (or `X__serviceUri`) for storage, `X__tableServiceUri` for the same account's
+tables (the payment index), `X__fullyQualifiedNamespace` for Service Bus,
 with `DefaultAzureCredential(managed_identity_client_id=X__clientId)`. Anything else is a
 `ConfigurationError` naming the setting and what to set.
 """
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from azure.data.tables import TableServiceClient
 from azure.identity import DefaultAzureCredential
 from azure.servicebus import ServiceBusClient
 from azure.storage.blob import BlobServiceClient
@@ -78,6 +80,25 @@ def resolve_storage(setting: str, environ: Mapping[str, str]) -> Target:
     raise ConfigurationError(
         f"setting {setting} is not set: set {setting} to a storage connection string "
         f"(UseDevelopmentStorage=true locally), or {setting}__accountName / {setting}__blobServiceUri "
+        "(plus __clientId for a user-assigned identity) in Azure"
+    )
+
+
+def resolve_table(setting: str, environ: Mapping[str, str]) -> Target:
+    """The same account's Table endpoint: the connection string (which must then carry a TableEndpoint
+    or an account name and key), else `X__tableServiceUri`, else `https://<X__accountName>.table...`."""
+    if environ.get(setting, "").strip():
+        return resolve_storage(setting, environ)
+    client_id = environ.get(f"{setting}__clientId") or None
+    uri = environ.get(f"{setting}__tableServiceUri")
+    if uri:
+        return Target(setting, endpoint=uri.rstrip("/"), client_id=client_id)
+    account = environ.get(f"{setting}__accountName")
+    if account:
+        return Target(setting, endpoint=f"https://{account}.table.core.windows.net", client_id=client_id)
+    raise ConfigurationError(
+        f"setting {setting} is not set: set {setting} to a storage connection string "
+        f"(UseDevelopmentStorage=true locally), or {setting}__accountName / {setting}__tableServiceUri "
         "(plus __clientId for a user-assigned identity) in Azure"
     )
 
@@ -149,6 +170,22 @@ def blob_service_client(setting: str, environ: Mapping[str, str]) -> BlobService
         return BlobServiceClient.from_connection_string(target.connection_string, **options)
     assert target.endpoint is not None
     return BlobServiceClient(target.endpoint, credential=credential(target), **options)
+
+
+def table_service_client(setting: str, environ: Mapping[str, str]) -> TableServiceClient:
+    target = resolve_table(setting, environ)
+    options = transport_options(environ)
+    if target.connection_string:
+        keys = _pairs(target.connection_string)
+        shorthand = keys.get("usedevelopmentstorage", "").lower() == "true"  # the SDK expands it itself
+        if not shorthand and "tableendpoint" not in keys and "accountkey" not in keys:
+            raise ConfigurationError(
+                f"setting {setting} has no TableEndpoint (nor an account key to derive one): add "
+                "TableEndpoint=... for the payment index, or use an identity-based setting"
+            )
+        return TableServiceClient.from_connection_string(target.connection_string, **options)
+    assert target.endpoint is not None
+    return TableServiceClient(target.endpoint, credential=credential(target), **options)
 
 
 def service_bus_client(setting: str, environ: Mapping[str, str]) -> ServiceBusClient:

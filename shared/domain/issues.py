@@ -19,6 +19,7 @@ LINE_TOO_LONG = "line_too_long"
 MALFORMED_ROW = "malformed_row"
 WRONG_COLUMN_COUNT = "wrong_column_count"
 DUPLICATE_PAYMENT_ID = "duplicate_payment_id"
+DUPLICATE_PAYMENT = "duplicate_payment"  # across files: already delivered (or in flight) in an earlier file
 PAYMENT_ID_TOO_LONG = "payment_id_too_long"
 INVALID_CHARACTERS = "invalid_characters"
 INVALID_IBAN = "invalid_iban"

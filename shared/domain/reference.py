@@ -59,6 +59,8 @@ class SenderPolicy(BaseModel):
     max_payment_amount: DecimalString
     max_file_amount: DecimalString
     max_rows: int = Field(gt=0, strict=True)
+    # How long a delivered payment id stays taken (shared/domain/duplicate_window.py); 0 turns it off.
+    duplicate_window_days: int = Field(default=90, ge=0, strict=True)
 
     @field_validator("debtor_accounts")
     @classmethod

@@ -2,8 +2,9 @@
 
 The adaptor deletes its staged document and hands over to the validator (reverse order). The validator
 first claims the ending `failed` (a file the creator committed to delivering is left alone), then
-releases its registry claim (only if it names this file), moves the original to `failed/<file id>/` with
-`reason.json`, removes everything staged (and any output), and records the terminal `failed` state last.
+releases its registry claim and its payment claims (only those naming this file), moves the original
+to `failed/<file id>/` with `reason.json`, removes everything staged (and any output), and records the
+terminal `failed` state last.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from shared.handlers.deadletter import publish_failed
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.originals import Original, locate_original
 from shared.handlers.outcome import StepOutcome, already_ended
+from shared.handlers.payment_claims import release_payments
 from shared.handlers.timeline import (
     annotate_terminal,
     claim_ending,
@@ -64,9 +66,9 @@ def _undo_validator(services: Services, message: FileFailed) -> StepOutcome:
     if skipped is not None:
         return skipped
     original = locate_original(services.blobs, data)
-    if original.sha256 and data.sender:
-        registry.release(services.blobs, sender=data.sender, content_sha256=original.sha256,
-                         file_id=data.file_id)
+    registry.release_for(services.blobs, data.file_id)
+    if data.sender:
+        release_payments(services, data.sender, data.file_id)
     _move_to_failed(services, data, original)
     _write_reason(services, data, original)
     delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))

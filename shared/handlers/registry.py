@@ -1,51 +1,73 @@
-"""The duplicate-file registry: `workflow/registry/<sender>/<content sha256>.json` names the owning file.
+"""The duplicate-file registry: `workflow/registry/<sender>/<payments fingerprint>.json` names the owner.
+
+The key is the fingerprint of the file's payments (`shared.domain.fingerprint`), not of its bytes, so
+the same payments re-saved with other line endings, a BOM or in another row order are the same file.
 
 Claiming is create-if-absent, so two copies racing cannot both win, and a redelivery of the owner finds
-its own name and carries on. Releasing deletes only an entry naming this file, with the ETag read, so a
-compensation can never free a claim that another file made after it.
+its own name and carries on. An entry whose owner ended `rejected` or `failed` (a crash before it was
+released) is free again: it is deleted with the ETag read and claimed afresh. Releasing deletes only an
+entry naming this file, with the ETag read, so a compensation can never free a claim that another file
+made after it. Because the fingerprint cannot be recomputed without validating the file again (against
+a reference table that may have changed), the validator writes it beside the file's timeline before it
+claims (`pointer_name`), and the compensation releases through that.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 
-from shared.handlers.timeline import stamp
+from shared.domain.duplicate_window import ENDED_WITHOUT_DELIVERY
+from shared.handlers.timeline import read_terminal, stamp, timeline_prefix
 from shared.ports import BlobAlreadyExists, BlobChanged, BlobNotFound, BlobStore, Clock
 from shared.topology import WORKFLOW_CONTAINER
 
 
-def registry_name(sender: str, content_sha256: str) -> str:
-    return f"registry/{sender}/{content_sha256}.json"
+def registry_name(sender: str, fingerprint: str) -> str:
+    return f"registry/{sender}/{fingerprint}.json"
 
 
-def claim(
-    blobs: BlobStore, clock: Clock, *, sender: str, content_sha256: str, file_id: str, blob_name: str
-) -> str | None:
-    """Claim the content for `file_id`; return None if it is ours, else the file id that owns it."""
-    name = registry_name(sender, content_sha256)
-    entry = {
-        "file_id": file_id,
-        "sender": sender,
-        "blob_name": blob_name,
-        "content_sha256": content_sha256,
-        "claimed_at": stamp(clock.now()),
-    }
-    try:
-        blobs.write(WORKFLOW_CONTAINER, name, json.dumps(entry).encode(), overwrite=False)
-        return None
-    except BlobAlreadyExists:
-        pass
-    try:
-        owner = str(json.loads(blobs.read(WORKFLOW_CONTAINER, name)).get("file_id", ""))
-    except BlobNotFound:
-        # Released between our create and our read: retry the claim once more via the trigger's retry.
-        raise RuntimeError(f"registry entry {name} vanished while claiming it; retrying") from None
-    return None if owner == file_id else owner
+def pointer_name(file_id: str) -> str:
+    return f"{timeline_prefix(file_id)}registry.json"
 
 
-def release(blobs: BlobStore, *, sender: str, content_sha256: str, file_id: str) -> bool:
+def claim(blobs: BlobStore, clock: Clock, *, sender: str, fingerprint: str, file_id: str,
+          blob_name: str) -> str | None:
+    """Claim the payments for `file_id`; return None if they are ours, else the file id that owns them."""
+    name = registry_name(sender, fingerprint)
+    entry = {"file_id": file_id, "sender": sender, "blob_name": blob_name, "fingerprint": fingerprint,
+             "claimed_at": stamp(clock.now())}
+    blobs.write(WORKFLOW_CONTAINER, pointer_name(file_id),
+                json.dumps({"sender": sender, "fingerprint": fingerprint}).encode())
+    for _ in range(3):  # a stale entry freed by us can be claimed by a racing copy first: look again
+        try:
+            blobs.write(WORKFLOW_CONTAINER, name, json.dumps(entry).encode(), overwrite=False)
+            return None
+        except BlobAlreadyExists:
+            pass
+        try:
+            current = blobs.read_with_etag(WORKFLOW_CONTAINER, name)
+        except BlobNotFound:
+            continue  # released between our create and our read
+        owner = str(json.loads(current.data).get("file_id", ""))
+        if owner == file_id:
+            return None
+        if _holds_nothing(blobs, owner):
+            with contextlib.suppress(BlobChanged):  # someone else freed or took it: look again
+                blobs.delete(WORKFLOW_CONTAINER, name, if_match=current.etag)
+            continue
+        return owner
+    raise RuntimeError(f"registry entry {name} keeps changing while it is claimed; retrying")
+
+
+def _holds_nothing(blobs: BlobStore, owner: str) -> bool:
+    terminal = read_terminal(blobs, owner) if owner else None
+    return not owner or (terminal is not None and terminal.get("state") in ENDED_WITHOUT_DELIVERY)
+
+
+def release(blobs: BlobStore, *, sender: str, fingerprint: str, file_id: str) -> bool:
     """Delete the entry if it names `file_id`; True if something was released."""
-    name = registry_name(sender, content_sha256)
+    name = registry_name(sender, fingerprint)
     try:
         current = blobs.read_with_etag(WORKFLOW_CONTAINER, name)
     except BlobNotFound:
@@ -56,3 +78,13 @@ def release(blobs: BlobStore, *, sender: str, content_sha256: str, file_id: str)
         return blobs.delete(WORKFLOW_CONTAINER, name, if_match=current.etag)
     except BlobChanged:
         return False  # rewritten by another file since we read it: that claim is not ours to free
+
+
+def release_for(blobs: BlobStore, file_id: str) -> bool:
+    """Release whatever `file_id` claimed, found through its pointer; False if it claimed nothing."""
+    try:
+        pointer = json.loads(blobs.read(WORKFLOW_CONTAINER, pointer_name(file_id)))
+    except BlobNotFound:
+        return False  # the pointer is written before the claim: no pointer, no claim
+    return release(blobs, sender=str(pointer["sender"]), fingerprint=str(pointer["fingerprint"]),
+                   file_id=file_id)

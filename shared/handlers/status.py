@@ -17,13 +17,17 @@ FIRST_ERRORS = 10  # enough to start fixing the file; the report has them all
 
 
 def file_status(blobs: BlobStore, file_id: str, *, details: bool = True) -> dict[str, Any] | None:
-    """`{file_id, state, terminal, events, summary}`, state `in_progress` until terminal; None if never
-    seen. `details=False` skips the summary (and the report read it may need), for pollers."""
+    """`{file_id, state, terminal, events, summary}`, state `in_progress` until terminal (or `superseded`:
+    the version was replaced or deleted before it could be read to its end); None if never seen.
+    `details=False` skips the summary (and the report read it may need), for pollers."""
     events = read_events(blobs, file_id)
     terminal = read_terminal(blobs, file_id)
     if not events and terminal is None:
         return None
-    state = str(terminal["state"]) if terminal else "in_progress"
+    if terminal:
+        state = str(terminal["state"])
+    else:
+        state = "superseded" if events and events[-1].get("event") == "superseded" else "in_progress"
     status: dict[str, Any] = {"file_id": file_id, "state": state, "terminal": terminal, "events": events}
     if details:
         status["summary"] = summarise(blobs, state, terminal or {}, events)
@@ -44,6 +48,9 @@ def summarise(blobs: BlobStore, state: str, terminal: dict[str, Any], events: li
             errors = list(report.get("errors") or [])
             summary["error_count"] = int(report.get("error_count", terminal.get("error_count", len(errors))))
             summary["errors"] = errors[:FIRST_ERRORS]
+            if report.get("duplicate_payments"):  # payments another file already holds: name each one
+                summary["duplicate_payments"] = report["duplicate_payments"]
+                summary["duplicate_of"] = report.get("duplicate_of")
         else:
             summary["duplicate_of"] = report.get("duplicate_of", terminal.get("duplicate_of"))
             for key in ("message", "duplicate_payments"):

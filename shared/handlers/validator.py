@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal, cast
 
 from shared.contracts import BlobReference, FileValidated, FileValidatedData, Payload
+from shared.domain.fingerprint import PaymentsFingerprint
+from shared.domain.payments import Payment
 from shared.domain.reference import ReferenceTable
 from shared.domain.validation import ValidationResult, validate_payment_file
 from shared.handlers import registry
@@ -23,6 +25,7 @@ from shared.handlers.blobops import base_name, copy_blob
 from shared.handlers.claimcheck import RecordSpool, staging_prefix
 from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
 from shared.handlers.inbound import record_failure
+from shared.handlers.payment_claims import ClaimRequest, claim_payments, duplicate_report, release_payments
 from shared.handlers.publishing import publish
 from shared.handlers.timeline import (
     ending_state,
@@ -72,7 +75,7 @@ def handle_incoming_file(services: Services, blob_name: str, etag: str | None = 
     file = IncomingFile(blob_name, version, incoming_file_id(blob_name, version), sender, problem)
     if version != normalise_etag(reader.etag):
         reader.stream.close()
-        return _superseded(services, file, normalise_etag(reader.etag))
+        return _superseded(services, file, normalise_etag(reader.etag))  # before it was read
     try:
         services.faults.check(STEP, blob_name)
         return _process(services, file, reader)
@@ -83,10 +86,21 @@ def handle_incoming_file(services: Services, blob_name: str, etag: str | None = 
         reader.stream.close()
 
 
-def _superseded(services: Services, file: IncomingFile, current: str) -> ValidatorOutcome:
-    """The version the trigger saw was replaced before we read it; the new version has its own trigger
-    (and its own file id), so this one must not validate the new bytes under the old version's id."""
-    detail = f"incoming/{file.blob_name} was replaced (version {file.etag} -> {current}) before it was read"
+def _current_version(services: Services, file: IncomingFile) -> str:
+    try:
+        reader = services.blobs.open_reader(INCOMING_CONTAINER, file.blob_name)
+    except BlobNotFound:
+        return "deleted"
+    reader.stream.close()
+    return normalise_etag(reader.etag)
+
+
+def _superseded(services: Services, file: IncomingFile, current: str,
+                when: str = "before it was read") -> ValidatorOutcome:
+    """The version the trigger saw was replaced (or deleted) before we could read all of it; the new
+    version has its own trigger (and its own file id), so this one must not validate the new bytes under
+    the old version's id. Nothing of this version was kept, so there is nothing to undo."""
+    detail = f"incoming/{file.blob_name} was replaced (version {file.etag} -> {current}) {when}"
     log.warning("%s; leaving it to the new version's trigger", detail)
     if next(services.blobs.list_names(WORKFLOW_CONTAINER, timeline_prefix(file.file_id)), None):
         record_event(services.blobs, services.clock, file.file_id, "superseded", blob_name=file.blob_name,
@@ -110,27 +124,57 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
     with RecordSpool() as spool, tempfile.SpooledTemporaryFile(max_size=ORIGINAL_IN_MEMORY) as copy:
         original = cast(BinaryIO, copy)
         tally = HashTally(reader.stream, copy_to=original)
-        result = _validate(services, file.sender, reference, tally, spool)
+        collect = _Collect(spool, PaymentsFingerprint(), [])
+        try:
+            result = _validate(services, file.sender, reference, tally, collect)
+        except BlobChanged:
+            # Replaced or deleted mid-read: this version cannot be read to its end, and nothing was
+            # written yet (the copy is a spool; claims come after the read). The new one has its own trigger.
+            return _superseded(services, file, _current_version(services, file), "while it was read")
         if not result.valid:
             return _reject(services, file, result.to_report(), original)
         services.publisher.ready()  # a bad Service Bus setting fails here, before any side effect
-        owner = registry.claim(services.blobs, services.clock, sender=file.sender,
-                               content_sha256=tally.hexdigest, file_id=file.file_id, blob_name=file.blob_name)
+        fingerprint = collect.fingerprint.hexdigest
+        owner = registry.claim(services.blobs, services.clock, sender=file.sender, fingerprint=fingerprint,
+                               file_id=file.file_id, blob_name=file.blob_name)
         if owner is not None:
-            return _duplicate(services, file, owner, tally.hexdigest, original)
-        policy = reference.senders.get(file.sender)
+            return _duplicate(services, file, owner, fingerprint, original)
+        policy = reference.senders[file.sender]  # a valid file's sender is registered
+        request = ClaimRequest(file.sender, file.file_id, file.blob_name, policy.duplicate_window_days)
+        duplicates = claim_payments(services, request, collect.ids)
+        if duplicates:
+            # Released before the terminal state: a file seen `rejected` holds nothing any more.
+            release_payments(services, file.sender, file.file_id)
+            registry.release_for(services.blobs, file.file_id)
+            report = duplicate_report(duplicates, file.sender, policy.duplicate_window_days)
+            return _reject(services, file, report, original, duplicate_of=report["duplicate_of"])
         return _accept(services, file, result, spool, tally.hexdigest, original=original,
-                       sender_name=policy.name if policy else file.sender)
+                       sender_name=policy.name)
+
+
+@dataclass(frozen=True)
+class _Collect:
+    """What the validator keeps of each valid payment: its record (spooled), its share of the file's
+    fingerprint, and its id and row for the payment claims (about 100 bytes a payment: 10 MB at 100k)."""
+
+    spool: RecordSpool
+    fingerprint: PaymentsFingerprint
+    ids: list[tuple[str, int]]
+
+    def __call__(self, payment: Payment) -> None:
+        self.spool.add(payment.to_record())
+        self.fingerprint.add(payment)
+        self.ids.append((payment.payment_id, payment.row))
 
 
 def _validate(services: Services, sender: str, reference: ReferenceTable, tally: HashTally,
-              spool: RecordSpool) -> ValidationResult:
+              collect: _Collect) -> ValidationResult:
     result = validate_payment_file(
         tally.reader,
         sender=sender,
         reference=reference,
         today=services.clock.today(),
-        on_payment=lambda payment: spool.add(payment.to_record()),
+        on_payment=collect,
     )
     tally.drain()  # the digest must cover the whole file even if validation stopped early
     return result
@@ -143,7 +187,7 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
     _store_original(services, file, original, (WORKFLOW_CONTAINER, archive))
     payload = spool.to_payload(services.blobs, f"{staging_prefix(file.file_id)}validated.ndjson",
                                services.claim_check_threshold)
-    ended = _ended_meanwhile(services, file, archive, payload, sha256)
+    ended = _ended_meanwhile(services, file, archive, payload)
     if ended is not None:
         return ended
     data = FileValidatedData(file_id=file.file_id, sender=sender, sender_name=sender_name,
@@ -160,8 +204,8 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
     return ValidatorOutcome("validated", file.file_id)
 
 
-def _ended_meanwhile(services: Services, file: IncomingFile, archive: str, payload: Payload,
-                     sha256: str) -> ValidatorOutcome | None:
+def _ended_meanwhile(services: Services, file: IncomingFile, archive: str,
+                     payload: Payload) -> ValidatorOutcome | None:
     """Check after acting: another run of the same upload may have ended the file while we archived and
     staged (its chain can even have failed and been compensated); undo what this run just added."""
     state = ending_state(services.blobs, file.file_id)
@@ -171,31 +215,33 @@ def _ended_meanwhile(services: Services, file: IncomingFile, archive: str, paylo
         services.blobs.delete(WORKFLOW_CONTAINER, payload.name)
     if state != "delivered":
         services.blobs.delete(WORKFLOW_CONTAINER, archive)
-        registry.release(services.blobs, sender=file.sender or "", content_sha256=sha256,
-                         file_id=file.file_id)
+        registry.release_for(services.blobs, file.file_id)
+        release_payments(services, file.sender or "", file.file_id)
     _delete_incoming(services, file)
     log.warning("file %s ended %s while this run was staging it; undid its copies", file.file_id, state)
     return ValidatorOutcome("already_processed", file.file_id, state)
 
 
 def _reject(services: Services, file: IncomingFile, report: dict[str, Any],
-            original: BinaryIO | None = None) -> ValidatorOutcome:
+            original: BinaryIO | None = None, **terminal: Any) -> ValidatorOutcome:
     full = {**report, "file_id": file.file_id, "sender": file.sender, "blob_name": file.blob_name,
             "reported_at": stamp(services.clock.now())}
     _write_rejection(services, file, full, original)
     write_terminal(services.blobs, services.clock, file.file_id, "rejected",
                    error_count=report["error_count"],
-                   report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
+                   report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json", **terminal)
     _delete_incoming(services, file)
     return ValidatorOutcome("rejected", file.file_id, f"{report['error_count']} error(s)")
 
 
-def _duplicate(services: Services, file: IncomingFile, owner: str, sha256: str,
+def _duplicate(services: Services, file: IncomingFile, owner: str, fingerprint: str,
                original: BinaryIO) -> ValidatorOutcome:
     report = {"state": "duplicate", "file_id": file.file_id, "sender": file.sender,
-              "blob_name": file.blob_name, "duplicate_of": owner, "content_sha256": sha256,
+              "blob_name": file.blob_name, "duplicate_of": owner, "payments_fingerprint": fingerprint,
               "reported_at": stamp(services.clock.now()),
-              "message": f"the same content was already delivered or is in flight as file {owner}"}
+              "message": f"the same payments were already delivered or are in flight as file {owner} "
+                         "(compared payment by payment: line endings, a BOM or the order of the rows "
+                         "make no difference); nothing was sent again"}
     _write_rejection(services, file, report, original)
     write_terminal(services.blobs, services.clock, file.file_id, "duplicate", duplicate_of=owner,
                    report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")

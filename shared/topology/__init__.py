@@ -39,6 +39,9 @@ CONTAINERS = (
 )
 REFERENCE_TABLE_BLOB = "reference-table.json"
 
+# Table Storage on the same PaymentsStorage account: which file claimed each (sender, payment id).
+PAYMENT_CLAIMS_TABLE = "paymentclaims"
+
 # The host's own Storage queue for blobs whose trigger kept failing (on AzureWebJobsStorage).
 BLOB_POISON_QUEUE = "webjobs-blobtrigger-poison"
 

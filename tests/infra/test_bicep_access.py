@@ -28,6 +28,7 @@ SECRET_PATTERNS = (r"\blist\w*\(", "AccountKey=", "SharedAccessKey", "DefaultEnd
 APP_ROLES = {
     "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "storage",  # Storage Blob Data Owner
     "974c5e8b-45b9-4653-ba55-5f855dd0fb88": "storage",  # Storage Queue Data Contributor
+    "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "storage",  # Storage Table Data Contributor (payment index)
     "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0": "namespace",  # Azure Service Bus Data Receiver
     "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39": "namespace",  # Azure Service Bus Data Sender
     "3913510d-42f4-4e42-8a64-420c390055eb": "appInsights",  # Monitoring Metrics Publisher

@@ -200,6 +200,15 @@ def test_every_app_container_is_declared(main_doc: dict[str, Any], module_doc: A
     assert body(containers)["properties"]["publicAccess"] == "None"
 
 
+def test_the_payment_index_table_is_declared(main_doc: dict[str, Any], module_doc: Any,
+                                             topology: Any) -> None:
+    assert main_doc["variables"]["appTables"]["value"] == [topology.PAYMENT_CLAIMS_TABLE]
+    assert "appTables" in set(leaves(body(main_doc["modules"]["storage"])["params"]["tableNames"]))
+    tables = one_resource(
+        module_doc("storage.bicep"), "Microsoft.Storage/storageAccounts/tableServices/tables")
+    assert loop_source(tables) == "tableNames"
+
+
 def test_main_parameters_file_matches_main(main_doc: dict[str, Any]) -> None:
     import json
 

@@ -87,7 +87,7 @@ def test_racing_registry_claims_have_exactly_one_winner(store: AzureBlobStore, c
 
     def claim(n: int) -> str | None:
         return registry.claim(
-            store, clock, sender="s", content_sha256="c" * 64, file_id=f"f{n}", blob_name=f"s/{n}"
+            store, clock, sender="s", fingerprint="c" * 64, file_id=f"f{n}", blob_name=f"s/{n}"
         )
 
     with ThreadPoolExecutor(max_workers=6) as pool:
@@ -95,3 +95,19 @@ def test_racing_registry_claims_have_exactly_one_winner(store: AzureBlobStore, c
     winners = [n for n, owner in enumerate(owners) if owner is None]
     assert len(winners) == 1
     assert all(owner == f"f{winners[0]}" for owner in owners if owner is not None)
+
+
+@pytest.mark.parametrize("change", ["overwrite", "delete"])
+def test_a_blob_changed_mid_read_raises_blob_changed_not_the_other_version(
+    store: AzureBlobStore, container: str, change: str
+) -> None:
+    """The reader is pinned to the version it opened (the validator's overwrite policy rests on it)."""
+    store.write(container, "big.csv", b"a" * (2 * PIECE + 10))
+    reader = store.open_reader(container, "big.csv")
+    assert reader.stream.read(1024) == b"a" * 1024
+    if change == "overwrite":
+        store.write(container, "big.csv", b"b" * 100)
+    else:
+        store.delete(container, "big.csv")
+    with pytest.raises(BlobChanged):
+        reader.stream.read()

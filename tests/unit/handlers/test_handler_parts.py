@@ -96,7 +96,7 @@ def test_claim_check_detects_a_replaced_staging_blob() -> None:
 
 def test_registry_claim_release_only_by_the_owner() -> None:
     blobs, clock = FakeBlobStore(), FakeClock()
-    args = {"sender": "s", "content_sha256": "a" * 64}
+    args = {"sender": "s", "fingerprint": "a" * 64}
     assert registry.claim(blobs, clock, **args, file_id="f1", blob_name="s/1.csv") is None
     assert registry.claim(blobs, clock, **args, file_id="f1", blob_name="s/1.csv") is None  # redelivery
     assert registry.claim(blobs, clock, **args, file_id="f2", blob_name="s/2.csv") == "f1"
