@@ -26,6 +26,9 @@ param principalId string = ''
 @description('Kind of principal that principalId names.')
 param principalType string = 'User'
 
+@description('How long a message may wait in Azure (every queue, topic and subscription), ISO 8601. The topology file keeps PT1H, the local emulators\' cap; a backlog or outage longer than this sends valid files to failed.')
+param messageTimeToLive string = 'P14D'
+
 @minValue(40)
 @maxValue(1000)
 @description('Upper bound of Flex Consumption instances for the function app.')
@@ -45,6 +48,13 @@ var tags = {
 
 // The one topology file, in the official Service Bus emulator Config.json format.
 var topology = loadJsonContent('../shared/topology/servicebus-config.json')
+
+// What Azure gets instead of the file's emulator-friendly values: Microsoft's emulator caps a message's
+// time to live at one hour, Azure does not, and an hour is shorter than an outage can be. Applied to the
+// Properties of every queue, topic and subscription (tests/infra/test_topology_drift.py pins the list).
+var productionEntityProperties = {
+  DefaultMessageTimeToLive: messageTimeToLive
+}
 
 // Storage containers. appContainers must equal shared/topology CONTAINERS (tests/infra checks it).
 var appContainers = [
@@ -107,6 +117,7 @@ module serviceBus 'modules/servicebus.bicep' = {
     location: location
     tags: tags
     topology: topology.UserConfig.Namespaces[0]
+    entityOverrides: productionEntityProperties
   }
 }
 
