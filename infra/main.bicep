@@ -9,8 +9,29 @@ targetScope = 'subscription'
 @description('Name of the azd environment; names the resource group and seeds the resource token.')
 param environmentName string
 
+// azd offers only these regions (the location prompt honours @allowed). The list is the one in
+// Microsoft's azd Flex Consumption quickstarts (functions-quickstart-python-azd-otel), without the
+// eastus2euap canary that ordinary subscriptions cannot use. Flex reaches more regions over time:
+// `az functionapp list-flexconsumption-locations` is the authority; add a region here when it lists one.
 @minLength(1)
-@description('Region for every resource; it must offer the Flex Consumption plan.')
+@description('Region for every resource; only regions that run the Flex Consumption plan are allowed.')
+@allowed([
+  'australiaeast'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'northeurope'
+  'southcentralus'
+  'southeastasia'
+  'swedencentral'
+  'uksouth'
+  'westus2'
+])
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
 param location string
 
 @description('Email address that receives the dead-letter alert. Empty: the alert fires without notifying anyone.')
