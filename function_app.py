@@ -12,6 +12,7 @@ from functions import (
     file_status,
     file_validated_dead_letter,
     file_validator,
+    reconciler,
     validator_compensation,
     validator_compensation_dead_letter,
 )
@@ -28,3 +29,4 @@ app.register_functions(adaptor_compensation_dead_letter.bp)
 app.register_functions(validator_compensation_dead_letter.bp)
 app.register_functions(blob_poison.bp)
 app.register_functions(file_status.bp)
+app.register_functions(reconciler.bp)

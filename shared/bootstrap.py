@@ -19,9 +19,15 @@ from shared.adapters.azure_servicebus import ServiceBusPublisher
 from shared.adapters.clock import SystemClock
 from shared.adapters.connections import blob_service_client, resolve_service_bus, service_bus_client
 from shared.handlers.faults import FaultPlan
+from shared.handlers.reconcile.policy import DEFAULT_STALLED_AFTER, DEFAULT_UNSEEN_AFTER, ReconcilePolicy
 from shared.handlers.reference_loader import CachedReferenceTable
 from shared.services import Services
-from shared.settings import ConfigurationError, Settings
+from shared.settings import (
+    RECONCILE_STALLED_AFTER_SETTING,
+    RECONCILE_UNSEEN_AFTER_SETTING,
+    ConfigurationError,
+    Settings,
+)
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -74,6 +80,10 @@ def build_services(settings: Settings) -> Services:
         clock=clock,
         reference=CachedReferenceTable(blobs, clock, settings.reference_cache_seconds),
         faults=FaultPlan.parse(settings.pipeline_faults),
+        reconcile=ReconcilePolicy(
+            unseen_after=settings.reconcile_wait(RECONCILE_UNSEEN_AFTER_SETTING, DEFAULT_UNSEEN_AFTER),
+            stalled_after=settings.reconcile_wait(RECONCILE_STALLED_AFTER_SETTING, DEFAULT_STALLED_AFTER),
+        ),
     )
 
 
