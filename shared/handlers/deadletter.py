@@ -24,6 +24,7 @@ from shared.handlers.timeline import file_facts, last_error, read_events, record
 from shared.handlers.tracing import child_traceparent
 from shared.ports import OutgoingMessage
 from shared.services import Services
+from shared.signals import GAVE_UP, alert
 from shared.topology import FILE_ADAPTED_QUEUE, FILE_FAILED_TOPIC, FILE_VALIDATED_QUEUE, WORKFLOW_CONTAINER
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,8 @@ def _give_up(services: Services, data: FileFailedData, message: OutgoingMessage,
                       application_properties=dict(message.application_properties),
                       dead_letter_reason="NotSent", dead_letter_error_description=problem)
     replay = archive_dead_letter(services, data.file_id, FILE_FAILED_TOPIC, unsent, None)
-    log.error("ALERT: %s for file %s; its compensation never started; replay %s after the fix",
-              problem, data.file_id, replay)
+    alert(log, GAVE_UP, "%s for file %s; its compensation never started; replay %s after the fix",
+          problem, data.file_id, replay, file_id=data.file_id)
     write_terminal(services.blobs, services.clock, data.file_id, "failed", failed_step=data.failed_step,
                    reason=data.reason, archive=data.archive, needs_attention=True,
                    compensation_failure=problem, replay=replay)

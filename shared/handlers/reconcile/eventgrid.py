@@ -18,6 +18,7 @@ from shared.handlers.reconcile.drive import current_version, drive_through_valid
 from shared.handlers.reconcile.policy import ReconcilePolicy, ReconcileReport
 from shared.ports import BlobNotFound
 from shared.services import Services
+from shared.signals import EVENTGRID_UNREADABLE, alert
 from shared.topology import EVENTGRID_DEADLETTER_CONTAINER, INCOMING_CONTAINER
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,8 @@ def handle_eventgrid_dead_letters(services: Services, policy: ReconcilePolicy,
             continue  # another instance finished it
         except (ValueError, UnicodeDecodeError) as exc:
             report.eventgrid_unreadable += 1
-            log.error("ALERT: eventgrid-deadletter/%s is not a JSON array of events (%s); look at it and "
-                      "delete it when done", name, exc)
+            alert(log, EVENTGRID_UNREADABLE, "eventgrid-deadletter/%s is not a JSON array of events (%s); "
+                  "look at it and delete it when done", name, exc)
             continue
         if claim(services.blobs, services.clock, f"eventgrid/{name}", events=len(events)):
             for event in events:

@@ -10,6 +10,7 @@ from shared.handlers.reconcile.incoming import drive_unseen_blobs
 from shared.handlers.reconcile.policy import ReconcilePolicy, ReconcileReport
 from shared.handlers.reconcile.stalled import repair_stalled_files
 from shared.services import Services
+from shared.signals import RECONCILER_RUN
 
 log = logging.getLogger(__name__)
 Sweep = Callable[[Services, ReconcilePolicy, ReconcileReport], None]
@@ -34,6 +35,6 @@ def reconcile(services: Services, policy: ReconcilePolicy | None = None) -> Reco
     dimensions = report.as_dimensions()
     # One line per run with the counts as dimensions: the alerts and the workbook query these.
     level = logging.WARNING if report.repairs or report.errors or report.gave_up else logging.INFO
-    log.log(level, "reconciler run: %d repair(s), %d Event Grid dead-letter(s), %d error(s)", report.repairs,
-            report.eventgrid_dead_lettered, len(report.errors), extra={"reconcile": dimensions, **dimensions})
+    log.log(level, f"{RECONCILER_RUN} %d repair(s), %d Event Grid dead-letter(s), %d error(s)",
+            report.repairs, report.eventgrid_dead_lettered, len(report.errors), extra=dimensions)
     return report

@@ -36,6 +36,7 @@ from shared.handlers.timeline import (
 )
 from shared.handlers.tracing import new_traceparent
 from shared.services import Services
+from shared.signals import RECONCILER_GAVE_UP, alert
 from shared.topology import WORKFLOW_CONTAINER
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ def _give_up(services: Services, report: ReconcileReport, file_id: str, events: 
     if claim(services.blobs, services.clock, f"claims/{file_id}/gave-up.json"):
         record_event(services.blobs, services.clock, file_id, "needs_attention", step="reconciler",
                      reason=f"still no terminal state after {attempts} reconciler attempts")
-        log.error("ALERT: reconciler gave up on file %s after %d attempts (last event '%s'); a person must "
-                  "look at its timeline (status %s)", file_id, attempts, events[-1].get("event"), file_id,
-                  extra={"file_id": file_id, "needs_attention": True})
+        alert(log, RECONCILER_GAVE_UP, "reconciler gave up on file %s after %d attempts (last event '%s'); a "
+              "person must look at its timeline (status %s)", file_id, attempts, events[-1].get("event"),
+              file_id, file_id=file_id)
         report.gave_up += 1
