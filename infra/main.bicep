@@ -201,6 +201,29 @@ module alerts 'modules/alerts.bicep' = {
   }
 }
 
+module logAlerts 'modules/log-alerts.bicep' = {
+  name: 'log-alerts'
+  scope: rg
+  params: {
+    namePrefix: 'alert-${resourceToken}'
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    actionGroupId: alerts.outputs.actionGroupId
+  }
+}
+
+module eventGridAlert 'modules/eventgrid-alert.bicep' = {
+  name: 'eventgrid-alert'
+  scope: rg
+  params: {
+    alertName: 'alert-eventgrid-deadlettered-${resourceToken}'
+    tags: tags
+    systemTopicName: eventGrid.outputs.name
+    actionGroupId: alerts.outputs.actionGroupId
+  }
+}
+
 // Read by azd (and written to .azure/<env>/.env) and by infra/hooks/postdeploy.*.
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
