@@ -1,4 +1,7 @@
-"""The Azure Functions app: composition only. Each blueprint owns one trigger; see docs/architecture.md."""
+"""The Azure Functions app: composition only. Each blueprint owns one trigger; see docs/architecture.md.
+
+Telemetry is configured first, so every span and log line of every function goes through it.
+"""
 
 import azure.functions as func
 
@@ -16,6 +19,9 @@ from functions import (
     validator_compensation,
     validator_compensation_dead_letter,
 )
+from shared.telemetry import configure_telemetry
+
+configure_telemetry()
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(file_validator.bp)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 
 import azure.functions as func
+from opentelemetry.context import Context
 
 from functions.convert import new_blueprint
 from shared.bootstrap import get_services
 from shared.handlers.reconcile.run import reconcile
 from shared.settings import reconcile_schedule
+from shared.telemetry import step_span
 
 log = logging.getLogger(__name__)
 bp = new_blueprint()
@@ -24,6 +26,7 @@ bp = new_blueprint()
 @bp.function_name("Reconciler")
 @bp.timer_trigger(arg_name="timer", schedule=reconcile_schedule(), run_on_startup=False, use_monitor=True)
 def reconciler(timer: func.TimerRequest) -> None:
-    if timer.past_due:
-        log.info("Reconciler: this run is past due (an occurrence was missed); running it now")
-    reconcile(get_services())
+    with step_span("Reconciler", parent=Context()):  # each file it touches gets its own span in its trace
+        if timer.past_due:
+            log.info("Reconciler: this run is past due (an occurrence was missed); running it now")
+        reconcile(get_services())

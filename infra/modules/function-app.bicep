@@ -128,6 +128,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     ServiceBusConnection__clientId: identityClientId
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    // With host.json telemetryMode OpenTelemetry: the worker's logs and the app's spans go out through
+    // OpenTelemetry (shared/telemetry.py configures Microsoft's distro when the connection string is set).
+    PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY: 'true'
     BLOB_TRIGGER_SOURCE: 'EventGrid'
   }
 }

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.ports import BlobAlreadyExists, BlobNotFound, BlobStore, Clock
+from shared.telemetry import current_traceparent
 from shared.topology import WORKFLOW_CONTAINER
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ def record_event(blobs: BlobStore, clock: Clock, file_id: str, event: str, **det
     """Append one event; returns what was written."""
     now = clock.now()
     entry = {"file_id": file_id, "event": event, "occurred_at": stamp(now), **details}
+    traceparent = current_traceparent()
+    if traceparent:  # lets a handler with no message context (poison, reconciler) resume the file's trace
+        entry["traceparent"] = traceparent
     name = f"{timeline_prefix(file_id)}events/{_compact(now)}-{event}-{uuid.uuid4().hex[:8]}.json"
     blobs.write(WORKFLOW_CONTAINER, name, json.dumps(entry, default=str).encode("utf-8"))
     if event in OPENING_EVENTS:
@@ -174,6 +178,22 @@ def read_events(blobs: BlobStore, file_id: str) -> list[dict[str, Any]]:
         except BlobNotFound:
             continue  # listed then removed: only tests clean timelines, never the pipeline
     return events
+
+
+def recorded_trace(blobs: BlobStore, file_id: str) -> str:
+    """`trace_of` the first event only (one list and one read): for a step about to start a span."""
+    first = next(blobs.list_names(WORKFLOW_CONTAINER, f"{timeline_prefix(file_id)}events/"), None)
+    if first is None:
+        return ""
+    try:
+        return str(json.loads(blobs.read(WORKFLOW_CONTAINER, first)).get("traceparent", ""))
+    except (BlobNotFound, ValueError):
+        return ""
+
+
+def trace_of(events: list[dict[str, Any]]) -> str:
+    """The traceparent the file's first traced event recorded ("" when it was never traced)."""
+    return next((str(e["traceparent"]) for e in events if e.get("traceparent")), "")
 
 
 def last_error(events: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -7,10 +7,11 @@ import logging
 from shared.handlers.identity import incoming_file_id, normalise_etag
 from shared.handlers.reconcile.claims import claim, forget_sighting
 from shared.handlers.reconcile.policy import ReconcileReport
-from shared.handlers.timeline import record_event
+from shared.handlers.timeline import read_events, record_event, trace_of
 from shared.handlers.validator import handle_incoming_file
 from shared.ports import BlobNotFound
 from shared.services import Services
+from shared.telemetry import resume_file_trace
 from shared.topology import INCOMING_CONTAINER, WORKFLOW_CONTAINER
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,13 @@ def drive_through_validator(services: Services, blob_name: str, etag: str, *, ac
     file_id = incoming_file_id(blob_name, etag)
     if not claim(services.blobs, services.clock, f"claims/{file_id}/{act}.json", blob_name=blob_name):
         return False
+    with resume_file_trace(f"Reconciler.{act}", file_id, trace_of(read_events(services.blobs, file_id))):
+        _drive(services, blob_name, etag, file_id, act=act, reason=reason, report=report)
+    return True
+
+
+def _drive(services: Services, blob_name: str, etag: str, file_id: str, *, act: str, reason: str,
+           report: ReconcileReport) -> None:
     record_event(services.blobs, services.clock, file_id, "reconciled", action=act, reason=reason,
                  blob_name=blob_name, etag=etag)
     log.warning("reconciler: %s; driving incoming/%s (file %s) through the validator", reason, blob_name,
@@ -52,7 +60,6 @@ def drive_through_validator(services: Services, blob_name: str, etag: str, *, ac
         report.errors.append(f"{file_id}: {type(exc).__name__}: {exc}")
         log.error("reconciler: the validator failed for file %s (%s: %s); the next sweep retries",
                   file_id, type(exc).__name__, exc, extra={"file_id": file_id})
-        return True
+        return
     forget_sighting(services.blobs, file_id)
     log.info("reconciler: file %s -> %s", file_id, outcome.state, extra={"file_id": file_id})
-    return True

@@ -33,10 +33,11 @@ from shared.handlers.timeline import (
     read_events,
     read_terminal,
     record_event,
+    trace_of,
 )
-from shared.handlers.tracing import new_traceparent
 from shared.services import Services
 from shared.signals import RECONCILER_GAVE_UP, alert
+from shared.telemetry import resume_file_trace
 from shared.topology import WORKFLOW_CONTAINER
 
 log = logging.getLogger(__name__)
@@ -92,8 +93,9 @@ def _examine(services: Services, policy: ReconcilePolicy, report: ReconcileRepor
     if attempt == 1 and _can_revalidate(services, events, facts):
         _revalidate(services, report, file_id, facts, reason)
         return
-    _fail_and_compensate(services, report, file_id, events, facts, reason=reason, attempt=attempt,
-                         max_attempts=policy.max_attempts)
+    with resume_file_trace("Reconciler.fail", file_id, trace_of(events)):
+        _fail_and_compensate(services, report, file_id, events, facts, reason=reason, attempt=attempt,
+                             max_attempts=policy.max_attempts)
 
 
 def _last_moved(events: list[dict[str, Any]]) -> datetime | None:
@@ -158,8 +160,7 @@ def _fail_and_compensate(services: Services, report: ReconcileReport, file_id: s
     log.warning("reconciler: file %s stalled (%s); sending it to the %s compensation", file_id, reason,
                 compensate, extra={"file_id": file_id, "reconcile_action": "fail"})
     try:
-        publish_or_give_up(services, data, delivery, max_attempts, causation_id=None, source="Reconciler",
-                           traceparent=new_traceparent())
+        publish_or_give_up(services, data, delivery, max_attempts, causation_id=None, source="Reconciler")
     except Exception as exc:
         report.errors.append(f"{file_id}: {type(exc).__name__}: {exc}")
         log.error("reconciler: could not publish file.failed for file %s (%s); attempt %d of %d",
