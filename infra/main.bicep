@@ -224,6 +224,17 @@ module eventGridAlert 'modules/eventgrid-alert.bicep' = {
   }
 }
 
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    displayName: 'Payment pipeline (${environmentName})'
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+  }
+}
+
 // Read by azd (and written to .azure/<env>/.env) and by infra/hooks/postdeploy.*.
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId

@@ -20,6 +20,8 @@ SIGNALS = (GAVE_UP, COMPENSATION_FAILED, RECONCILER_GAVE_UP, EVENTGRID_UNREADABL
 PREFIX = "ALERT"
 # The reconciler's per-run line; its counts are parsed by the repair and Event Grid queries.
 RECONCILER_RUN = "reconciler run:"
+# One line per file when its terminal state is recorded: "file ended: <state> <file id>".
+FILE_ENDED = "file ended:"
 
 
 def alert(logger: logging.Logger, signal: str, message: str, *args: Any, file_id: str = "") -> None:

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.ports import BlobAlreadyExists, BlobNotFound, BlobStore, Clock
+from shared.signals import FILE_ENDED
 from shared.telemetry import current_traceparent
 from shared.topology import WORKFLOW_CONTAINER
 
@@ -91,6 +92,8 @@ def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: str, **d
         return False
     ensure_terminal_event(blobs, entry)
     close_open_marker(blobs, file_id)
+    # The workbook's "files per terminal state" counts these lines (infra/queries/workbook-*.kql).
+    log.info(f"{FILE_ENDED} %s %s", state, file_id, extra={"file_id": file_id, "terminal_state": state})
     return True
 
 
