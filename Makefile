@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # `make rehearse` runs with the bank's date this far ahead, so a date that will expire fails CI today.
 REHEARSAL_TODAY ?= $(shell date -u -d '+3 years' +%F)
 
-.PHONY: help install run test rehearse lint unit e2e bench drop status replay emulator clean
+.PHONY: help install run test rehearse lint unit e2e bench drop status replay smoke emulator clean
 
 help:
 	@echo "make run            start Azurite, the Service Bus emulator and the devhost; process the samples; watch incoming/"
@@ -19,6 +19,8 @@ help:
 	@echo "make drop FILE=path/to/file.csv SENDER=acme-payroll   upload a file to incoming/ of the running stack"
 	@echo "make status ID=<file id>    the file's timeline"
 	@echo "make replay ID=<file id>    re-send an archived dead-lettered payload"
+	@echo "make smoke          drop a generated file into the running local stack and wait for its delivery"
+	@echo "make smoke AZD=1 [ENV=name]   the same against the azd environment (Entra ID sign-in)"
 	@echo "make bench          print the benchmarks' figures"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -69,6 +71,9 @@ status: $(VENV)/.installed
 
 replay: $(VENV)/.installed
 	$(PY) -m localdev.replay $(ID)
+
+smoke: $(VENV)/.installed
+	$(PY) -m ops $(if $(AZD),--target azd,) $(if $(ENV),--env $(ENV),) smoke
 
 emulator: $(VENV)/.installed
 	$(PY) -m localdev.servicebus_emulator --config shared/topology/servicebus-config.json
