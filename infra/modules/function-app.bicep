@@ -86,6 +86,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     siteConfig: {
       minTlsVersion: '1.2'
+      // No FTP(S) at all (deployments go through the blob container with Entra ID); HTTP/2 for callers
+      // that can (checkov CKV_AZURE_78, CKV_AZURE_18/67).
+      ftpsState: 'Disabled'
+      http20Enabled: true
     }
     functionAppConfig: {
       deployment: {
