@@ -18,13 +18,11 @@ log = logging.getLogger(__name__)
 
 
 def current_version(services: Services, blob_name: str) -> str | None:
-    """The ETag of `incoming/<blob_name>` now, or None when it is gone."""
+    """The ETag of `incoming/<blob_name>` now (one HEAD, never the bytes), or None when it is gone."""
     try:
-        reader = services.blobs.open_reader(INCOMING_CONTAINER, blob_name)
+        return normalise_etag(services.blobs.etag(INCOMING_CONTAINER, blob_name))
     except BlobNotFound:
         return None
-    reader.stream.close()
-    return normalise_etag(reader.etag)
 
 
 def has_timeline(services: Services, file_id: str) -> bool:
