@@ -33,6 +33,7 @@ TRACER_NAME = "payments.pipeline"
 # Where a received message keeps its trace context: the SDK writes both, with bytes keys on the wire.
 _CONTEXT_KEYS = ("traceparent", "Diagnostic-Id")
 _file_id: contextvars.ContextVar[str] = contextvars.ContextVar("file_id", default="")
+_filtered: list[logging.Handler] = []  # the root handlers that have the file-id filter
 _configured = threading.Lock()
 _done: list[str] = []
 _propagator = TraceContextTextMapPropagator()
@@ -94,10 +95,14 @@ class _FileIdFilter(logging.Filter):
 
 def _install_file_id_filter() -> None:
     # On the handlers, not the root logger: a logger's filters do not apply to its children's records.
+    # A record factory would see every record, but it clashes with `extra={"file_id": ...}` (logging
+    # refuses to overwrite an attribute), so handlers it is, checked again whenever a step starts in case
+    # the worker added its own handler after the app was imported.
     root = logging.getLogger()
     for handler in root.handlers:
         if not any(isinstance(f, _FileIdFilter) for f in handler.filters):
             handler.addFilter(_FileIdFilter())
+    _filtered[:] = list(root.handlers)
 
 
 def current_file_id() -> str:
@@ -132,6 +137,8 @@ def step_span(name: str, file_id: str = "", *, parent: Context | None = None,
               links_to: Sequence[str] = (), kind: SpanKind = SpanKind.CONSUMER) -> Iterator[Span]:
     """One step's span: `file_id` as an attribute and on every log line inside it; an exception is
     recorded and marks the span failed, then propagates (the trigger's retry semantics are unchanged)."""
+    if logging.getLogger().handlers != _filtered:
+        _install_file_id_filter()
     tracer = trace.get_tracer(TRACER_NAME)
     links = [Link(trace.get_current_span(c).get_span_context())
              for c in (_extract(t) for t in links_to if t) if c is not None]

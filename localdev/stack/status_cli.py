@@ -19,7 +19,7 @@ from shared.adapters.azure_blob import AzureBlobStore
 from shared.handlers.status import file_status
 from shared.topology import WORKFLOW_CONTAINER
 
-_HIDDEN = {"file_id", "event", "occurred_at"}
+_HIDDEN = {"file_id", "event", "occurred_at", "traceparent"}
 
 
 def format_timeline(status: dict[str, Any]) -> str:

@@ -86,3 +86,21 @@ def test_every_log_line_inside_a_step_carries_the_file_id(caplog: pytest.LogCapt
 
 def test_untraced_code_records_no_traceparent() -> None:
     assert current_traceparent() == ""
+
+
+def test_a_handler_added_after_configuration_gets_the_file_id_too() -> None:
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    late = Collect()
+    root = logging.getLogger()
+    root.addHandler(late)  # as the worker may do after the app was imported
+    try:
+        with step_span("FileCreator", "acme.x.0000000a"):
+            logging.getLogger("shared.handlers.creator").warning("late handler")
+    finally:
+        root.removeHandler(late)
+    assert [getattr(r, "file_id", None) for r in records] == ["acme.x.0000000a"]
