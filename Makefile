@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 REHEARSAL_TODAY ?= $(shell date -u -d '+3 years' +%F)
 
 .PHONY: help install install-run run stop test rehearse lint unit e2e bench drop status list dlq reference replay \
-	emulator clean
+	smoke emulator clean
 
 # Passed to the commands through the environment, so any file name (spaces, quotes) arrives intact.
 export FILE SENDER ID
@@ -27,6 +27,8 @@ help:
 	@echo "make dlq            what sits in each dead-letter queue, and what the handlers archived"
 	@echo "make reference [FILE=table.json]   check and upload a reference table to the running stack"
 	@echo "make replay ID=<file id>    re-send an archived dead-lettered payload (once, unless ARGS=--force)"
+	@echo "make smoke          drop a generated file into the running local stack and wait for its delivery"
+	@echo "make smoke AZD=1 [ENV=name]   the same against the azd environment (Entra ID sign-in)"
 	@echo "make bench          print the benchmarks' figures"
 
 # Running needs less than testing: requirements-local.txt and Azurite alone. `make test` adds the rest.
@@ -109,6 +111,9 @@ reference: install-run
 replay: install-run
 	@test -n "$$ID" || { echo "make replay: give ID=<file id>; make dlq shows the archived ones"; exit 2; }
 	$(PY) -m localdev.replay "$$ID" $(ARGS)
+
+smoke: install-run
+	$(PY) -m ops $(if $(AZD),--target azd,) $(if $(ENV),--env $(ENV),) smoke
 
 emulator: install-run
 	$(PY) -m localdev.servicebus_emulator --config shared/topology/servicebus-config.json

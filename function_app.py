@@ -1,4 +1,7 @@
-"""The Azure Functions app: composition only. Each blueprint owns one trigger; see docs/architecture.md."""
+"""The Azure Functions app: composition only. Each blueprint owns one trigger; see docs/architecture.md.
+
+Telemetry is configured first, so every span and log line of every function goes through it.
+"""
 
 import azure.functions as func
 
@@ -12,9 +15,13 @@ from functions import (
     file_status,
     file_validated_dead_letter,
     file_validator,
+    reconciler,
     validator_compensation,
     validator_compensation_dead_letter,
 )
+from shared.telemetry import configure_telemetry
+
+configure_telemetry()
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(file_validator.bp)
@@ -28,3 +35,4 @@ app.register_functions(adaptor_compensation_dead_letter.bp)
 app.register_functions(validator_compensation_dead_letter.bp)
 app.register_functions(blob_poison.bp)
 app.register_functions(file_status.bp)
+app.register_functions(reconciler.bp)

@@ -7,7 +7,7 @@ import logging
 
 import azure.functions as func
 
-from functions.convert import delivery_from, log_outcome, new_blueprint
+from functions.convert import delivery_from, log_outcome, message_span, new_blueprint
 from shared.bootstrap import get_services
 from shared.handlers.compensation import handle_adaptor_compensation
 from shared.topology import ADAPTOR_COMPENSATION_SUBSCRIPTION, FILE_FAILED_TOPIC, SERVICE_BUS_SETTING
@@ -25,5 +25,7 @@ ENTITY = f"{FILE_FAILED_TOPIC}/{ADAPTOR_COMPENSATION_SUBSCRIPTION}"
     connection=SERVICE_BUS_SETTING,
 )
 def adaptor_compensation(msg: func.ServiceBusMessage) -> None:
-    outcome = handle_adaptor_compensation(get_services(), delivery_from(msg, ENTITY))
-    log_outcome(log, "AdaptorCompensation", msg.message_id, outcome)
+    delivery = delivery_from(msg, ENTITY)
+    with message_span("AdaptorCompensation", delivery):
+        outcome = handle_adaptor_compensation(get_services(), delivery)
+        log_outcome(log, "AdaptorCompensation", msg.message_id, outcome)

@@ -9,7 +9,7 @@ import logging
 
 import azure.functions as func
 
-from functions.convert import delivery_from, log_outcome, new_blueprint
+from functions.convert import delivery_from, log_outcome, message_span, new_blueprint
 from shared.bootstrap import get_services
 from shared.handlers.compensation_deadletter import handle_compensation_dead_lettered
 from shared.topology import (
@@ -32,7 +32,8 @@ ENTITY = f"{FILE_FAILED_TOPIC}/{ADAPTOR_COMPENSATION_SUBSCRIPTION}{DEAD_LETTER_S
     connection=SERVICE_BUS_SETTING,
 )
 def adaptor_compensation_dead_letter(msg: func.ServiceBusMessage) -> None:
-    outcome = handle_compensation_dead_lettered(
-        get_services(), delivery_from(msg, ENTITY), ADAPTOR_COMPENSATION_SUBSCRIPTION
-    )
-    log_outcome(log, "AdaptorCompensationDeadLetter", msg.message_id, outcome)
+    delivery = delivery_from(msg, ENTITY)
+    with message_span("AdaptorCompensationDeadLetter", delivery):
+        outcome = handle_compensation_dead_lettered(get_services(), delivery,
+                                                    ADAPTOR_COMPENSATION_SUBSCRIPTION)
+        log_outcome(log, "AdaptorCompensationDeadLetter", msg.message_id, outcome)

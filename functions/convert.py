@@ -5,12 +5,17 @@ Kept in one module so every blueprint reads Service Bus and blob metadata the sa
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 import azure.functions as func
+from opentelemetry.trace import Span
 
+from shared.handlers.identity import is_file_id
 from shared.handlers.inbound import Delivery
+from shared.telemetry import context_from, step_span
 
 
 class Outcome(Protocol):
@@ -62,6 +67,15 @@ def etag_of(blob: func.InputStream) -> str | None:
 def log_outcome(log: logging.Logger, function: str, key: str | None, outcome: Outcome) -> None:
     """One INFO line per invocation: the function, the message or blob, and the business outcome."""
     log.info("%s %s: %s %s %s", function, key, outcome.state, outcome.file_id, outcome.detail)
+
+
+@contextlib.contextmanager
+def message_span(function: str, delivery: Delivery) -> Iterator[Span]:
+    """The invocation's span, in the trace the message carries (the sender's Service Bus SDK wrote it),
+    with the file id (the message's correlation id) as an attribute and on every log line."""
+    file_id = delivery.correlation_id if is_file_id(delivery.correlation_id) else ""
+    with step_span(function, file_id or "", parent=context_from(delivery.application_properties)) as span:
+        yield span
 
 
 def new_blueprint() -> func.Blueprint:

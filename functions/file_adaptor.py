@@ -9,7 +9,7 @@ import logging
 
 import azure.functions as func
 
-from functions.convert import delivery_from, log_outcome, new_blueprint
+from functions.convert import delivery_from, log_outcome, message_span, new_blueprint
 from shared.bootstrap import get_services
 from shared.handlers.adaptor import handle_file_validated
 from shared.topology import FILE_VALIDATED_QUEUE, SERVICE_BUS_SETTING
@@ -22,5 +22,7 @@ ENTITY = FILE_VALIDATED_QUEUE
 @bp.function_name("FileAdaptor")
 @bp.service_bus_queue_trigger(arg_name="msg", queue_name=FILE_VALIDATED_QUEUE, connection=SERVICE_BUS_SETTING)
 def file_adaptor(msg: func.ServiceBusMessage) -> None:
-    outcome = handle_file_validated(get_services(), delivery_from(msg, ENTITY))
-    log_outcome(log, "FileAdaptor", msg.message_id, outcome)
+    delivery = delivery_from(msg, ENTITY)
+    with message_span("FileAdaptor", delivery):
+        outcome = handle_file_validated(get_services(), delivery)
+        log_outcome(log, "FileAdaptor", msg.message_id, outcome)

@@ -7,7 +7,7 @@ import logging
 
 import azure.functions as func
 
-from functions.convert import delivery_from, log_outcome, new_blueprint
+from functions.convert import delivery_from, log_outcome, message_span, new_blueprint
 from shared.bootstrap import get_services
 from shared.handlers.deadletter import handle_dead_lettered
 from shared.topology import DEAD_LETTER_SUFFIX, FILE_VALIDATED_QUEUE, SERVICE_BUS_SETTING
@@ -22,5 +22,7 @@ ENTITY = FILE_VALIDATED_QUEUE + DEAD_LETTER_SUFFIX
     arg_name="msg", queue_name=FILE_VALIDATED_QUEUE + DEAD_LETTER_SUFFIX, connection=SERVICE_BUS_SETTING
 )
 def file_validated_dead_letter(msg: func.ServiceBusMessage) -> None:
-    outcome = handle_dead_lettered(get_services(), delivery_from(msg, ENTITY), FILE_VALIDATED_QUEUE)
-    log_outcome(log, "FileValidatedDeadLetter", msg.message_id, outcome)
+    delivery = delivery_from(msg, ENTITY)
+    with message_span("FileValidatedDeadLetter", delivery):
+        outcome = handle_dead_lettered(get_services(), delivery, FILE_VALIDATED_QUEUE)
+        log_outcome(log, "FileValidatedDeadLetter", msg.message_id, outcome)

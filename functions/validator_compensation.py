@@ -7,7 +7,7 @@ import logging
 
 import azure.functions as func
 
-from functions.convert import delivery_from, log_outcome, new_blueprint
+from functions.convert import delivery_from, log_outcome, message_span, new_blueprint
 from shared.bootstrap import get_services
 from shared.handlers.compensation import handle_validator_compensation
 from shared.topology import FILE_FAILED_TOPIC, SERVICE_BUS_SETTING, VALIDATOR_COMPENSATION_SUBSCRIPTION
@@ -25,5 +25,7 @@ ENTITY = f"{FILE_FAILED_TOPIC}/{VALIDATOR_COMPENSATION_SUBSCRIPTION}"
     connection=SERVICE_BUS_SETTING,
 )
 def validator_compensation(msg: func.ServiceBusMessage) -> None:
-    outcome = handle_validator_compensation(get_services(), delivery_from(msg, ENTITY))
-    log_outcome(log, "ValidatorCompensation", msg.message_id, outcome)
+    delivery = delivery_from(msg, ENTITY)
+    with message_span("ValidatorCompensation", delivery):
+        outcome = handle_validator_compensation(get_services(), delivery)
+        log_outcome(log, "ValidatorCompensation", msg.message_id, outcome)

@@ -7,7 +7,7 @@ import logging
 
 import azure.functions as func
 
-from functions.convert import delivery_from, log_outcome, new_blueprint
+from functions.convert import delivery_from, log_outcome, message_span, new_blueprint
 from shared.bootstrap import get_services
 from shared.handlers.compensation_deadletter import handle_compensation_dead_lettered
 from shared.topology import (
@@ -30,7 +30,8 @@ ENTITY = f"{FILE_FAILED_TOPIC}/{VALIDATOR_COMPENSATION_SUBSCRIPTION}{DEAD_LETTER
     connection=SERVICE_BUS_SETTING,
 )
 def validator_compensation_dead_letter(msg: func.ServiceBusMessage) -> None:
-    outcome = handle_compensation_dead_lettered(
-        get_services(), delivery_from(msg, ENTITY), VALIDATOR_COMPENSATION_SUBSCRIPTION
-    )
-    log_outcome(log, "ValidatorCompensationDeadLetter", msg.message_id, outcome)
+    delivery = delivery_from(msg, ENTITY)
+    with message_span("ValidatorCompensationDeadLetter", delivery):
+        outcome = handle_compensation_dead_lettered(get_services(), delivery,
+                                                    VALIDATOR_COMPENSATION_SUBSCRIPTION)
+        log_outcome(log, "ValidatorCompensationDeadLetter", msg.message_id, outcome)

@@ -9,8 +9,29 @@ targetScope = 'subscription'
 @description('Name of the azd environment; names the resource group and seeds the resource token.')
 param environmentName string
 
+// azd offers only these regions (the location prompt honours @allowed). The list is the one in
+// Microsoft's azd Flex Consumption quickstarts (functions-quickstart-python-azd-otel), without the
+// eastus2euap canary that ordinary subscriptions cannot use. Flex reaches more regions over time:
+// `az functionapp list-flexconsumption-locations` is the authority; add a region here when it lists one.
 @minLength(1)
-@description('Region for every resource; it must offer the Flex Consumption plan.')
+@description('Region for every resource; only regions that run the Flex Consumption plan are allowed.')
+@allowed([
+  'australiaeast'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'northeurope'
+  'southcentralus'
+  'southeastasia'
+  'swedencentral'
+  'uksouth'
+  'westus2'
+])
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
 param location string
 
 @description('Email address that receives the dead-letter alert. Empty: the alert fires without notifying anyone.')
@@ -25,6 +46,9 @@ param principalId string = ''
 ])
 @description('Kind of principal that principalId names.')
 param principalType string = 'User'
+
+@description('How long a message may wait in Azure (every queue, topic and subscription), ISO 8601. The topology file keeps PT1H, the local emulators\' cap; a backlog or outage longer than this sends valid files to failed.')
+param messageTimeToLive string = 'P14D'
 
 @minValue(40)
 @maxValue(1000)
@@ -45,6 +69,13 @@ var tags = {
 
 // The one topology file, in the official Service Bus emulator Config.json format.
 var topology = loadJsonContent('../shared/topology/servicebus-config.json')
+
+// What Azure gets instead of the file's emulator-friendly values: Microsoft's emulator caps a message's
+// time to live at one hour, Azure does not, and an hour is shorter than an outage can be. Applied to the
+// Properties of every queue, topic and subscription (tests/infra/test_topology_drift.py pins the list).
+var productionEntityProperties = {
+  DefaultMessageTimeToLive: messageTimeToLive
+}
 
 // Storage containers. appContainers must equal shared/topology CONTAINERS (tests/infra checks it).
 var appContainers = [
@@ -112,6 +143,7 @@ module serviceBus 'modules/servicebus.bicep' = {
     location: location
     tags: tags
     topology: topology.UserConfig.Namespaces[0]
+    entityOverrides: productionEntityProperties
   }
 }
 
@@ -172,6 +204,40 @@ module alerts 'modules/alerts.bicep' = {
     tags: tags
     serviceBusNamespaceName: serviceBus.outputs.name
     alertEmail: alertEmail
+  }
+}
+
+module logAlerts 'modules/log-alerts.bicep' = {
+  name: 'log-alerts'
+  scope: rg
+  params: {
+    namePrefix: 'alert-${resourceToken}'
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    actionGroupId: alerts.outputs.actionGroupId
+  }
+}
+
+module eventGridAlert 'modules/eventgrid-alert.bicep' = {
+  name: 'eventgrid-alert'
+  scope: rg
+  params: {
+    alertName: 'alert-eventgrid-deadlettered-${resourceToken}'
+    tags: tags
+    systemTopicName: eventGrid.outputs.name
+    actionGroupId: alerts.outputs.actionGroupId
+  }
+}
+
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    displayName: 'Payment pipeline (${environmentName})'
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
   }
 }
 

@@ -26,9 +26,15 @@ from shared.adapters.connections import (
     table_service_client,
 )
 from shared.handlers.faults import FaultPlan
+from shared.handlers.reconcile.policy import DEFAULT_STALLED_AFTER, DEFAULT_UNSEEN_AFTER, ReconcilePolicy
 from shared.handlers.reference_loader import CachedReferenceTable
 from shared.services import Services
-from shared.settings import ConfigurationError, Settings
+from shared.settings import (
+    RECONCILE_STALLED_AFTER_SETTING,
+    RECONCILE_UNSEEN_AFTER_SETTING,
+    ConfigurationError,
+    Settings,
+)
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -84,6 +90,10 @@ def build_services(settings: Settings) -> Services:
         reference=CachedReferenceTable(blobs, clock, settings.reference_cache_seconds),
         payments=payments,
         faults=FaultPlan.parse(settings.pipeline_faults),
+        reconcile=ReconcilePolicy(
+            unseen_after=settings.reconcile_wait(RECONCILE_UNSEEN_AFTER_SETTING, DEFAULT_UNSEEN_AFTER),
+            stalled_after=settings.reconcile_wait(RECONCILE_STALLED_AFTER_SETTING, DEFAULT_STALLED_AFTER),
+        ),
     )
 
 

@@ -74,6 +74,9 @@ class BlobStore(Protocol):
     def exists(self, container: str, name: str) -> bool:
         """Whether the blob exists now (for reporting only: never guard a write with it)."""
 
+    def etag(self, container: str, name: str) -> str:
+        """The current version's ETag without reading the blob (one HEAD); raise `BlobNotFound`."""
+
 
 @dataclass(frozen=True)
 class OutgoingMessage:

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from shared.domain.reference import ReferenceTable
 from shared.handlers.faults import FaultPlan
+from shared.handlers.reconcile.policy import ReconcilePolicy
 from shared.ports import BlobStore, Clock, PaymentIndex, Publisher
 
 # A message body above this goes to a blob (claim-check); Service Bus Standard allows 256 KiB in total.
@@ -32,3 +33,4 @@ class Services:
     payments: PaymentIndex
     faults: FaultPlan = field(default_factory=FaultPlan)
     claim_check_threshold: int = CLAIM_CHECK_THRESHOLD
+    reconcile: ReconcilePolicy = field(default_factory=ReconcilePolicy)

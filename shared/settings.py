@@ -10,7 +10,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from shared.topology import HOST_STORAGE_SETTING, PAYMENTS_STORAGE_SETTING, SERVICE_BUS_SETTING
 
@@ -19,6 +19,10 @@ BLOB_TRIGGER_SOURCE_SETTING = "BLOB_TRIGGER_SOURCE"
 REFERENCE_CACHE_SECONDS_SETTING = "REFERENCE_CACHE_SECONDS"
 PIPELINE_TODAY_SETTING = "PIPELINE_TODAY"
 DEFAULT_REFERENCE_CACHE_SECONDS = 60.0
+RECONCILE_SCHEDULE_SETTING = "RECONCILE_SCHEDULE"
+DEFAULT_RECONCILE_SCHEDULE = "0 */5 * * * *"  # every five minutes: a lost file is found within ~10
+RECONCILE_UNSEEN_AFTER_SETTING = "RECONCILE_UNSEEN_AFTER_SECONDS"
+RECONCILE_STALLED_AFTER_SETTING = "RECONCILE_STALLED_AFTER_SECONDS"
 
 
 class ConfigurationError(RuntimeError):
@@ -49,17 +53,24 @@ class Settings:
 
     @property
     def reference_cache_seconds(self) -> float:
-        raw = self.environ.get(REFERENCE_CACHE_SECONDS_SETTING, "")
+        return self._seconds(REFERENCE_CACHE_SECONDS_SETTING, DEFAULT_REFERENCE_CACHE_SECONDS)
+
+    def reconcile_wait(self, setting: str, default: timedelta) -> timedelta:
+        """RECONCILE_UNSEEN_AFTER_SECONDS / RECONCILE_STALLED_AFTER_SECONDS (tests shorten them)."""
+        return timedelta(seconds=self._seconds(setting, default.total_seconds()))
+
+    def _seconds(self, setting: str, default: float) -> float:
+        raw = self.environ.get(setting, "")
         if not raw.strip():
-            return DEFAULT_REFERENCE_CACHE_SECONDS
+            return default
         try:
             value = float(raw)
         except ValueError:
             value = -1.0
         if not math.isfinite(value) or value < 0:
             raise ConfigurationError(
-                f"setting {REFERENCE_CACHE_SECONDS_SETTING}={raw!r} is invalid: "
-                "set it to a number of seconds >= 0, or remove it for the default of 60"
+                f"setting {setting}={raw!r} is invalid: "
+                f"set it to a number of seconds >= 0, or remove it for the default of {default:g}"
             )
         return value
 
@@ -78,6 +89,19 @@ def parse_pipeline_today(raw: str) -> date | None:
         f"setting {PIPELINE_TODAY_SETTING}={raw!r} is invalid: set it to a date as YYYY-MM-DD "
         "(it pins the bank's date for tests and rehearsals), or remove it to use the clock's date"
     )
+
+
+def reconcile_schedule(environ: Mapping[str, str] | None = None) -> str:
+    """The reconciler's NCRONTAB schedule, read when `functions/reconciler.py` is imported (a timer's
+    schedule is fixed at indexing); six fields, seconds first. Default every five minutes."""
+    env = os.environ if environ is None else environ
+    raw = env.get(RECONCILE_SCHEDULE_SETTING, "").strip() or DEFAULT_RECONCILE_SCHEDULE
+    if len(raw.split()) != 6:
+        raise ConfigurationError(
+            f"setting {RECONCILE_SCHEDULE_SETTING}={raw!r} is invalid: set it to a six-field NCRONTAB "
+            "expression, seconds first (for example '0 */5 * * * *'), or remove it for every five minutes"
+        )
+    return raw
 
 
 def blob_trigger_source(environ: Mapping[str, str] | None = None) -> str:

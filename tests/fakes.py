@@ -123,6 +123,9 @@ class FakeBlobStore:
     def exists(self, container: str, name: str) -> bool:
         return (container, name) in self.blobs
 
+    def etag(self, container: str, name: str) -> str:
+        return self._get(container, name)[1]
+
     def put(self, container: str, name: str, data: bytes) -> str:
         """Test helper: an upload, as a person or the host would do it."""
         return self.write(container, name, data)

@@ -1,5 +1,8 @@
-// Dead letters mean a file is on its way to `failed` (or a compensation is stuck): alert on any entity
-// of the namespace whose dead-letter count is above zero, one alert series per entity (EntityName).
+// The action group, and a metric alert on messages sitting in a dead-letter queue. DeadletteredMessages
+// is a point-in-time count per entity, where an entity is a queue or a topic (a subscription's DLQ counts
+// under its topic): our handlers drain the DLQs within seconds, so this fires only when a dead-letter
+// handler is not running or keeps failing. The files themselves are covered by the log alerts
+// (log-alerts.bicep: needs-attention, reconciler-repairs, function-failures).
 @description('Name of the action group.')
 param actionGroupName string
 
@@ -46,7 +49,7 @@ resource deadLetterAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   location: 'global'
   tags: tags
   properties: {
-    description: 'Messages were dead-lettered on a Service Bus entity of the payment pipeline.'
+    description: 'Messages are sitting in a dead-letter queue of the payment pipeline (one series per queue or topic): a dead-letter handler is not draining it.'
     severity: severity
     enabled: true
     scopes: [
@@ -90,3 +93,4 @@ resource deadLetterAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
 }
 
 output alertId string = deadLetterAlert.id
+output actionGroupId string = empty(alertEmail) ? '' : actionGroup.id

@@ -89,6 +89,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     siteConfig: {
       minTlsVersion: '1.2'
+      // No FTP(S) at all (deployments go through the blob container with Entra ID); HTTP/2 for callers
+      // that can (checkov CKV_AZURE_78, CKV_AZURE_18/67).
+      ftpsState: 'Disabled'
+      http20Enabled: true
     }
     functionAppConfig: {
       deployment: {
@@ -132,6 +136,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     ServiceBusConnection__clientId: identityClientId
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    // With host.json telemetryMode OpenTelemetry: the worker's logs and the app's spans go out through
+    // OpenTelemetry (shared/telemetry.py configures Microsoft's distro when the connection string is set).
+    PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY: 'true'
     BLOB_TRIGGER_SOURCE: 'EventGrid'
   }
 }

@@ -10,6 +10,9 @@ param topicName string
 @description('One entry of Subscriptions (under a topic) in shared/topology/servicebus-config.json.')
 param subscription object
 
+@description('Properties that replace the file\'s on this subscription (production lifetimes).')
+param entityOverrides object = {}
+
 // Service defaults for any property the file leaves out ('' means "let the service choose"). ARM has
 // no RequiresDuplicateDetection, MaxSizeInMegabytes or EnablePartitioning on a subscription.
 var subscriptionDefaults = {
@@ -37,7 +40,7 @@ var correlationDefaults = {
   To: ''
   Properties: {}
 }
-var props = union(subscriptionDefaults, contains(subscription, 'Properties') ? subscription.Properties : {})
+var props = union(subscriptionDefaults, contains(subscription, 'Properties') ? subscription.Properties : {}, entityOverrides)
 var ruleList = contains(subscription, 'Rules') ? subscription.Rules : []
 var rules = [for r in ruleList: {
   name: r.Name

@@ -5,6 +5,9 @@ param namespaceName string
 @description('One entry of Topics in shared/topology/servicebus-config.json.')
 param topic object
 
+@description('Properties that replace the file\'s on the topic and each subscription (production lifetimes).')
+param entityOverrides object = {}
+
 // Service defaults for any property the file leaves out ('' means "let the service choose").
 var topicDefaults = {
   AutoDeleteOnIdle: ''
@@ -17,7 +20,7 @@ var topicDefaults = {
   Status: ''
   SupportOrdering: true
 }
-var props = union(topicDefaults, contains(topic, 'Properties') ? topic.Properties : {})
+var props = union(topicDefaults, contains(topic, 'Properties') ? topic.Properties : {}, entityOverrides)
 var subscriptionList = contains(topic, 'Subscriptions') ? topic.Subscriptions : []
 
 resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
@@ -46,6 +49,7 @@ module subscriptions 'servicebus-subscription.bicep' = [for s in subscriptionLis
     namespaceName: namespaceName
     topicName: topicResource.name
     subscription: s
+    entityOverrides: entityOverrides
   }
 }]
 

@@ -13,6 +13,9 @@ param tags object = {}
 @description('UserConfig.Namespaces[0] of shared/topology/servicebus-config.json.')
 param topology object
 
+@description('Properties that replace the file\'s on every queue, topic and subscription in Azure (production lifetimes).')
+param entityOverrides object = {}
+
 // Service defaults for any property the file leaves out ('' means "let the service choose").
 var queueDefaults = {
   AutoDeleteOnIdle: ''
@@ -34,7 +37,7 @@ var queueList = contains(topology, 'Queues') ? topology.Queues : []
 var topicList = contains(topology, 'Topics') ? topology.Topics : []
 var queues = [for q in queueList: {
   name: q.Name
-  props: union(queueDefaults, contains(q, 'Properties') ? q.Properties : {})
+  props: union(queueDefaults, contains(q, 'Properties') ? q.Properties : {}, entityOverrides)
 }]
 
 resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
@@ -81,6 +84,7 @@ module topics 'servicebus-topic.bicep' = [for t in topicList: {
   params: {
     namespaceName: namespace.name
     topic: t
+    entityOverrides: entityOverrides
   }
   dependsOn: [
     queueResources

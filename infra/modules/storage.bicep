@@ -24,8 +24,10 @@ param tableNames array
   'Standard_GRS'
   'Standard_GZRS'
 ])
+// Zone-redundant by default: the account holds the payment files and their only archive, and every
+// region main.bicep allows has availability zones (checkov CKV_AZURE_206 flagged LRS).
 @description('Replication of the account.')
-param skuName string = 'Standard_LRS'
+param skuName string = 'Standard_ZRS'
 
 @minValue(1)
 @maxValue(365)

@@ -26,6 +26,7 @@ from localdev.devhost.triggers.blob import BlobListener
 from localdev.devhost.triggers.http import HttpServer
 from localdev.devhost.triggers.service_bus import ServiceBusListener, describe_entity
 from localdev.devhost.triggers.storage_queue import StorageQueueListener
+from localdev.devhost.triggers.timer import TimerListener
 
 log = logging.getLogger("devhost.host")
 
@@ -98,6 +99,9 @@ class DevHost:
             )
         if kind == "queueTrigger":
             return StorageQueueListener(function, self.invoker, self.connections, self.options.queues, poll)
+        if kind == "timerTrigger" and self.config.worker_index == 0:
+            # The host runs a timer on one instance only (a singleton lock); here that is worker 0.
+            return TimerListener(function, self.invoker, self.connections, host_id())
         return _Idle()
 
     def start(self) -> None:
@@ -124,7 +128,7 @@ class DevHost:
             )
         if function.trigger_type == "serviceBusTrigger":
             return f"\t{function.name}: serviceBusTrigger ({describe_entity(trigger)})"
-        detail = trigger.get("path") or trigger.get("queueName") or ""
+        detail = trigger.get("path") or trigger.get("queueName") or trigger.get("schedule") or ""
         return f"\t{function.name}: {function.trigger_type} ({detail})"
 
     def stop(self) -> None:

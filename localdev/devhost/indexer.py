@@ -25,7 +25,7 @@ from localdev.devhost.errors import DevhostError
 
 log = logging.getLogger("devhost.indexer")
 
-TRIGGERS = {"blobTrigger", "serviceBusTrigger", "queueTrigger", "httpTrigger"}
+TRIGGERS = {"blobTrigger", "serviceBusTrigger", "queueTrigger", "httpTrigger", "timerTrigger"}
 OUTPUTS = {"blob", "queue", "serviceBus", "http"}
 RETRY_IGNORED = {"blobTrigger", "serviceBusTrigger", "queueTrigger", "httpTrigger"}
 
@@ -163,4 +163,10 @@ def _warn_unsupported(
             "Function '%s': @app.retry has no effect on %s (the host ignores it there too)",
             name,
             trigger["type"],
+        )
+    elif function.get_setting("retry_policy") is not None and trigger["type"] == "timerTrigger":
+        log.warning(
+            "Function '%s': @app.retry on timerTrigger is honoured by the host but not by the devhost; "
+            "a failed run waits for the next occurrence here",
+            name,
         )

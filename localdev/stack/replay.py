@@ -113,7 +113,13 @@ def claim_replay(workflow: ContainerClient, archive: Archived, file_id: str, for
     raise StackError("Too many replays of this message.")
 
 
-def send(service_bus: str, archive: Archived, number: int) -> str:
+def _service_bus(service_bus: ServiceBusClient | str) -> ServiceBusClient:
+    return (ServiceBusClient.from_connection_string(service_bus) if isinstance(service_bus, str)
+            else service_bus)
+
+
+def send(service_bus: ServiceBusClient | str, archive: Archived, number: int) -> str:
+    """Send the archived message; a connection string (the local stack) or a client (Azure, Entra ID)."""
     entity, is_topic = target_of(archive.entity)
     properties = dict(archive.record.get("application_properties") or {})
     # A new id, or duplicate detection would drop it; from the original id, so replays never chain.
@@ -126,16 +132,19 @@ def send(service_bus: str, archive: Archived, number: int) -> str:
         content_type="application/json",
         subject=properties.get("type"),
     )
-    with ServiceBusClient.from_connection_string(service_bus) as client:
+    with _service_bus(service_bus) as client:
         sender = client.get_topic_sender(entity) if is_topic else client.get_queue_sender(entity)
         with sender:
             sender.send_messages(message)
     return message_id
 
 
-def replay(storage: str, service_bus: str, file_id: str, entity: str | None, force: bool) -> str:
-    """Replay the newest archived message for `file_id`; returns a one-line description of what was sent."""
-    workflow = BlobServiceClient.from_connection_string(storage).get_container_client(WORKFLOW_CONTAINER)
+def replay(storage: BlobServiceClient | str, service_bus: ServiceBusClient | str, file_id: str,
+           entity: str | None, force: bool) -> str:
+    """Replay the newest archived message for `file_id`; returns a one-line description of what was sent.
+    Connection strings reach the local stack; clients built with DefaultAzureCredential reach Azure."""
+    service = BlobServiceClient.from_connection_string(storage) if isinstance(storage, str) else storage
+    workflow = service.get_container_client(WORKFLOW_CONTAINER)
     archive = choose(find_archives(workflow, file_id), file_id, entity)
     target, _ = target_of(archive.entity)
     marker, number = claim_replay(workflow, archive, file_id, force)

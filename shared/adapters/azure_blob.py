@@ -128,6 +128,12 @@ class AzureBlobStore:
         except ResourceNotFoundError:
             return
 
+    def etag(self, container: str, name: str) -> str:
+        try:
+            return str(self._blob(container, name).get_blob_properties().etag)
+        except ResourceNotFoundError:
+            raise BlobNotFound(f"{container}/{name}") from None
+
     def exists(self, container: str, name: str) -> bool:
         return bool(self._blob(container, name).exists())
 

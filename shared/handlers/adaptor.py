@@ -15,7 +15,6 @@ from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.outcome import StepOutcome, already_ended, discard_if_ended
 from shared.handlers.publishing import publish
 from shared.handlers.timeline import record_event
-from shared.handlers.tracing import child_traceparent
 from shared.services import Services
 from shared.topology import FILE_ADAPTED_QUEUE
 
@@ -48,7 +47,7 @@ def _adapt(services: Services, delivery: Delivery, message: FileValidated) -> St
         data=FileAdaptedData(file_id=data.file_id, sender=data.sender, blob_name=data.blob_name,
                              nb_of_txs=header.nb_of_txs, ctrl_sum=header.ctrl_sum, document=carried),
     )
-    publish(services, FILE_ADAPTED_QUEUE, adapted, child_traceparent(delivery.application_properties))
+    publish(services, FILE_ADAPTED_QUEUE, adapted)
     record_event(services.blobs, services.clock, data.file_id, "adapted", nb_of_txs=header.nb_of_txs,
                  ctrl_sum=str(header.ctrl_sum), document=carried.kind, attempt=delivery.delivery_count)
     return StepOutcome("adapted", data.file_id)

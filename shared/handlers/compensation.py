@@ -31,7 +31,6 @@ from shared.handlers.timeline import (
     stamp,
     write_terminal,
 )
-from shared.handlers.tracing import child_traceparent
 from shared.ports import BlobChanged
 from shared.services import Services
 from shared.topology import FAILED_CONTAINER, OUTGOING_CONTAINER, WORKFLOW_CONTAINER
@@ -55,8 +54,7 @@ def _undo_adaptor(services: Services, delivery: Delivery, message: FileFailed) -
     record_event(services.blobs, services.clock, data.file_id, "compensated", step="adaptor",
                  deleted_staged_document=deleted)
     publish_failed(services, data.model_copy(update={"compensate": "validator"}),
-                   causation_id=message.message_id, source="AdaptorCompensation",
-                   traceparent=child_traceparent(delivery.application_properties))
+                   causation_id=message.message_id, source="AdaptorCompensation")
     return StepOutcome("compensated", data.file_id, "adaptor")
 
 

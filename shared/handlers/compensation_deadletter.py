@@ -19,6 +19,7 @@ from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import StepOutcome
 from shared.handlers.timeline import annotate_terminal, last_error, read_events, write_terminal
 from shared.services import Services
+from shared.signals import COMPENSATION_FAILED, alert
 from shared.topology import FILE_FAILED_TOPIC
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,8 @@ def handle_compensation_dead_lettered(
     error = last_error(read_events(services.blobs, file_id)) if file_id else None
     archive = archive_dead_letter(services, file_id or UNIDENTIFIED, entity, delivery, error)
     reason = failure_reason(subscription, delivery, error)
-    log.error("ALERT: compensation %s dead-lettered for file %s: %s; archived at %s; needs attention",
-              subscription, file_id or "(unknown)", reason, archive)
+    alert(log, COMPENSATION_FAILED, "compensation %s dead-lettered for file %s: %s; archived at %s; needs "
+          "attention", subscription, file_id or "(unknown)", reason, archive, file_id=file_id or "")
     if not file_id:
         return StepOutcome("unidentified", "", archive)
     note_dead_letter(services, file_id, entity, archive, delivery)

@@ -21,9 +21,9 @@ from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import StepOutcome
 from shared.handlers.publishing import outgoing, publish
 from shared.handlers.timeline import file_facts, last_error, read_events, record_event, stamp, write_terminal
-from shared.handlers.tracing import child_traceparent
 from shared.ports import OutgoingMessage
 from shared.services import Services
+from shared.signals import GAVE_UP, alert
 from shared.topology import FILE_ADAPTED_QUEUE, FILE_FAILED_TOPIC, FILE_VALIDATED_QUEUE, WORKFLOW_CONTAINER
 
 log = logging.getLogger(__name__)
@@ -57,17 +57,15 @@ def handle_dead_lettered(services: Services, delivery: Delivery, queue: str) -> 
                           reason=failure_reason(failed_step, delivery, error), error=error, archive=archive,
                           compensate=compensate)
     return publish_or_give_up(services, data, delivery, DEAD_LETTER_GIVE_UP_AFTER,
-                              causation_id=delivery.message_id, source=f"{queue}/$DeadLetterQueue",
-                              traceparent=child_traceparent(delivery.application_properties))
+                              causation_id=delivery.message_id, source=f"{queue}/$DeadLetterQueue")
 
 
 def publish_or_give_up(services: Services, data: FileFailedData, delivery: Delivery, last_attempt: int, *,
-                       causation_id: str | None, source: str, traceparent: str) -> StepOutcome:
+                       causation_id: str | None, source: str) -> StepOutcome:
     """Publish `file.failed`; raise to be retried, except on `last_attempt`, where the file ends `failed`
     needing attention instead of looping or being dropped, and the unsent `file.failed` is archived
     (entity `file-failed`) so that replaying it after the fix runs the compensation."""
-    message = outgoing(_failed_message(services, data, causation_id, source), traceparent,
-                       compensate=data.compensate)
+    message = outgoing(_failed_message(services, data, causation_id, source), compensate=data.compensate)
     try:
         services.publisher.publish(FILE_FAILED_TOPIC, message)
     except Exception as exc:
@@ -84,19 +82,19 @@ def _give_up(services: Services, data: FileFailedData, message: OutgoingMessage,
                       application_properties=dict(message.application_properties),
                       dead_letter_reason="NotSent", dead_letter_error_description=problem)
     replay = archive_dead_letter(services, data.file_id, FILE_FAILED_TOPIC, unsent, None)
-    log.error("ALERT: %s for file %s; its compensation never started; replay %s after the fix",
-              problem, data.file_id, replay)
+    alert(log, GAVE_UP, "%s for file %s; its compensation never started; replay %s after the fix",
+          problem, data.file_id, replay, file_id=data.file_id)
     write_terminal(services.blobs, services.clock, data.file_id, "failed", failed_step=data.failed_step,
                    reason=data.reason, archive=data.archive, needs_attention=True,
                    compensation_failure=problem, replay=replay)
     return StepOutcome("needs_attention", data.file_id, problem)
 
 
-def publish_failed(services: Services, data: FileFailedData, *, causation_id: str | None, source: str,
-                   traceparent: str) -> None:
+def publish_failed(services: Services, data: FileFailedData, *, causation_id: str | None,
+                   source: str) -> None:
     """Send `file.failed`; `compensate` is also an application property, which the subscription rules use."""
     message = _failed_message(services, data, causation_id, source)
-    publish(services, FILE_FAILED_TOPIC, message, traceparent, compensate=data.compensate)
+    publish(services, FILE_FAILED_TOPIC, message, compensate=data.compensate)
 
 
 def _failed_message(services: Services, data: FileFailedData, causation_id: str | None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, replace
+from typing import Any
 
 from shared.contracts import FileFailedData, PoisonMessage
 from shared.handlers.deadletter import (
@@ -22,9 +23,9 @@ from shared.handlers.deadletter import (
 from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
 from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import StepOutcome
-from shared.handlers.timeline import last_error, read_events
-from shared.handlers.tracing import new_traceparent
+from shared.handlers.timeline import last_error, read_events, trace_of
 from shared.services import Services
+from shared.telemetry import resume_file_trace
 from shared.topology import BLOB_POISON_QUEUE, INCOMING_CONTAINER
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,15 @@ def handle_blob_poison(services: Services, delivery: Delivery) -> StepOutcome:
     """Archive the notice with the validator's last error and publish `file.failed` (compensate=validator)."""
     notice = parse_poison_notice(delivery.body)
     file_id = incoming_file_id(notice.blob_name, notice.etag)
-    sender, _ = sender_or_none(notice.blob_name)
     events = read_events(services.blobs, file_id)
+    # The host's poison notice carries no trace context; the validator's attempts recorded theirs.
+    with resume_file_trace("BlobPoison", file_id, trace_of(events)):
+        return _send_to_compensation(services, delivery, notice, file_id, events)
+
+
+def _send_to_compensation(services: Services, delivery: Delivery, notice: PoisonNotice, file_id: str,
+                          events: list[dict[str, Any]]) -> StepOutcome:
+    sender, _ = sender_or_none(notice.blob_name)
     error = last_error(events)
     attempts = sum(1 for e in events if e.get("event") == "step_failed" and e.get("step") == "validator")
     # Archived under the blob version, with the host's threshold as the reason the broker would give.
@@ -89,5 +97,4 @@ def handle_blob_poison(services: Services, delivery: Delivery) -> StepOutcome:
     log.warning("blob incoming/%s hit the poison threshold; sending file %s to compensation",
                 notice.blob_name, file_id)
     return publish_or_give_up(services, data, delivery, POISON_QUEUE_MAX_DEQUEUE,
-                              causation_id=delivery.message_id, source="BlobPoison",
-                              traceparent=new_traceparent())
+                              causation_id=delivery.message_id, source="BlobPoison")

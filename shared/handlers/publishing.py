@@ -7,13 +7,14 @@ from shared.ports import OutgoingMessage
 from shared.services import Services
 
 
-def outgoing(message: Message, traceparent: str, **extra: str) -> OutgoingMessage:
+def outgoing(message: Message, **extra: str) -> OutgoingMessage:
     """The message with message_id, correlation_id = file id, subject = type, and the application
-    properties `type`, `schema_version`, `traceparent` (plus `extra`, e.g. `compensate`)."""
+    properties `type`, `schema_version` (plus `extra`, e.g. `compensate`). The trace context is not ours
+    to set: the Service Bus SDK adds `Diagnostic-Id`/`traceparent` from the current span when it sends
+    (`shared/telemetry.py`)."""
     properties: dict[str, str | int] = {
         "type": message.type,
         "schema_version": message.schema_version,
-        "traceparent": traceparent,
         **extra,
     }
     return OutgoingMessage(
@@ -25,6 +26,6 @@ def outgoing(message: Message, traceparent: str, **extra: str) -> OutgoingMessag
     )
 
 
-def publish(services: Services, entity: str, message: Message, traceparent: str, **extra: str) -> None:
-    """Send `outgoing(message, traceparent, **extra)` to `entity`."""
-    services.publisher.publish(entity, outgoing(message, traceparent, **extra))
+def publish(services: Services, entity: str, message: Message, **extra: str) -> None:
+    """Send `outgoing(message, **extra)` to `entity`."""
+    services.publisher.publish(entity, outgoing(message, **extra))

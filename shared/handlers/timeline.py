@@ -6,6 +6,8 @@ warning and changes nothing, which is what makes "exactly one terminal state" ho
 event has a name derived from terminal.json, so a redelivery that finds the state can repair a missing
 event (a crash between the two writes) without ever adding a second one.
 `ending.json` is the claim that settles a race between delivering and compensating a validated file.
+`open/<file id>.json` marks a file whose timeline has started and not ended: the reconciler's bounded
+work list (a file that stalls is found there, without listing every timeline ever written).
 """
 
 from __future__ import annotations
@@ -17,11 +19,16 @@ from datetime import datetime
 from typing import Any
 
 from shared.ports import BlobAlreadyExists, BlobNotFound, BlobStore, Clock
+from shared.signals import FILE_ENDED
+from shared.telemetry import current_traceparent
 from shared.topology import WORKFLOW_CONTAINER
 
 log = logging.getLogger(__name__)
 
 TERMINAL_STATES = ("delivered", "rejected", "duplicate", "failed")
+# The events that can start a timeline (a validator fault can come before `received`; the reconciler
+# records what it is about to do before the validator runs).
+OPENING_EVENTS = ("received", "step_failed", "reconciled")
 
 
 def timeline_prefix(file_id: str) -> str:
@@ -30,6 +37,15 @@ def timeline_prefix(file_id: str) -> str:
 
 def terminal_name(file_id: str) -> str:
     return f"timeline/{file_id}/terminal.json"
+
+
+def open_marker_name(file_id: str) -> str:
+    return f"open/{file_id}.json"
+
+
+def close_open_marker(blobs: BlobStore, file_id: str) -> None:
+    """The file has ended: it leaves the reconciler's work list."""
+    blobs.delete(WORKFLOW_CONTAINER, open_marker_name(file_id))
 
 
 def stamp(moment: datetime) -> str:
@@ -41,8 +57,14 @@ def record_event(blobs: BlobStore, clock: Clock, file_id: str, event: str, **det
     """Append one event; returns what was written."""
     now = clock.now()
     entry = {"file_id": file_id, "event": event, "occurred_at": stamp(now), **details}
+    traceparent = current_traceparent()
+    if traceparent:  # lets a handler with no message context (poison, reconciler) resume the file's trace
+        entry["traceparent"] = traceparent
     name = f"{timeline_prefix(file_id)}events/{_compact(now)}-{event}-{uuid.uuid4().hex[:8]}.json"
     blobs.write(WORKFLOW_CONTAINER, name, json.dumps(entry, default=str).encode("utf-8"))
+    if event in OPENING_EVENTS:
+        marker = {"file_id": file_id, "marked_at": entry["occurred_at"]}
+        blobs.write(WORKFLOW_CONTAINER, open_marker_name(file_id), json.dumps(marker).encode("utf-8"))
     return entry
 
 
@@ -69,6 +91,9 @@ def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: str, **d
         log.warning("file %s already ended %s; not recording %s", file_id, existing.get("state"), state)
         return False
     ensure_terminal_event(blobs, entry)
+    close_open_marker(blobs, file_id)
+    # The workbook's "files per terminal state" counts these lines (infra/queries/workbook-*.kql).
+    log.info(f"{FILE_ENDED} %s %s", state, file_id, extra={"file_id": file_id, "terminal_state": state})
     return True
 
 
@@ -156,6 +181,22 @@ def read_events(blobs: BlobStore, file_id: str) -> list[dict[str, Any]]:
         except BlobNotFound:
             continue  # listed then removed: only tests clean timelines, never the pipeline
     return events
+
+
+def recorded_trace(blobs: BlobStore, file_id: str) -> str:
+    """`trace_of` the first event only (one list and one read): for a step about to start a span."""
+    first = next(blobs.list_names(WORKFLOW_CONTAINER, f"{timeline_prefix(file_id)}events/"), None)
+    if first is None:
+        return ""
+    try:
+        return str(json.loads(blobs.read(WORKFLOW_CONTAINER, first)).get("traceparent", ""))
+    except (BlobNotFound, ValueError):
+        return ""
+
+
+def trace_of(events: list[dict[str, Any]]) -> str:
+    """The traceparent the file's first traced event recorded ("" when it was never traced)."""
+    return next((str(e["traceparent"]) for e in events if e.get("traceparent")), "")
 
 
 def last_error(events: list[dict[str, Any]]) -> dict[str, Any] | None:

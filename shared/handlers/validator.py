@@ -36,7 +36,6 @@ from shared.handlers.timeline import (
     timeline_prefix,
     write_terminal,
 )
-from shared.handlers.tracing import new_traceparent
 from shared.ports import BlobChanged, BlobNotFound, StreamedBlob
 from shared.services import Services
 from shared.streams import HashTally
@@ -197,7 +196,7 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
     message = FileValidated(message_id=f"{file.file_id}:validated", correlation_id=file.file_id,
                             causation_id=f"{file.file_id}:received", occurred_at=services.clock.now(),
                             source="FileValidator", data=data)
-    publish(services, FILE_VALIDATED_QUEUE, message, new_traceparent())
+    publish(services, FILE_VALIDATED_QUEUE, message)
     record_event(services.blobs, services.clock, file.file_id, "validated", row_count=result.row_count,
                  control_sum=str(result.control_sum), payload=payload.kind, archive=f"workflow/{archive}")
     _delete_incoming(services, file)

@@ -37,6 +37,9 @@ CONTAINERS = (
     REFERENCE_CONTAINER,
     WORKFLOW_CONTAINER,
 )
+# Where Event Grid writes the BlobCreated events it could not deliver (main.bicep creates it; the
+# reconciler reads it). Not an app container: nothing in the pipeline writes there.
+EVENTGRID_DEADLETTER_CONTAINER = "eventgrid-deadletter"
 REFERENCE_TABLE_BLOB = "reference-table.json"
 
 # Table Storage on the same PaymentsStorage account: which file claimed each (sender, payment id).

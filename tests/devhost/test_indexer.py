@@ -58,7 +58,8 @@ def test_missing_app_file_says_where_it_looked(tmp_path: Path) -> None:
 def test_warns_about_retry_event_grid_and_unsupported_triggers(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING)
     names = [f.name for f in index_app(APPS / "warnings")]
-    assert names == ["Retried", "Timed"]
+    assert names == ["Retried", "Streamed", "Timed"]
     text = caplog.text
     assert "'Retried': @app.retry has no effect on blobTrigger" in text
-    assert "'Timed': trigger type 'timerTrigger' is not supported by the devhost" in text
+    assert "'Streamed': trigger type 'eventHubTrigger' is not supported by the devhost" in text
+    assert "'Timed': @app.retry on timerTrigger is honoured by the host but not by the devhost" in text

@@ -27,6 +27,7 @@ EXPECTED = {
     "ValidatorCompensationDeadLetter": "serviceBusTrigger",
     "BlobPoison": "queueTrigger",
     "FileStatus": "httpTrigger",
+    "Reconciler": "timerTrigger",
 }
 
 

@@ -119,7 +119,6 @@ def test_publisher_sets_ids_and_application_properties(emulator: str) -> None:
         application_properties={
             "type": "file.validated",
             "schema_version": 1,
-            "traceparent": "00-" + "1" * 32 + "-" + "2" * 16 + "-01",
         },
     )
     try:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fnmatch
 import json
 import logging
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -35,6 +37,7 @@ log = logging.getLogger("devhost.blob")
 
 POISON_QUEUE = "webjobs-blobtrigger-poison"
 HOST_STORAGE = "AzureWebJobsStorage"
+LOST_EVENTS_SETTING = "DEVHOST_LOST_BLOB_EVENTS"  # test only: an fnmatch pattern over container/name
 
 
 def _etag(blob: BlobProperties) -> str:
@@ -74,6 +77,10 @@ class BlobListener:
         self._done: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=f"scan-{function.name}", daemon=True)
+        # Test knob: blobs matching this pattern ("container/name") never trigger, as when Event Grid
+        # dead-letters their BlobCreated event in Azure; the app's reconciler must find them.
+        self._lost_events = os.environ.get(LOST_EVENTS_SETTING, "")
+        self._lost_seen: set[tuple[str, str]] = set()
         if function.trigger.get("source") == "EventGrid":
             log.warning(
                 "Function '%s': blob trigger source is EventGrid; Azurite sends no events, so the "
@@ -125,12 +132,24 @@ class BlobListener:
                 continue
             if self._partition[1] > 1 and not in_partition(self._path.container, blob.name, *self._partition):
                 continue
+            if self._event_lost(key):
+                continue
             with self._lock:
                 if key in self._inflight or key in self._done:
                     continue
                 self._inflight.add(key)
             self._pool.submit(self._process, blob, parts)
         self._receipts.flush(pending, listed)
+
+    def _event_lost(self, key: tuple[str, str]) -> bool:
+        where = f"{self._path.container}/{key[0]}"
+        if not self._lost_events or not fnmatch.fnmatchcase(where, self._lost_events):
+            return False
+        if key not in self._lost_seen:
+            self._lost_seen.add(key)
+            log.warning("Function '%s': %s/%s matches %s; its blob event is treated as lost",
+                        self._function.name, self._path.container, key[0], LOST_EVENTS_SETTING)
+        return True
 
     def _process(self, blob: BlobProperties, parts: dict[str, str]) -> None:
         key = (blob.name, _etag(blob))

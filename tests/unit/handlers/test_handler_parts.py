@@ -1,4 +1,4 @@
-"""The small pieces the scenarios rely on: fault plans, settings, traceparent, claim-check integrity,
+"""The small pieces the scenarios rely on: fault plans, settings, claim-check integrity,
 the registry's ownership rule and the once-only terminal state."""
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from shared.handlers.timeline import (
     read_terminal,
     write_terminal,
 )
-from shared.handlers.tracing import child_traceparent, new_traceparent
 from shared.settings import ConfigurationError, Settings, blob_trigger_source
 from shared.streams import HashTally, stream_from_chunks
 from shared.topology import WORKFLOW_CONTAINER
@@ -56,17 +55,6 @@ def test_settings_source_switch_and_cache_seconds() -> None:
     assert Settings.from_env({"REFERENCE_CACHE_SECONDS": "5"}).reference_cache_seconds == 5
     with pytest.raises(ConfigurationError, match="REFERENCE_CACHE_SECONDS='soon' is invalid"):
         _ = Settings.from_env({"REFERENCE_CACHE_SECONDS": "soon"}).reference_cache_seconds
-
-
-def test_traceparent_keeps_the_trace_and_changes_the_span() -> None:
-    parent = new_traceparent()
-    child = child_traceparent({"traceparent": parent})
-    assert child.split("-")[1] == parent.split("-")[1] and child.split("-")[2] != parent.split("-")[2]
-    assert child_traceparent({"traceparent": "garbage"}).startswith("00-")
-    assert (
-        child_traceparent({"traceparent": "00-" + "0" * 32 + "-" + "1" * 16 + "-01"}).split("-")[1]
-        != "0" * 32
-    )
 
 
 def test_file_id_ignores_etag_quoting_and_handles_blobs_outside_a_sender_folder() -> None:
