@@ -2,7 +2,8 @@
 
 Payments are grouped into payment-information blocks by (debtor IBAN, execution date, currency); the
 blocks are ordered by that key and transactions keep file order inside a block. Names and remittance
-text are transliterated to the SEPA Latin set. Transactions are spilled to a temporary file as they
+text arrive already in the SEPA Latin set (validation converts them, once, and reports what changed).
+Transactions are spilled to a temporary file as they
 arrive (`GroupSpill`), so memory does not grow with the file, only with the number of groups.
 """
 
@@ -14,21 +15,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from shared.domain.canonical import CanonicalDocument, CanonicalHeader, CreditTransfer, PaymentGroup
-from shared.domain.charset import to_sepa_latin
 from shared.domain.frozen import positional_constructor
 from shared.domain.ids import make_msg_id, make_pmt_inf_id
 from shared.domain.payments import Payment
-from shared.domain.row_checks import MAX_NAME, MAX_REMITTANCE
 from shared.domain.spill import GroupSpill
 
 GroupKey = tuple[str, date, str]
-_NAMES_REMEMBERED = 20_000
 _new_credit_transfer = positional_constructor(CreditTransfer)
-
-
-def sepa_text(text: str, limit: int) -> str:
-    """The pain.001 form of a name or remittance line (validation has already checked it fits)."""
-    return to_sepa_latin(text)[0][:limit]
 
 
 @dataclass(slots=True)
@@ -51,26 +44,17 @@ class Adapter:
         self._creation_time = creation_time.astimezone(UTC)
         self._groups: dict[GroupKey, _GroupTotals] = {}
         self._spill = GroupSpill()
-        self._names: dict[str, str] = {}  # creditor names repeat: their pain.001 form, computed once
 
     def add(self, payment: Payment) -> None:
         key = (payment.debtor_iban, payment.execution_date, payment.currency)
         totals = self._groups.get(key)
         if totals is None:
-            totals = self._groups[key] = _GroupTotals(
-                len(self._groups), sepa_text(payment.debtor_name, MAX_NAME)
-            )
+            totals = self._groups[key] = _GroupTotals(len(self._groups), payment.debtor_name)
         totals.nb_of_txs += 1
         totals.ctrl_sum += payment.amount
-        name = payment.creditor_name
-        sepa_name = self._names.get(name)
-        if sepa_name is None:
-            sepa_name = sepa_text(name, MAX_NAME)
-            if len(self._names) < _NAMES_REMEMBERED:
-                self._names[name] = sepa_name
         self._spill.add(totals.index, (
-            payment.payment_id, str(payment.amount), sepa_name, payment.creditor_iban,
-            payment.creditor_bic, sepa_text(payment.remittance_info, MAX_REMITTANCE),
+            payment.payment_id, str(payment.amount), payment.creditor_name, payment.creditor_iban,
+            payment.creditor_bic, payment.remittance_info,
         ))  # fmt: skip
 
     def close(self) -> None:
