@@ -61,7 +61,7 @@ class RowChecker:
         if len(fields) != len(COLUMNS):
             return None, [self._wrong_count(row, len(fields))]
         # Stray spaces around commas are not an error.
-        pid, d_iban, d_name, c_iban, c_name, bic, amount, currency, when, remittance = map(str.strip, fields)
+        pid, d_iban, d_name, c_iban, c_name, bic, _, currency, when, remittance = map(str.strip, fields)
         verdicts = (
             rules.payment_id(pid),
             self._debtor_seen.get(d_iban) or _remember(self._debtor_seen, d_iban, self._debtor(d_iban)),
@@ -79,7 +79,8 @@ class RowChecker:
             rules.text(remittance, MAX_REMITTANCE) if remittance else "",
         )
         known_currency = verdicts[7] if type(verdicts[7]) is str else None
-        money = rules.amount(amount, known_currency, self._max_amount, self.sender)
+        # The amount as written, spaces included: an amount has exactly one spelling.
+        money = rules.amount(fields[6], known_currency, self._max_amount, self.sender)
         if type(money) is Problem or any(type(verdict) is Problem for verdict in verdicts):
             return None, self._issues(row, verdicts, money)
         return _new_payment(row, pid, verdicts[1], verdicts[2], verdicts[3], verdicts[4], verdicts[5], money,

@@ -29,7 +29,9 @@ MAX_AMOUNT_DIGITS = 18  # ActiveOrHistoricCurrencyAndAmount totalDigits
 
 # charset.ID_RE, at most MAX_ID long, not starting or ending with "/" and without "//".
 _PAYMENT_ID_RE = re.compile(rf"(?!/)(?!.*//)[A-Za-z0-9/\-?:().,'+ ]{{1,{MAX_ID}}}(?<!/)")
-_AMOUNT_RE = re.compile(r"[+-]?(\d+)(?:\.(\d+))?")
+# ASCII digits only ([0-9], not \d, which also matches full-width and Arabic-Indic digits), no sign,
+# no leading zeros, a dot before the decimals.
+_AMOUNT_RE = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]+))?")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 
@@ -117,11 +119,7 @@ def amount(value: str, currency_code: str | None, limit: Decimal | None, sender:
         return Problem(codes.MISSING_VALUE, "an amount is required")
     match = _AMOUNT_RE.fullmatch(value)
     if match is None or len(match[1]) + len(match[2] or "") > MAX_AMOUNT_DIGITS:
-        return Problem(
-            codes.INVALID_AMOUNT,
-            f"{value!r} is not a decimal amount; write digits with a dot for decimals, "
-            f"no thousands separators, at most {MAX_AMOUNT_DIGITS} digits (e.g. 1250.50)",
-        )
+        return _amount_format_problem(value)
     places = minor_units(currency_code) if currency_code else None
     if places is not None and len(match[2] or "") > places:
         return Problem(
@@ -136,6 +134,26 @@ def amount(value: str, currency_code: str | None, limit: Decimal | None, sender:
             codes.AMOUNT_OVER_LIMIT, f"{value} exceeds the per-payment limit of {limit} for sender {sender!r}"
         )
     return money
+
+
+def _amount_format_problem(value: str) -> Problem:
+    """Why `value` is not written the one way an amount may be written."""
+    if value != value.strip():
+        why = "has spaces around it; write only the amount"
+    elif value[:1] == "-":
+        return Problem(codes.AMOUNT_NOT_POSITIVE, f"{value!r} is negative; only positive amounts can be paid "
+                       "(write them without a sign)")  # fmt: skip
+    elif value[:1] == "+":
+        why = "has a sign; write the amount without one"
+    elif any(ch.isdigit() and not "0" <= ch <= "9" for ch in value):
+        why = "has digits other than the ASCII digits 0-9 (full-width or Arabic-Indic digits, for example)"
+    elif re.fullmatch(r"0[0-9]+(\.[0-9]*)?", value):
+        why = "has leading zeros; write it without them"
+    elif len(value.replace(".", "")) > MAX_AMOUNT_DIGITS and re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
+        why = f"has more than {MAX_AMOUNT_DIGITS} digits, more than pain.001 can carry"
+    else:
+        why = "is not a decimal amount; write digits with a dot for decimals and no thousands separators"
+    return Problem(codes.INVALID_AMOUNT, f"{value!r} {why} (e.g. 1250.50)")
 
 
 @lru_cache(maxsize=4096)

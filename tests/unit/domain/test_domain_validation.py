@@ -78,6 +78,11 @@ ROW_CASES = {
     "invalid_amount_comma": ([row(amount='"1,000.00"')], (2, "amount", "invalid_amount")),
     "invalid_amount_exponent": ([row(amount="1e3")], (2, "amount", "invalid_amount")),
     "invalid_amount_digits": ([row(amount="1" * 17 + ".00")], (2, "amount", "invalid_amount")),
+    "invalid_amount_fullwidth": ([row(amount="１００.００")], (2, "amount", "invalid_amount")),
+    "invalid_amount_arabic_indic": ([row(amount="١٠٠")], (2, "amount", "invalid_amount")),
+    "invalid_amount_plus": ([row(amount="+100.00")], (2, "amount", "invalid_amount")),
+    "invalid_amount_padded": ([row(amount=" 100.00 ")], (2, "amount", "invalid_amount")),
+    "invalid_amount_leading_zeros": ([row(amount="007.00")], (2, "amount", "invalid_amount")),
     "amount_decimals_eur": ([row(amount="100.001")], (2, "amount", "amount_decimals")),
     "amount_decimals_jpy": ([row(amount="100.5", currency="JPY")], (2, "amount", "amount_decimals")),
     "amount_decimals_kwd": ([row(amount="1.0001", currency="KWD")], (2, "amount", "amount_decimals")),
@@ -110,6 +115,18 @@ def test_row_level_issue(reference: ReferenceTable, lines: list[str], expected: 
     message = result.issues[0].message
     assert message.startswith(f"row {expected[0]}")
     assert expected[0] not in [p.row for p in payments]
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [("１００.００", "ASCII digits"), ("+100.00", "without one"), (" 100.00 ", "spaces"), ("-5.00", "negative"),
+     ("007.00", "leading zeros"), ("1" * 19, "more than 18 digits")],
+)  # fmt: skip
+def test_an_amount_error_quotes_the_value_and_says_what_to_do(
+    reference: ReferenceTable, value: str, says: str
+) -> None:
+    result, _ = run_validation(csv_file(row(amount=value)), reference)
+    assert repr(value) in result.issues[0].message and says in result.issues[0].message
 
 
 @pytest.mark.parametrize("column", ["payment_id", "debtor_iban", "debtor_name", "creditor_iban",
