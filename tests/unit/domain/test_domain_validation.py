@@ -23,6 +23,8 @@ from shared.domain.reference import ReferenceTable
 from shared.domain.validation import MAX_REPORTED_ISSUES, validate_payment_file
 
 pytestmark = pytest.mark.unit
+FULL_WIDTH = "\uff11\uff10\uff10.\uff10\uff10"  # 100.00 in full-width digits
+ARABIC_INDIC = "\u0661\u0660\u0660"  # 100 in Arabic-Indic digits
 
 
 def test_a_valid_file_has_no_issues_and_hands_over_every_payment(reference: ReferenceTable) -> None:
@@ -78,8 +80,8 @@ ROW_CASES = {
     "invalid_amount_comma": ([row(amount='"1,000.00"')], (2, "amount", "invalid_amount")),
     "invalid_amount_exponent": ([row(amount="1e3")], (2, "amount", "invalid_amount")),
     "invalid_amount_digits": ([row(amount="1" * 17 + ".00")], (2, "amount", "invalid_amount")),
-    "invalid_amount_fullwidth": ([row(amount="１００.００")], (2, "amount", "invalid_amount")),
-    "invalid_amount_arabic_indic": ([row(amount="١٠٠")], (2, "amount", "invalid_amount")),
+    "invalid_amount_fullwidth": ([row(amount=FULL_WIDTH)], (2, "amount", "invalid_amount")),
+    "invalid_amount_arabic_indic": ([row(amount=ARABIC_INDIC)], (2, "amount", "invalid_amount")),
     "invalid_amount_plus": ([row(amount="+100.00")], (2, "amount", "invalid_amount")),
     "invalid_amount_padded": ([row(amount=" 100.00 ")], (2, "amount", "invalid_amount")),
     "invalid_amount_leading_zeros": ([row(amount="007.00")], (2, "amount", "invalid_amount")),
@@ -119,8 +121,8 @@ def test_row_level_issue(reference: ReferenceTable, lines: list[str], expected: 
 
 @pytest.mark.parametrize(
     ("value", "says"),
-    [("１００.００", "ASCII digits"), ("+100.00", "without one"), (" 100.00 ", "spaces"), ("-5.00", "negative"),
-     ("007.00", "leading zeros"), ("1" * 19, "more than 18 digits")],
+    [(FULL_WIDTH, "ASCII digits"), ("+100.00", "without one"), (" 100.00 ", "spaces"),
+     ("-5.00", "negative"), ("007.00", "leading zeros"), ("1" * 19, "more than 18 digits")],
 )  # fmt: skip
 def test_an_amount_error_quotes_the_value_and_says_what_to_do(
     reference: ReferenceTable, value: str, says: str
