@@ -19,7 +19,7 @@ from shared.adapters.azure_blob import AzureBlobStore
 from shared.handlers.status import file_status
 from shared.topology import WORKFLOW_CONTAINER
 
-_HIDDEN = {"file_id", "event", "occurred_at"}
+_HIDDEN = {"file_id", "event", "occurred_at", "warnings"}
 
 
 def format_timeline(status: dict[str, Any]) -> str:
@@ -36,6 +36,11 @@ def format_timeline(status: dict[str, Any]) -> str:
         lines.append(f"{event['occurred_at']:<28} {offset:>9.3f}  {event['event']:<14} {details}")
     if terminal.get("reason"):
         lines += ["", f"reason: {terminal['reason']}"]
+    warnings = status.get("warnings") or []
+    if warnings:
+        lines += ["", f"warnings ({len(warnings)} shown; the validated event counts them all):"]
+        lines += [f"  {w.get('message')}" + (f" (on {w['rows']} rows)" if w.get("rows", 1) > 1 else "")
+                  for w in warnings]  # fmt: skip
     return "\n".join(lines)
 
 

@@ -9,13 +9,14 @@ remembered per checker, up to a bound, which is what keeps a large file fast.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
 
 from shared.domain import issues as codes
 from shared.domain import row_rules as rules
 from shared.domain.frozen import positional_constructor
-from shared.domain.issues import ValidationIssue
+from shared.domain.issues import ValidationIssue, ValidationWarning
 from shared.domain.payments import Payment
 from shared.domain.reference import SenderPolicy
 from shared.domain.row_rules import MAX_ID, MAX_NAME, MAX_REMITTANCE, Problem
@@ -27,11 +28,12 @@ COLUMNS = (
     "amount", "currency", "execution_date", "remittance_info",
 )  # fmt: skip
 _REMEMBER_AT_MOST = 20_000  # verdicts per memory, so that it stays small whatever the file
+_K = TypeVar("_K")
 _V = TypeVar("_V")
 _new_payment = positional_constructor(Payment)
 
 
-def _remember(memory: dict[str, _V], key: str, verdict: _V) -> _V:
+def _remember(memory: dict[_K, _V], key: _K, verdict: _V) -> _V:
     if len(memory) < _REMEMBER_AT_MOST:
         memory[key] = verdict
     return verdict
@@ -40,8 +42,18 @@ def _remember(memory: dict[str, _V], key: str, verdict: _V) -> _V:
 class RowChecker:
     """Checks rows for one sender; `policy` is None when the sender is unknown (policy checks skipped)."""
 
-    def __init__(self, policy: SenderPolicy | None, sender: str, earliest: date, latest: date) -> None:
+    def __init__(
+        self,
+        policy: SenderPolicy | None,
+        sender: str,
+        earliest: date,
+        latest: date,
+        warn: Callable[[ValidationWarning], None] | None = None,
+    ) -> None:
         self.policy = policy
+        self.warnings: list[ValidationWarning] = []
+        self._warn = warn or self.warnings.append
+        self._changes: dict[tuple[str, str], ValidationWarning] = {}  # (column, before): its warning
         self.sender = sender
         self.earliest = earliest
         self.latest = latest
@@ -81,6 +93,8 @@ class RowChecker:
         known_currency = verdicts[7] if type(verdicts[7]) is str else None
         # The amount as written, spaces included: an amount has exactly one spelling.
         money = rules.amount(fields[6], known_currency, self._max_amount, self.sender)
+        if verdicts[2] != d_name or verdicts[4] != c_name or verdicts[9] != remittance:
+            self._note_changes(row, (d_name, c_name, remittance), (verdicts[2], verdicts[4], verdicts[9]))
         if type(money) is Problem or any(type(verdict) is Problem for verdict in verdicts):
             return None, self._issues(row, verdicts, money)
         return _new_payment(row, pid, verdicts[1], verdicts[2], verdicts[3], verdicts[4], verdicts[5], money,
@@ -94,6 +108,25 @@ class RowChecker:
                            f"{compact} is not a registered debtor account of sender {self.sender!r}; "
                            f"registered: {registered}")  # fmt: skip
         return compact
+
+    def _note_changes(self, row: int, written: tuple[str, ...], sent: tuple[object, ...]) -> None:
+        """A warning for each text the SEPA Latin set changed; the same change on later rows counts."""
+        for column, before, after in zip(("debtor_name", "creditor_name", "remittance_info"), written, sent,
+                                         strict=True):  # fmt: skip
+            if type(after) is not str or after == before:
+                continue
+            known = self._changes.get((column, before))
+            if known is not None:
+                known.rows += 1
+                continue
+            warning = ValidationWarning(
+                row, column, codes.TRANSLITERATED,
+                f"row {row}, {column}: {before!r} is sent as {after!r}: pain.001 carries only the SEPA "
+                "Latin character set; write it that way to choose the spelling yourself",
+                before, after,
+            )  # fmt: skip
+            _remember(self._changes, (column, before), warning)
+            self._warn(warning)
 
     def _issues(self, row: int, verdicts: tuple[object, ...], money: object) -> list[ValidationIssue]:
         found = [(column, verdict) for column, verdict in zip(COLUMNS, verdicts, strict=True)]

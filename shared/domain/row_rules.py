@@ -34,6 +34,7 @@ _PAYMENT_ID_RE = re.compile(rf"(?!/)(?!.*//)[A-Za-z0-9/\-?:().,'+ ]{{1,{MAX_ID}}
 _AMOUNT_RE = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]+))?")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
+_HAS_LETTER_OR_DIGIT = re.compile(r"[A-Za-z0-9]").search
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +84,17 @@ def bic(value: str) -> str | Problem | None:
 
 
 def text(value: str, limit: int) -> str | Problem:
-    """The value in the SEPA Latin set (what pain.001 will carry), within `limit` characters."""
+    """The value in the SEPA Latin set (what pain.001 will carry), within `limit` characters. A value
+    left with no letter or digit (`%%%` becomes nothing, `<<>>` becomes `(())`) has lost its meaning."""
     converted, reason = to_sepa_latin(value)
     if reason:
         return Problem(codes.INVALID_CHARACTERS, f"{value!r} {reason}")
+    if _HAS_LETTER_OR_DIGIT(converted) is None:
+        return Problem(
+            codes.TEXT_LOST,
+            f"{value!r} would be sent as {converted!r}, which has no letter or digit left; "
+            "write it with letters or digits (the SEPA Latin set: a-z A-Z 0-9 / - ? : ( ) . , ' + space)",
+        )
     if len(converted) > limit:
         return Problem(
             codes.FIELD_TOO_LONG,

@@ -17,13 +17,15 @@ from typing import Any, BinaryIO
 from shared.domain import issues as codes
 from shared.domain.csv_source import CsvSource
 from shared.domain.dedup import SeenIds
-from shared.domain.issues import ValidationIssue
+from shared.domain.issues import ValidationIssue, ValidationWarning
 from shared.domain.payments import Payment
 from shared.domain.reference import ReferenceTable, SenderPolicy
 from shared.domain.row_checks import COLUMNS, RowChecker
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_REPORTED_ISSUES = 1000
+MAX_REPORTED_WARNINGS = 100  # the first ones; `warning_count` says how many there were
+MAX_CONTROL_SUM_DIGITS = 18  # GrpHdr/CtrlSum and PmtInf/CtrlSum: DecimalNumber, totalDigits 18
 HEADER = ",".join(COLUMNS)
 
 
@@ -33,6 +35,8 @@ class ValidationResult:
 
     issues: list[ValidationIssue] = field(default_factory=list)
     issue_count: int = 0
+    warnings: list[ValidationWarning] = field(default_factory=list)
+    warning_count: int = 0
     row_count: int = 0
     control_sum: Decimal = Decimal(0)
 
@@ -45,12 +49,22 @@ class ValidationResult:
         if len(self.issues) < MAX_REPORTED_ISSUES:
             self.issues.append(issue)
 
+    def warn(self, warning: ValidationWarning) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_REPORTED_WARNINGS:
+            self.warnings.append(warning)
+
+    def warnings_report(self) -> list[dict[str, Any]]:
+        return [warning.to_dict() for warning in self.warnings]
+
     def to_report(self) -> dict[str, Any]:
         """The rejection report of DESIGN.md §3 (`state` is "valid" only when there is nothing to report)."""
         return {
             "state": "valid" if self.valid else "rejected",
             "errors": [issue.to_dict() for issue in self.issues],
             "error_count": self.issue_count,
+            "warnings": self.warnings_report(),
+            "warning_count": self.warning_count,
         }
 
 
@@ -68,7 +82,11 @@ def validate_payment_file(
     policy = _sender_policy(sender, reference, result)
     window = reference.execution_window_days
     checker = RowChecker(
-        policy, sender, today - timedelta(days=window.past), today + timedelta(days=window.future)
+        policy,
+        sender,
+        today - timedelta(days=window.past),
+        today + timedelta(days=window.future),
+        result.warn,
     )
     source = CsvSource(stream, max_bytes)
     records = iter(source)
@@ -86,6 +104,7 @@ def validate_payment_file(
         result.add(source.too_large)
     if policy is not None:
         _check_file_limits(policy, sender, result)
+    _check_control_sum(result)
     return result
 
 
@@ -181,4 +200,15 @@ def _check_file_limits(policy: SenderPolicy, sender: str, result: ValidationResu
             None, None, codes.FILE_AMOUNT_OVER_LIMIT,
             f"the valid payments add up to {result.control_sum}, over sender {sender!r}'s file limit "
             f"of {policy.max_file_amount}",
+        ))  # fmt: skip
+
+
+def _check_control_sum(result: ValidationResult) -> None:
+    """pain.001 carries the file's total in 18 digits; a larger total cannot be written at all."""
+    digits = len(result.control_sum.as_tuple().digits)
+    if digits > MAX_CONTROL_SUM_DIGITS:
+        result.add(ValidationIssue(
+            None, None, codes.CONTROL_SUM_TOO_LARGE,
+            f"the payments add up to {result.control_sum:f}, {digits} digits; pain.001 can carry a total "
+            f"of at most {MAX_CONTROL_SUM_DIGITS} digits. Split the file into several smaller ones.",
         ))  # fmt: skip

@@ -155,7 +155,8 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
                             source="FileValidator", data=data)
     publish(services, FILE_VALIDATED_QUEUE, message, new_traceparent())
     record_event(services.blobs, services.clock, file.file_id, "validated", row_count=result.row_count,
-                 control_sum=str(result.control_sum), payload=payload.kind, archive=f"workflow/{archive}")
+                 control_sum=str(result.control_sum), payload=payload.kind, archive=f"workflow/{archive}",
+                 warning_count=result.warning_count, warnings=result.warnings_report())
     _delete_incoming(services, file)
     return ValidatorOutcome("validated", file.file_id)
 

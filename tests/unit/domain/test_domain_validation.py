@@ -265,3 +265,38 @@ def test_reads_line_by_line(reference: ReferenceTable) -> None:
     stream = _NoSlurp(csv_file(row(), row(payment_id="P-2")))
     result = validate_payment_file(stream, sender="acme", reference=reference, today=TODAY)
     assert result.valid and result.row_count == 2
+
+
+@pytest.mark.parametrize("name", ["%%%", "<<>>", "$"])
+def test_a_name_that_would_lose_its_meaning_is_an_error(reference: ReferenceTable, name: str) -> None:
+    result, _ = run_validation(csv_file(row(creditor_name=name)), reference)
+    assert codes_at(result) == [(2, "creditor_name", "text_lost")]
+    assert repr(name) in result.issues[0].message
+
+
+def test_every_transliteration_is_a_warning_with_before_and_after(reference: ReferenceTable) -> None:
+    data = csv_file(
+        row(payment_id="P-1", creditor_name="<script>", remittance_info="5% fee $3"),
+        row(payment_id="P-2", creditor_name="Jörg Müller"),
+        row(payment_id="P-3", creditor_name="Jörg Müller"),
+    )
+    result, payments = run_validation(data, reference)
+    assert result.valid, result.issues
+    seen = [(w.row, w.column, w.code, w.before, w.after, w.rows) for w in result.warnings]
+    assert seen == [
+        (2, "creditor_name", "transliterated", "<script>", "(script)", 1),
+        (2, "remittance_info", "transliterated", "5% fee $3", "5 fee 3", 1),
+        (3, "creditor_name", "transliterated", "Jörg Müller", "Jorg Muller", 2),
+    ]
+    assert result.warning_count == 3 and result.to_report()["warnings"][0]["after"] == "(script)"
+    assert [p.creditor_name for p in payments] == ["(script)", "Jorg Muller", "Jorg Muller"]
+
+
+def test_a_file_total_beyond_what_pain001_can_carry_is_rejected() -> None:
+    reference = make_reference(max_payment_amount="999999999999999999", max_file_amount="9" * 20)
+    huge = "999999999999999999"
+    data = csv_file(row(payment_id="P-1", amount=huge, currency="JPY"),
+                    row(payment_id="P-2", amount=huge, currency="JPY"))  # fmt: skip
+    result, _ = run_validation(data, reference)
+    assert codes_at(result) == [(None, None, "control_sum_too_large")]
+    assert "1999999999999999998" in result.issues[0].message
