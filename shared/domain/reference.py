@@ -1,6 +1,7 @@
-"""The reference table: registered senders, their debtor accounts, currencies and limits.
+"""The reference table: registered senders, their debtor accounts, currencies, limits and bank policies.
 
-It is a public contract edited by operators, so its JSON shape is exactly DESIGN.md §3 and unknown
+It is a public contract edited by operators (its shape: docs/reference-table.md). Version-1 documents
+of DESIGN.md §3 load unchanged: every field added since is optional, with a documented default. Unknown
 keys are refused (a typo such as `max_row` must not silently disable a limit). Amounts are decimal
 strings, parsed to `Decimal`; debtor IBANs are checked with schwifty and kept in compact form.
 """
@@ -47,8 +48,29 @@ class ExecutionWindow(BaseModel):
     future: int = Field(ge=0, strict=True)
 
 
+class CurrencyLimits(BaseModel):
+    """Limits in one currency's own units; a missing one falls back to the sender's bare limit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_payment_amount: DecimalString | None = None
+    max_file_amount: DecimalString | None = None
+
+
+class PostalAddress(BaseModel):
+    """A structured postal address (pain.001 PostalAddress24): town and country, the rest when known."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    town: str = Field(min_length=1, max_length=35)
+    postcode: str | None = Field(default=None, min_length=1, max_length=16)
+    street: str | None = Field(default=None, min_length=1, max_length=70)
+    building: str | None = Field(default=None, min_length=1, max_length=16)
+
+
 class SenderPolicy(BaseModel):
-    """What one registered sender may do."""
+    """What one registered sender may do. Fields after `max_rows` are optional (see their defaults)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -59,6 +81,17 @@ class SenderPolicy(BaseModel):
     max_payment_amount: DecimalString
     max_file_amount: DecimalString
     max_rows: int = Field(gt=0, strict=True)
+    # Per currency, overriding the two bare limits above, which otherwise apply to each currency alone.
+    currency_limits: dict[str, CurrencyLimits] = Field(default_factory=dict)
+    # The account holder's address: Dbtr/PstlAdr, required for payments leaving the EEA.
+    address: PostalAddress | None = None
+    # ChrgBr of payments that are not SEPA credit transfers (SEPA ones are always SLEV).
+    charge_bearer: Literal["SHAR", "DEBT", "CRED"] = "SHAR"
+    # CtgyPurp/Cd of every payment (an ISO External Category Purpose code such as SALA for salaries).
+    category_purpose: str | None = Field(default=None, pattern=r"^[A-Z0-9]{4}$")
+    # An execution date on a weekend or bank holiday: move it to the next or previous business day
+    # (with a warning), or reject the row.
+    non_business_day: Literal["next", "previous", "reject"] = "next"
 
     @field_validator("debtor_accounts")
     @classmethod
@@ -78,6 +111,24 @@ class SenderPolicy(BaseModel):
             if minor_units(code) is None:
                 raise ValueError(f"{code!r} is not an ISO 4217 currency code this pipeline knows")
         return currencies
+
+    @field_validator("currency_limits")
+    @classmethod
+    def _limit_currencies(cls, limits: dict[str, CurrencyLimits]) -> dict[str, CurrencyLimits]:
+        for code in limits:
+            if minor_units(code) is None:
+                raise ValueError(f"{code!r} is not an ISO 4217 currency code this pipeline knows")
+        return limits
+
+    def payment_limit(self, currency: str) -> Decimal:
+        """The per-payment maximum in `currency`'s own units."""
+        limits = self.currency_limits.get(currency)
+        return (limits and limits.max_payment_amount) or self.max_payment_amount
+
+    def file_limit(self, currency: str) -> Decimal:
+        """The maximum total of one file's payments in `currency`."""
+        limits = self.currency_limits.get(currency)
+        return (limits and limits.max_file_amount) or self.max_file_amount
 
 
 class ReferenceTable(BaseModel):

@@ -59,7 +59,9 @@ class RowChecker:
         self.latest = latest
         self._debtors = frozenset(policy.debtor_accounts) if policy else frozenset()
         self._currencies = frozenset(policy.currencies) if policy else None
-        self._max_amount = policy.max_payment_amount if policy else None
+        self._payment_limits = (
+            {code: policy.payment_limit(code) for code in policy.currencies} if policy else {}
+        )
         # Verdicts (normalised value or Problem) by the value as written in the file.
         self._debtor_seen: dict[str, str | Problem] = {}
         self._iban_seen: dict[str, str | Problem] = {}
@@ -92,7 +94,8 @@ class RowChecker:
         )
         known_currency = verdicts[7] if type(verdicts[7]) is str else None
         # The amount as written, spaces included: an amount has exactly one spelling.
-        money = rules.amount(fields[6], known_currency, self._max_amount, self.sender)
+        limit = self._payment_limits.get(known_currency) if known_currency else None
+        money = rules.amount(fields[6], known_currency, limit, self.sender)
         if verdicts[2] != d_name or verdicts[4] != c_name or verdicts[9] != remittance:
             self._note_changes(row, (d_name, c_name, remittance), (verdicts[2], verdicts[4], verdicts[9]))
         if type(money) is Problem or any(type(verdict) is Problem for verdict in verdicts):

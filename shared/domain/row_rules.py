@@ -139,7 +139,9 @@ def amount(value: str, currency_code: str | None, limit: Decimal | None, sender:
         return Problem(codes.AMOUNT_NOT_POSITIVE, f"{value} must be greater than 0")
     if limit is not None and money > limit:
         return Problem(
-            codes.AMOUNT_OVER_LIMIT, f"{value} exceeds the per-payment limit of {limit} for sender {sender!r}"
+            codes.AMOUNT_OVER_LIMIT,
+            f"{value} {currency_code} exceeds sender {sender!r}'s per-payment limit of "
+            f"{limit} {currency_code}",
         )
     return money
 

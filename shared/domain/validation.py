@@ -39,6 +39,7 @@ class ValidationResult:
     warning_count: int = 0
     row_count: int = 0
     control_sum: Decimal = Decimal(0)
+    currency_totals: dict[str, Decimal] = field(default_factory=dict)  # valid payments, per currency
 
     @property
     def valid(self) -> bool:
@@ -158,7 +159,8 @@ def _check_rows(
     add = result.add
     check = checker.check
     columns = len(COLUMNS)
-    total = Decimal(0)
+    total = zero = Decimal(0)
+    totals = result.currency_totals
     rows = 0
     for record in records:
         rows += 1
@@ -182,6 +184,7 @@ def _check_rows(
             ))  # fmt: skip
         elif payment is not None:
             total += payment.amount
+            totals[payment.currency] = totals.get(payment.currency, zero) + payment.amount
             if on_payment is not None:
                 on_payment(payment)
     result.row_count += rows
@@ -195,12 +198,14 @@ def _check_file_limits(policy: SenderPolicy, sender: str, result: ValidationResu
             f"file has {result.row_count} payment rows; sender {sender!r} may send at most "
             f"{policy.max_rows} per file. Split it into several files.",
         ))  # fmt: skip
-    if result.control_sum > policy.max_file_amount:
-        result.add(ValidationIssue(
-            None, None, codes.FILE_AMOUNT_OVER_LIMIT,
-            f"the valid payments add up to {result.control_sum}, over sender {sender!r}'s file limit "
-            f"of {policy.max_file_amount}",
-        ))  # fmt: skip
+    for currency, total in sorted(result.currency_totals.items()):
+        limit = policy.file_limit(currency)
+        if total > limit:
+            result.add(ValidationIssue(
+                None, None, codes.FILE_AMOUNT_OVER_LIMIT,
+                f"the valid {currency} payments add up to {total:f} {currency}, over sender {sender!r}'s "
+                f"file limit of {limit} {currency}; split the file or ask for a higher {currency} limit",
+            ))  # fmt: skip
 
 
 def _check_control_sum(result: ValidationResult) -> None:

@@ -300,3 +300,22 @@ def test_a_file_total_beyond_what_pain001_can_carry_is_rejected() -> None:
     result, _ = run_validation(data, reference)
     assert codes_at(result) == [(None, None, "control_sum_too_large")]
     assert "1999999999999999998" in result.issues[0].message
+
+
+def test_limits_are_per_currency_and_file_totals_do_not_mix_currencies() -> None:
+    reference = make_reference(
+        max_payment_amount="50000.00", max_file_amount="60000.00",
+        currency_limits={"JPY": {"max_payment_amount": "8000000", "max_file_amount": "9000000"}},
+    )  # fmt: skip
+    jpy = {"currency": "JPY"}
+    fine = csv_file(row(payment_id="P-1", amount="3000000", **jpy), row(payment_id="P-2", amount="50000.00"),
+                    row(payment_id="P-3", amount="5000000", **jpy))  # fmt: skip
+    result, _ = run_validation(fine, reference)
+    assert result.valid, result.issues  # JPY 8,000,000 and EUR 50,000 are never added together
+    assert result.currency_totals == {"JPY": Decimal("8000000"), "EUR": Decimal("50000.00")}
+    over = csv_file(row(payment_id="P-1", amount="6000000", **jpy),
+                    row(payment_id="P-2", amount="4000000", **jpy),
+                    row(payment_id="P-3", amount="8000001", **jpy))  # fmt: skip
+    result, _ = run_validation(over, reference)
+    assert codes_at(result) == [(4, "amount", "amount_over_limit"), (None, None, "file_amount_over_limit")]
+    assert "8000000 JPY" in result.issues[0].message and "10000000 JPY" in result.issues[1].message
