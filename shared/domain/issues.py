@@ -41,8 +41,17 @@ DEBTOR_NOT_REGISTERED = "debtor_not_registered"
 MISSING_VALUE = "missing_value"
 TEXT_LOST = "text_lost"
 CONTROL_SUM_TOO_LARGE = "control_sum_too_large"
+CREDITOR_IS_DEBTOR = "creditor_is_debtor"
+BIC_COUNTRY_MISMATCH = "bic_country_mismatch"
+CREDITOR_BIC_REQUIRED = "creditor_bic_required"
+CREDITOR_ADDRESS_REQUIRED = "creditor_address_required"
+INCOMPLETE_ADDRESS = "incomplete_address"
+INVALID_COUNTRY = "invalid_country"
+DEBTOR_ADDRESS_MISSING = "debtor_address_missing"
+UNKNOWN_OPTIONAL_COLUMN = "unknown_optional_column"
 # Warning codes: the file is delivered, and the sender is told what was changed.
 TRANSLITERATED = "transliterated"
+BIC_UNKNOWN = "bic_unknown"
 
 
 @dataclass(frozen=True, slots=True)

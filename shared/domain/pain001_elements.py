@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from shared.domain.addresses import Address
 from shared.domain.canonical import CanonicalHeader, CreditTransfer, PaymentGroup
 
 # Printable ASCII without & < > ": libxml2 writes such text verbatim, in text and in attributes.
@@ -55,9 +56,35 @@ def _amount(tag: str, value: Decimal, currency: str) -> str:
     return f'<{tag} Ccy="{currency}">{value:f}</{tag}>'
 
 
-def _party(tag: str, name: str) -> str:
-    """A PartyIdentification135 with its name."""
-    return f"<{tag}><Nm>{name}</Nm></{tag}>"
+def _party(tag: str, name: str, address: str = "") -> str:
+    """A PartyIdentification135: its name, and its postal address when there is one."""
+    return f"<{tag}><Nm>{name}</Nm>{address}</{tag}>"
+
+
+def _postal_address(address: Address | None) -> str:
+    """A structured PostalAddress24 (children in schema order), or nothing."""
+    if address is None:
+        return ""
+    street, building, postcode, town, country, _ = escaped(
+        address.street, address.building, address.postcode, address.town, address.country
+    )
+    parts = (
+        ("StrtNm", street),
+        ("BldgNb", building),
+        ("PstCd", postcode),
+        ("TwnNm", town),
+        ("Ctry", country),
+    )
+    return "<PstlAdr>" + "".join(_leaf(tag, text) for tag, text in parts if text) + "</PstlAdr>"
+
+
+def _payment_type(service_level: str | None, category_purpose: str | None) -> str:
+    """PmtTpInf: the service level (SEPA) and the category purpose (e.g. SALA), when there are any."""
+    if not service_level and not category_purpose:
+        return ""
+    level = f"<SvcLvl>{_leaf('Cd', service_level)}</SvcLvl>" if service_level else ""
+    purpose = f"<CtgyPurp>{_leaf('Cd', category_purpose)}</CtgyPurp>" if category_purpose else ""
+    return f"<PmtTpInf>{level}{purpose}</PmtTpInf>"
 
 
 def _account(tag: str, iban: str) -> str:
@@ -83,13 +110,17 @@ def group_header(header: CanonicalHeader) -> str:
 
 def payment_info_start(group: PaymentGroup, debtor_agent_bic: str | None) -> str:
     """The opening tag of a PmtInf block and its children that come before the transactions."""
-    pmt_inf_id, name, iban, bic, _ = escaped(group.pmt_inf_id, group.debtor_name, group.debtor_iban,
-                                             debtor_agent_bic or "")  # fmt: skip
+    pmt_inf_id, name, iban, bic, level, purpose, bearer, _ = escaped(
+        group.pmt_inf_id, group.debtor_name, group.debtor_iban, debtor_agent_bic or "",
+        group.service_level or "", group.category_purpose or "", group.charge_bearer or "",
+    )  # fmt: skip
     return (
         f"<PmtInf>{_leaf('PmtInfId', pmt_inf_id)}<PmtMtd>TRF</PmtMtd>"
         f"{_leaf('NbOfTxs', str(group.nb_of_txs))}{_leaf('CtrlSum', format(group.ctrl_sum, 'f'))}"
+        f"{_payment_type(level, purpose)}"
         f"<ReqdExctnDt>{_leaf('Dt', group.execution_date.isoformat())}</ReqdExctnDt>"
-        f"{_party('Dbtr', name)}{_account('DbtrAcct', iban)}{_agent('DbtrAgt', bic)}"
+        f"{_party('Dbtr', name, _postal_address(group.debtor_address))}{_account('DbtrAcct', iban)}"
+        f"{_agent('DbtrAgt', bic)}{_leaf('ChrgBr', bearer) if bearer else ''}"
     )
 
 
@@ -98,13 +129,14 @@ PAYMENT_INFO_END = "</PmtInf>"
 
 def transaction(tx: CreditTransfer) -> str:
     """One CdtTrfTxInf, its children in schema order; optional ones only when they have a value."""
-    e2e, name, iban, bic, remittance, currency = escaped(
+    e2e, name, iban, bic, remittance, ultimate, currency = escaped(
         tx.end_to_end_id, tx.creditor_name, tx.creditor_iban, tx.creditor_bic or "", tx.remittance_info,
-        attribute=tx.currency,
+        tx.ultimate_debtor or "", attribute=tx.currency,
     )  # fmt: skip
     return (
         f"<CdtTrfTxInf><PmtId>{_leaf('EndToEndId', e2e)}</PmtId>"
         f"<Amt>{_amount('InstdAmt', tx.amount, currency)}</Amt>"
-        f"{_agent('CdtrAgt', bic) if bic else ''}{_party('Cdtr', name)}{_account('CdtrAcct', iban)}"
+        f"{_party('UltmtDbtr', ultimate) if ultimate else ''}{_agent('CdtrAgt', bic) if bic else ''}"
+        f"{_party('Cdtr', name, _postal_address(tx.creditor_address))}{_account('CdtrAcct', iban)}"
         f"{'<RmtInf>' + _leaf('Ustrd', remittance) + '</RmtInf>' if remittance else ''}</CdtTrfTxInf>"
     )

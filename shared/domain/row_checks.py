@@ -1,25 +1,30 @@
-"""The checks on one CSV row: every column through its rule (`row_rules`), in one pass.
+"""The checks on one CSV row: every column through its rule (`row_rules`), then the rules between columns.
 
 Each problem becomes a `ValidationIssue` with the row and column; a row with no problem becomes a
 `Payment` carrying the normalised values (compact IBANs, upper-case BIC, names and remittance text
 already in the SEPA Latin set that pain.001 carries). There is one path: a rule's verdict is both the
 acceptance and the explanation. Verdicts on values that repeat (accounts, names, BICs, dates) are
-remembered per checker, up to a bound, which is what keeps a large file fast.
+remembered per checker, up to a bound, which is what keeps a large file fast. The rules between
+columns (SEPA or not, consistent parties) are in `parties`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import TypeVar
 
 from shared.domain import issues as codes
+from shared.domain import parties
 from shared.domain import row_rules as rules
+from shared.domain.addresses import Address
 from shared.domain.frozen import positional_constructor
 from shared.domain.issues import ValidationIssue, ValidationWarning
 from shared.domain.payments import Payment
 from shared.domain.reference import SenderPolicy
 from shared.domain.row_rules import MAX_ID, MAX_NAME, MAX_REMITTANCE, Problem
+from shared.domain.row_warnings import RowWarnings
 
 __all__ = ["COLUMNS", "MAX_ID", "MAX_NAME", "MAX_REMITTANCE", "RowChecker"]
 
@@ -27,10 +32,12 @@ COLUMNS = (
     "payment_id", "debtor_iban", "debtor_name", "creditor_iban", "creditor_name", "creditor_bic",
     "amount", "currency", "execution_date", "remittance_info",
 )  # fmt: skip
+_TEXT_COLUMNS = ((2, "debtor_name"), (4, "creditor_name"), (9, "remittance_info"))
 _REMEMBER_AT_MOST = 20_000  # verdicts per memory, so that it stays small whatever the file
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 _new_payment = positional_constructor(Payment)
+Found = list[tuple[str | None, Problem]]
 
 
 def _remember(memory: dict[_K, _V], key: _K, verdict: _V) -> _V:
@@ -40,7 +47,8 @@ def _remember(memory: dict[_K, _V], key: _K, verdict: _V) -> _V:
 
 
 class RowChecker:
-    """Checks rows for one sender; `policy` is None when the sender is unknown (policy checks skipped)."""
+    """Checks rows for one sender; `policy` is None when the sender is unknown (policy checks skipped).
+    `optional` names the optional columns after the ten required ones, in the file's order."""
 
     def __init__(
         self,
@@ -48,20 +56,22 @@ class RowChecker:
         sender: str,
         earliest: date,
         latest: date,
+        *,
         warn: Callable[[ValidationWarning], None] | None = None,
+        optional: tuple[str, ...] = (),
     ) -> None:
         self.policy = policy
-        self.warnings: list[ValidationWarning] = []
-        self._warn = warn or self.warnings.append
-        self._changes: dict[tuple[str, str], ValidationWarning] = {}  # (column, before): its warning
         self.sender = sender
         self.earliest = earliest
         self.latest = latest
+        self.warnings: list[ValidationWarning] = []
+        self._notes = RowWarnings(warn or self.warnings.append)
+        self._optional = optional
+        self._width = len(COLUMNS) + len(optional)
         self._debtors = frozenset(policy.debtor_accounts) if policy else frozenset()
         self._currencies = frozenset(policy.currencies) if policy else None
-        self._payment_limits = (
-            {code: policy.payment_limit(code) for code in policy.currencies} if policy else {}
-        )
+        self._payment_limits = {c: policy.payment_limit(c) for c in policy.currencies} if policy else {}
+        self._debtor_address_known = policy is None or policy.address is not None
         # Verdicts (normalised value or Problem) by the value as written in the file.
         self._debtor_seen: dict[str, str | Problem] = {}
         self._iban_seen: dict[str, str | Problem] = {}
@@ -69,39 +79,74 @@ class RowChecker:
         self._name_seen: dict[str, str | Problem] = {}
         self._date_seen: dict[str, date | Problem] = {}
         self._currency_seen: dict[str, str | Problem] = {}
+        self._address_seen: dict[
+            tuple[str, ...], tuple[Address | None, Found, list[tuple[str, str, str]]]
+        ] = {}
+        self._parties_seen: dict[tuple[str, str, str | None, str, bool], tuple[bool, Found]] = {}
 
     def check(self, row: int, fields: list[str]) -> tuple[Payment | None, list[ValidationIssue]]:
         """The payment (and no issues), or None and every issue the row has."""
-        if len(fields) != len(COLUMNS):
+        if len(fields) != self._width:
             return None, [self._wrong_count(row, len(fields))]
-        # Stray spaces around commas are not an error.
-        pid, d_iban, d_name, c_iban, c_name, bic, _, currency, when, remittance = map(str.strip, fields)
-        verdicts = (
+        # Stray spaces around commas are not an error; the amount is judged as written (one spelling).
+        values = list(map(str.strip, fields))
+        verdicts = self._column_verdicts(values, fields[6])
+        found: Found = []
+        if Problem in map(type, verdicts):
+            found = [(c, v) for c, v in zip(COLUMNS, verdicts, strict=False) if type(v) is Problem]
+        address = self._creditor_address(row, values, found) if self._optional else None
+        if verdicts[2] != values[2] or verdicts[4] != values[4] or verdicts[9] != values[9]:
+            for index, column in _TEXT_COLUMNS:
+                sent = verdicts[index]
+                if type(sent) is str and sent != values[index]:
+                    self._notes.changed(row, column, values[index], sent)
+        debtor, creditor, bic, currency = (_passed(verdicts[1]), _passed(verdicts[3]), _passed(verdicts[5]),
+                                           _passed(verdicts[7]))  # fmt: skip
+        money = verdicts[6]
+        if debtor and creditor and currency and type(verdicts[5]) is not Problem:
+            key = (debtor, creditor, bic, currency, address is None)
+            sepa, problems = self._parties_seen.get(key) or _remember(
+                self._parties_seen, key, self._party_problems(debtor, creditor, bic, currency, address)
+            )
+            if problems:
+                found += problems
+            if sepa and type(money) is Decimal and money > parties.SEPA_MAXIMUM:
+                found.append(("amount", parties.over_sepa_maximum(money)))
+        if found:
+            return None, [
+                ValidationIssue(
+                    row,
+                    column,
+                    problem.code,
+                    f"row {row}{', ' + column if column else ''}: {problem.message}",
+                )
+                for column, problem in found
+            ]
+        if bic and not parties.bic_facts(bic)[1]:
+            self._notes.unknown_bic(row, bic)
+        return _new_payment(row, values[0], debtor, verdicts[2], creditor, verdicts[4], bic, money,
+                            currency, verdicts[8], verdicts[9], address), []  # fmt: skip
+
+    def _column_verdicts(self, values: list[str], amount: str) -> list[object]:
+        """Each required column's verdict, in COLUMNS order."""
+        pid, d_iban, d_name, c_iban, c_name, bic, _, currency, when, remittance = values[:10]
+        verdict_currency = self._currency_seen.get(currency) or _remember(
+            self._currency_seen, currency, rules.currency(currency, self._currencies, self.sender)
+        )
+        known = verdict_currency if type(verdict_currency) is str else None
+        return [
             rules.payment_id(pid),
             self._debtor_seen.get(d_iban) or _remember(self._debtor_seen, d_iban, self._debtor(d_iban)),
             self._name_seen.get(d_name) or _remember(self._name_seen, d_name, _name(d_name)),
             self._iban_seen.get(c_iban) or _remember(self._iban_seen, c_iban, rules.iban(c_iban)),
             self._name_seen.get(c_name) or _remember(self._name_seen, c_name, _name(c_name)),
             (self._bic_seen.get(bic) or _remember(self._bic_seen, bic, rules.bic(bic))) if bic else None,
-            None,  # the amount needs the currency's verdict: below
-            self._currency_seen.get(currency)
-            or _remember(
-                self._currency_seen, currency, rules.currency(currency, self._currencies, self.sender)
-            ),
+            rules.amount(amount, known, self._payment_limits.get(known) if known else None, self.sender),
+            verdict_currency,
             self._date_seen.get(when)
             or _remember(self._date_seen, when, rules.execution_date(when, self.earliest, self.latest)),
             rules.text(remittance, MAX_REMITTANCE) if remittance else "",
-        )
-        known_currency = verdicts[7] if type(verdicts[7]) is str else None
-        # The amount as written, spaces included: an amount has exactly one spelling.
-        limit = self._payment_limits.get(known_currency) if known_currency else None
-        money = rules.amount(fields[6], known_currency, limit, self.sender)
-        if verdicts[2] != d_name or verdicts[4] != c_name or verdicts[9] != remittance:
-            self._note_changes(row, (d_name, c_name, remittance), (verdicts[2], verdicts[4], verdicts[9]))
-        if type(money) is Problem or any(type(verdict) is Problem for verdict in verdicts):
-            return None, self._issues(row, verdicts, money)
-        return _new_payment(row, pid, verdicts[1], verdicts[2], verdicts[3], verdicts[4], verdicts[5], money,
-                            currency, verdicts[8], verdicts[9]), []  # fmt: skip
+        ]
 
     def _debtor(self, value: str) -> str | Problem:
         compact = rules.iban(value)
@@ -112,40 +157,64 @@ class RowChecker:
                            f"registered: {registered}")  # fmt: skip
         return compact
 
-    def _note_changes(self, row: int, written: tuple[str, ...], sent: tuple[object, ...]) -> None:
-        """A warning for each text the SEPA Latin set changed; the same change on later rows counts."""
-        for column, before, after in zip(("debtor_name", "creditor_name", "remittance_info"), written, sent,
-                                         strict=True):  # fmt: skip
-            if type(after) is not str or after == before:
-                continue
-            known = self._changes.get((column, before))
-            if known is not None:
-                known.rows += 1
-                continue
-            warning = ValidationWarning(
-                row, column, codes.TRANSLITERATED,
-                f"row {row}, {column}: {before!r} is sent as {after!r}: pain.001 carries only the SEPA "
-                "Latin character set; write it that way to choose the spelling yourself",
-                before, after,
-            )  # fmt: skip
-            _remember(self._changes, (column, before), warning)
-            self._warn(warning)
+    def _creditor_address(self, row: int, values: list[str], found: Found) -> Address | None:
+        written = tuple(values[10:])
+        if not any(written):
+            return None
+        known = self._address_seen.get(written)
+        if known is None:
+            known = _remember(self._address_seen, written, self._address_verdict(written))
+        address, problems, changes = known
+        found += problems
+        for column, before, after in changes:
+            self._notes.changed(row, column, before, after)
+        return address
 
-    def _issues(self, row: int, verdicts: tuple[object, ...], money: object) -> list[ValidationIssue]:
-        found = [(column, verdict) for column, verdict in zip(COLUMNS, verdicts, strict=True)]
-        found[6] = ("amount", money)
-        return [
-            ValidationIssue(row, column, verdict.code, f"row {row}, {column}: {verdict.message}")
-            for column, verdict in found
-            if isinstance(verdict, Problem)
-        ]
+    def _address_verdict(
+        self, written: tuple[str, ...]
+    ) -> tuple[Address | None, Found, list[tuple[str, str, str]]]:
+        """The address, its problems, and the (column, before, after) of each value the SEPA set changed."""
+        values = dict(zip(self._optional, written, strict=True))
+        address, problems = rules.creditor_address(values)
+        changes = []
+        if address is not None:
+            for column, after in zip(("creditor_town", "creditor_postcode", "creditor_street",
+                                      "creditor_building"),
+                                     (address.town, address.postcode, address.street, address.building),
+                                     strict=True):  # fmt: skip
+                if values.get(column, "") != after:
+                    changes.append((column, values[column], after))
+        return address, list(problems), changes
+
+    def _party_problems(
+        self, debtor: str, creditor: str, bic: str | None, currency: str, address: Address | None
+    ) -> tuple[bool, Found]:
+        """Whether the payment is SEPA, and what is wrong with its parties (the same for every row
+        with these accounts, BIC, currency and whether it has an address)."""
+        sepa = parties.is_sepa(currency, debtor, creditor)
+        found: Found = list(parties.consistency_problems(debtor, creditor, bic))
+        found += parties.scheme_problems(sepa, currency, creditor, bic, address)
+        if not self._debtor_address_known and parties.needs_debtor_address(sepa, creditor):
+            found.append((None, Problem(
+                codes.DEBTOR_ADDRESS_MISSING,
+                f"a payment to a bank in {parties.iban_country(creditor)[0]} needs the payer's address, and "
+                f"sender {self.sender!r} has none registered; ask your bank to add your address to the "
+                "reference table",
+            )))  # fmt: skip
+        return sepa, found
 
     def _wrong_count(self, row: int, count: int) -> ValidationIssue:
+        header = ",".join(COLUMNS + self._optional)
         return ValidationIssue(
             row, None, codes.WRONG_COLUMN_COUNT,
-            f"row {row} has {count} columns, expected {len(COLUMNS)} ({','.join(COLUMNS)}); "
+            f"row {row} has {count} columns, expected {self._width} ({header}); "
             "quote values that contain commas",
         )  # fmt: skip
+
+
+def _passed(verdict: object) -> str | None:
+    """A verdict that is a normalised string (IBAN, BIC, currency), else None."""
+    return verdict if type(verdict) is str else None
 
 
 def _name(value: str) -> str | Problem:

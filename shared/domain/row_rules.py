@@ -19,6 +19,7 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from shared.domain import issues as codes
+from shared.domain.addresses import CREDITOR_ADDRESS_COLUMNS, Address
 from shared.domain.charset import invalid_id_characters, to_sepa_latin
 from shared.domain.currencies import minor_units
 
@@ -186,3 +187,41 @@ def execution_date(value: str, earliest: date, latest: date) -> date | Problem:
     if parsed is None:
         return Problem(codes.INVALID_DATE, f"{value!r} is not a valid date YYYY-MM-DD")
     return Problem(codes.DATE_OUTSIDE_WINDOW, f"{value} is outside the allowed window {earliest} .. {latest}")
+
+
+_COUNTRY_RE = re.compile(r"[A-Z]{2}")
+
+
+def creditor_address(values: dict[str, str]) -> tuple[Address | None, list[tuple[str, Problem]]]:
+    """The creditor's address from the optional columns (`values`: column -> stripped value).
+
+    None when no column has a value; town and country are both needed once any part is given."""
+    if not any(values.values()):
+        return None, []
+    found: list[tuple[str, Problem]] = []
+    parts: dict[str, str] = {}
+    for column, value in values.items():
+        if not value:
+            continue
+        if column == "creditor_country":
+            if _COUNTRY_RE.fullmatch(value) is None:
+                found.append((column, Problem(
+                    codes.INVALID_COUNTRY,
+                    f"{value!r} is not an ISO 3166 country code (two capitals, e.g. DE)",
+                )))  # fmt: skip
+            parts["country"] = value
+            continue
+        verdict = text(value, CREDITOR_ADDRESS_COLUMNS[column])
+        if isinstance(verdict, Problem):
+            found.append((column, verdict))
+        else:
+            parts[column.removeprefix("creditor_")] = verdict
+    for column in ("creditor_country", "creditor_town"):
+        if not values.get(column):
+            found.append((column, Problem(
+                codes.INCOMPLETE_ADDRESS,
+                "a structured address needs the country and the town; add this column",
+            )))  # fmt: skip
+    if found:
+        return None, found
+    return Address(**parts), []

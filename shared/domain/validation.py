@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, BinaryIO
 
 from shared.domain import issues as codes
+from shared.domain.addresses import CREDITOR_ADDRESS_COLUMNS
 from shared.domain.csv_source import CsvSource
 from shared.domain.dedup import SeenIds
 from shared.domain.issues import ValidationIssue, ValidationWarning
@@ -27,6 +28,7 @@ MAX_REPORTED_ISSUES = 1000
 MAX_REPORTED_WARNINGS = 100  # the first ones; `warning_count` says how many there were
 MAX_CONTROL_SUM_DIGITS = 18  # GrpHdr/CtrlSum and PmtInf/CtrlSum: DecimalNumber, totalDigits 18
 HEADER = ",".join(COLUMNS)
+OPTIONAL_COLUMNS = tuple(CREDITOR_ADDRESS_COLUMNS)  # after the required ones, in any order
 
 
 @dataclass(slots=True)
@@ -82,13 +84,7 @@ def validate_payment_file(
     result = ValidationResult()
     policy = _sender_policy(sender, reference, result)
     window = reference.execution_window_days
-    checker = RowChecker(
-        policy,
-        sender,
-        today - timedelta(days=window.past),
-        today + timedelta(days=window.future),
-        result.warn,
-    )
+    earliest, latest = today - timedelta(days=window.past), today + timedelta(days=window.future)
     source = CsvSource(stream, max_bytes)
     records = iter(source)
     header = next(records, None)
@@ -97,7 +93,8 @@ def validate_payment_file(
             result.add(
                 ValidationIssue(None, None, codes.EMPTY_FILE, f"file is empty; expected the header {HEADER}")
             )
-    elif _header_ok(header.fields, header.issue, result):
+    elif (optional := _optional_columns(header.fields, header.issue, result)) is not None:
+        checker = RowChecker(policy, sender, earliest, latest, warn=result.warn, optional=optional)
         _check_rows(records, checker, result, on_payment)
         if result.row_count == 0 and source.too_large is None:
             result.add(ValidationIssue(None, None, codes.EMPTY_FILE, "file has a header but no payment rows"))
@@ -126,26 +123,36 @@ def _sender_policy(sender: str, reference: ReferenceTable, result: ValidationRes
     return policy
 
 
-def _header_ok(fields: list[str], issue: ValidationIssue | None, result: ValidationResult) -> bool:
+def _optional_columns(
+    fields: list[str], issue: ValidationIssue | None, result: ValidationResult
+) -> tuple[str, ...] | None:
+    """The optional columns after the ten required ones, or None (and an issue) for a wrong header."""
     if issue is not None:
         result.add(issue)
-        return False
-    if tuple(fields) == COLUMNS:
-        return True
+        return None
+    required, optional = tuple(fields[: len(COLUMNS)]), tuple(fields[len(COLUMNS) :])
+    unknown = [name for name in optional if name not in OPTIONAL_COLUMNS]
+    repeated = sorted({name for name in optional if optional.count(name) > 1})
+    if required == COLUMNS and not unknown and not repeated:
+        return optional
     got = ",".join(fields)
     wrong = [
         f"column {n}: expected {want!r}, got {have!r}"
         for n, (want, have) in enumerate(zip(COLUMNS, fields, strict=False), start=1)
         if want != have
     ]
-    if len(fields) != len(COLUMNS):
-        wrong.append(f"{len(fields)} columns instead of {len(COLUMNS)}")
+    if len(fields) < len(COLUMNS):
+        wrong.append(f"{len(fields)} columns instead of at least {len(COLUMNS)}")
+    if unknown:
+        wrong.append(f"unknown optional columns {', '.join(map(repr, unknown))}")
+    if repeated:
+        wrong.append(f"columns given twice: {', '.join(map(repr, repeated))}")
     result.add(ValidationIssue(
         1, None, codes.HEADER_MISMATCH,
-        f"the header must be exactly {HEADER!r}; got {got!r} ({'; '.join(wrong[:3])}). "
-        "Rows were not checked.",
+        f"the header must start with exactly {HEADER!r}, optionally followed by any of "
+        f"{', '.join(OPTIONAL_COLUMNS)}; got {got!r} ({'; '.join(wrong[:3])}). Rows were not checked.",
     ))  # fmt: skip
-    return False
+    return None
 
 
 def _check_rows(
@@ -158,7 +165,6 @@ def _check_rows(
     remember = seen.add
     add = result.add
     check = checker.check
-    columns = len(COLUMNS)
     total = zero = Decimal(0)
     totals = result.currency_totals
     rows = 0
@@ -174,7 +180,7 @@ def _check_rows(
         else:
             for issue in found:
                 add(issue)
-            payment_id = fields[0].strip() if len(fields) == columns else ""
+            payment_id = fields[0].strip() if len(fields) >= len(COLUMNS) else ""
         first = remember(payment_id, record.row) if payment_id else None
         if first is not None:
             add(ValidationIssue(

@@ -172,10 +172,9 @@ def test_names_with_markup_and_accents_are_transliterated_and_validate() -> None
     names = {nm.text for nm in root.iterfind(".//p:Cdtr/p:Nm", NS)}
     assert names == {"Muller + Sohne (GmbH)", "Lukasz Orsted ) Zoe"}
     assert "Rechnung Nr. 5 + 6" in {u.text for u in root.iterfind(".//p:RmtInf/p:Ustrd", NS)}
-    assert {nm.text for nm in root.iterfind(".//p:PmtInf/p:Dbtr/p:Nm", NS)} == {
-        "ACME Payroll Ltd",
-        "ACME + Co (Ltd)",
-    }
+    # The debtor is the registered account holder; the file's other name is the ultimate debtor.
+    assert {nm.text for nm in root.iterfind(".//p:PmtInf/p:Dbtr/p:Nm", NS)} == {"ACME Payroll Ltd"}
+    assert [nm.text for nm in root.iterfind(".//p:UltmtDbtr/p:Nm", NS)] == ["ACME + Co (Ltd)"]
 
 
 def test_rerun_is_byte_identical() -> None:

@@ -53,7 +53,8 @@ CHECKERS = [
 def test_a_row_is_either_a_payment_or_explained(values: list[str], checker: RowChecker) -> None:
     payment, issues = checker.check(7, values)
     assert (payment is None) == bool(issues)
-    assert all(issue.row == 7 and issue.message.startswith(f"row 7, {issue.column}: ") for issue in issues)
+    where = {issue.message.split(": ")[0] for issue in issues}
+    assert where <= {f"row 7, {issue.column}" if issue.column else "row 7" for issue in issues}
 
 
 @settings(max_examples=100, deadline=None)
@@ -69,7 +70,7 @@ def test_remembered_values_never_change_a_verdict(batch: list[list[str]]) -> Non
 def test_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(row_checks, "_REMEMBER_AT_MOST", 1)
     checker = RowChecker(REFERENCE.senders["acme"], "acme", *WINDOW)
-    for n, creditor in enumerate([CREDITOR, "GB29NWBK60161331926819", "DE89370400440532013000"]):
+    for n, creditor in enumerate([CREDITOR, "GB29NWBK60161331926819", "FR1420041010050500013M02606"]):
         values = [*BASE[:3], creditor, *BASE[4:]]
         values[0] = f"P-{n}"
         payment, issues = checker.check(n + 2, values)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from domain_testkit import (
+    ADDRESS_HEADER,
     CREDITOR,
     DEBTOR,
     HEADER,
@@ -86,8 +87,6 @@ ROW_CASES = {
     "invalid_amount_padded": ([row(amount=" 100.00 ")], (2, "amount", "invalid_amount")),
     "invalid_amount_leading_zeros": ([row(amount="007.00")], (2, "amount", "invalid_amount")),
     "amount_decimals_eur": ([row(amount="100.001")], (2, "amount", "amount_decimals")),
-    "amount_decimals_jpy": ([row(amount="100.5", currency="JPY")], (2, "amount", "amount_decimals")),
-    "amount_decimals_kwd": ([row(amount="1.0001", currency="KWD")], (2, "amount", "amount_decimals")),
     "amount_not_positive_zero": ([row(amount="0.00")], (2, "amount", "amount_not_positive")),
     "amount_not_positive_negative": ([row(amount="-5.00")], (2, "amount", "amount_not_positive")),
     "amount_over_limit": ([row(amount="50000.01")], (2, "amount", "amount_over_limit")),
@@ -295,8 +294,9 @@ def test_every_transliteration_is_a_warning_with_before_and_after(reference: Ref
 def test_a_file_total_beyond_what_pain001_can_carry_is_rejected() -> None:
     reference = make_reference(max_payment_amount="999999999999999999", max_file_amount="9" * 20)
     huge = "999999999999999999"
-    data = csv_file(row(payment_id="P-1", amount=huge, currency="JPY"),
-                    row(payment_id="P-2", amount=huge, currency="JPY"))  # fmt: skip
+    jpy = {"currency": "JPY", "creditor_country": "DE"}  # JPY is not SEPA: it needs the address
+    data = csv_file(row(payment_id="P-1", amount=huge, **jpy), row(payment_id="P-2", amount=huge, **jpy),
+                    header=ADDRESS_HEADER)  # fmt: skip
     result, _ = run_validation(data, reference)
     assert codes_at(result) == [(None, None, "control_sum_too_large")]
     assert "1999999999999999998" in result.issues[0].message
@@ -307,15 +307,25 @@ def test_limits_are_per_currency_and_file_totals_do_not_mix_currencies() -> None
         max_payment_amount="50000.00", max_file_amount="60000.00",
         currency_limits={"JPY": {"max_payment_amount": "8000000", "max_file_amount": "9000000"}},
     )  # fmt: skip
-    jpy = {"currency": "JPY"}
-    fine = csv_file(row(payment_id="P-1", amount="3000000", **jpy), row(payment_id="P-2", amount="50000.00"),
-                    row(payment_id="P-3", amount="5000000", **jpy))  # fmt: skip
+    jpy = {"currency": "JPY", "creditor_country": "DE"}
+    eur = {"creditor_country": "DE"}
+    fine = csv_file(row(payment_id="P-1", amount="3000000", **jpy),
+                    row(payment_id="P-2", amount="50000.00", **eur),
+                    row(payment_id="P-3", amount="5000000", **jpy), header=ADDRESS_HEADER)  # fmt: skip
     result, _ = run_validation(fine, reference)
     assert result.valid, result.issues  # JPY 8,000,000 and EUR 50,000 are never added together
     assert result.currency_totals == {"JPY": Decimal("8000000"), "EUR": Decimal("50000.00")}
     over = csv_file(row(payment_id="P-1", amount="6000000", **jpy),
                     row(payment_id="P-2", amount="4000000", **jpy),
-                    row(payment_id="P-3", amount="8000001", **jpy))  # fmt: skip
+                    row(payment_id="P-3", amount="8000001", **jpy), header=ADDRESS_HEADER)  # fmt: skip
     result, _ = run_validation(over, reference)
     assert codes_at(result) == [(4, "amount", "amount_over_limit"), (None, None, "file_amount_over_limit")]
     assert "8000000 JPY" in result.issues[0].message and "10000000 JPY" in result.issues[1].message
+
+
+@pytest.mark.parametrize(("amount", "currency"), [("100.5", "JPY"), ("1.0001", "KWD")])
+def test_decimals_follow_the_currency(reference: ReferenceTable, amount: str, currency: str) -> None:
+    # JPY and KWD are not SEPA: the rows carry the creditor's address.
+    data = csv_file(row(amount=amount, currency=currency, creditor_country="DE"), header=ADDRESS_HEADER)
+    result, _ = run_validation(data, reference)
+    assert codes_at(result) == [(2, "amount", "amount_decimals")]
