@@ -102,7 +102,8 @@ def test_sepa_and_other_payments_go_in_their_own_blocks_with_what_banks_require(
     reference = make_reference(category_purpose="SALA", charge_bearer="DEBT")
     data = csv_file(
         row(payment_id="P-1", debtor_name="ACME Subsidiary GmbH") + ",,,,,",
-        row(payment_id="P-2", currency="JPY", amount="5000", creditor_bic="DEUTDEBBXXX") + ",DE,Köln,50667,Domkloster,4",
+        row(payment_id="P-2", currency="JPY", amount="5000", creditor_bic="DEUTDEBBXXX")
+        + ",DE,Köln,50667,Domkloster,4",
         header=ADDRESS_COLUMNS,
     )  # fmt: skip
     root = _xml(data, reference)
@@ -120,5 +121,6 @@ def test_sepa_and_other_payments_go_in_their_own_blocks_with_what_banks_require(
     address = other.find(".//p:Cdtr/p:PstlAdr", NS)
     assert address is not None
     assert [(etree.QName(e).localname, e.text) for e in address] == [
-        ("StrtNm", "Domkloster"), ("BldgNb", "4"), ("PstCd", "50667"), ("TwnNm", "Koln"), ("Ctry", "DE")]  # fmt: skip
+        ("StrtNm", "Domkloster"), ("BldgNb", "4"), ("PstCd", "50667"), ("TwnNm", "Koln"),
+        ("Ctry", "DE")]  # fmt: skip
     assert other.find(".//p:UltmtDbtr", NS) is None
