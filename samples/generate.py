@@ -25,6 +25,7 @@ from typing import BinaryIO
 
 from schwifty import IBAN
 
+from shared.domain.business_days import is_business_day
 from shared.domain.currencies import minor_units
 from shared.domain.reference import SenderPolicy, parse_reference_table
 from shared.domain.row_checks import COLUMNS
@@ -79,7 +80,7 @@ def generate_rows(
     creditors = pool if pool is not None else creditor_pool()
     with_bic = [creditor for creditor in creditors if creditor[2]]
     cap = min(policy.max_payment_amount, policy.max_file_amount / max(count, 1), Decimal("5000"))
-    dates = business_days(first_date, days)
+    dates = business_days(first_date, days, policy.currencies)
     for n in range(1, count + 1):
         debtor = policy.debtor_accounts[n % len(policy.debtor_accounts)]
         currency = policy.currencies[(n // 7) % len(policy.currencies)]
@@ -102,10 +103,11 @@ def generate_rows(
         ]
 
 
-def business_days(first: date, span: int) -> list[date]:
-    """The weekdays among the `span` days from `first` (the calendar's holidays come with the rules)."""
+def business_days(first: date, span: int, currencies: list[str]) -> list[date]:
+    """The days among the `span` from `first` that are business days for every one of `currencies`
+    (the app's own calendar), so that no generated date is shifted or rejected."""
     days = [first + timedelta(days=n) for n in range(span)]
-    return [day for day in days if day.weekday() < 5] or [first]
+    return [day for day in days if all(is_business_day(day, code) for code in currencies)] or [first]
 
 
 def _amount(rng: random.Random, cap: Decimal, currency: str) -> str:

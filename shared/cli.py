@@ -18,10 +18,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from shared.domain.business_days import bank_date
 from shared.domain.ids import make_file_id, make_msg_id, sender_from_blob_path
 from shared.domain.pipeline import run_offline
 from shared.domain.reference import ReferenceTable, ReferenceTableError, parse_reference_table
 from shared.domain.validation import ValidationResult
+from shared.settings import ConfigurationError, Settings
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parent.parent / "samples" / "reference-table.json"
 EXIT_VALID, EXIT_REJECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -43,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, metavar="OUT.xml", help="output (default: FILE's <stem>.pain001.xml)"
     )
     check.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
-    # For tests: pin "today" (the execution-date window) and CreDtTm.
+    # For tests and rehearsals: pin "today" (the bank's date) and CreDtTm.
     check.add_argument("--today", type=date.fromisoformat, default=None, help=argparse.SUPPRESS)
     check.add_argument("--creation-time", type=datetime.fromisoformat, default=None, help=argparse.SUPPRESS)
     return parser
@@ -81,7 +83,7 @@ def check(args: argparse.Namespace) -> int:
     out: Path = args.out or args.file.with_name(f"{args.file.stem}.pain001.xml")
     creation_time = (args.creation_time or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     result = _run(args.file, out, blob_path=blob_path, file_id=file_id, reference=reference,
-                  today=args.today or date.today(), creation_time=creation_time)  # fmt: skip
+                  today=args.today or _bank_today(), creation_time=creation_time)  # fmt: skip
     if not result.valid:
         print(json.dumps(result.to_report(), ensure_ascii=False, indent=2))
         return EXIT_REJECTED
@@ -91,13 +93,26 @@ def check(args: argparse.Namespace) -> int:
         "nb_of_txs": result.row_count,
         "ctrl_sum": format(result.control_sum, "f"),
         "msg_id": make_msg_id(file_id),
+        "warnings": result.warnings_report(),
+        "warning_count": result.warning_count,
     }
     if args.json:
         print(json.dumps(summary))
     else:
         print(f"valid: {summary['nb_of_txs']} payments, control sum {summary['ctrl_sum']}, "
               f"MsgId {summary['msg_id']}; pain.001.001.09 written to {out}")  # fmt: skip
+        for warning in result.warnings:
+            print(f"warning: {warning.message}" + (f" (on {warning.rows} rows)" if warning.rows > 1 else ""))
     return EXIT_VALID
+
+
+def _bank_today() -> date:
+    """The bank's date by the functions' own rule and settings (BANK_TIME_ZONE, BANK_CUT_OFF)."""
+    try:
+        settings = Settings.from_env()
+        return bank_date(datetime.now(UTC), settings.bank_time_zone, settings.bank_cut_off)
+    except ConfigurationError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _run(

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+
+from shared.domain.business_days import DEFAULT_CUT_OFF, DEFAULT_TIME_ZONE, bank_date
 
 
 class SystemClock:
-    """`now()` is always the real instant. `today()` is the UTC date, or `pinned_today` when set:
-    a test or rehearsal can move the bank's date (`PIPELINE_TODAY`) without moving timestamps."""
+    """`now()` is always the real instant. `today()` is the bank's date (`business_days.bank_date`: the
+    date in the bank's time zone, the next business day from the cut-off on), or `pinned_today` when
+    set: a test or rehearsal can move the bank's date (`PIPELINE_TODAY`) without moving timestamps."""
 
-    def __init__(self, pinned_today: date | None = None) -> None:
+    def __init__(
+        self,
+        pinned_today: date | None = None,
+        time_zone: str = DEFAULT_TIME_ZONE,
+        cut_off: time = DEFAULT_CUT_OFF,
+    ) -> None:
         self.pinned_today = pinned_today
+        self.time_zone = time_zone
+        self.cut_off = cut_off
 
     def now(self) -> datetime:
         return datetime.now(UTC)
 
     def today(self) -> date:
-        return self.pinned_today or self.now().date()
+        return self.pinned_today or bank_date(self.now(), self.time_zone, self.cut_off)

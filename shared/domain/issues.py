@@ -48,10 +48,11 @@ CREDITOR_ADDRESS_REQUIRED = "creditor_address_required"
 INCOMPLETE_ADDRESS = "incomplete_address"
 INVALID_COUNTRY = "invalid_country"
 DEBTOR_ADDRESS_MISSING = "debtor_address_missing"
-UNKNOWN_OPTIONAL_COLUMN = "unknown_optional_column"
+NOT_A_BUSINESS_DAY = "not_a_business_day"
 # Warning codes: the file is delivered, and the sender is told what was changed.
 TRANSLITERATED = "transliterated"
 BIC_UNKNOWN = "bic_unknown"
+DATE_SHIFTED = "date_shifted"
 
 
 @dataclass(frozen=True, slots=True)

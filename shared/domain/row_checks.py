@@ -15,8 +15,8 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
+from shared.domain import business_days, parties
 from shared.domain import issues as codes
-from shared.domain import parties
 from shared.domain import row_rules as rules
 from shared.domain.addresses import Address
 from shared.domain.frozen import positional_constructor
@@ -82,6 +82,7 @@ class RowChecker:
         self._address_seen: dict[
             tuple[str, ...], tuple[Address | None, Found, list[tuple[str, str, str]]]
         ] = {}
+        self._day_seen: dict[tuple[date, str], date | Problem] = {}
         self._parties_seen: dict[tuple[str, str, str | None, str, bool], tuple[bool, Found]] = {}
 
     def check(self, row: int, fields: list[str]) -> tuple[Payment | None, list[ValidationIssue]]:
@@ -103,6 +104,17 @@ class RowChecker:
         debtor, creditor, bic, currency = (_passed(verdicts[1]), _passed(verdicts[3]), _passed(verdicts[5]),
                                            _passed(verdicts[7]))  # fmt: skip
         money = verdicts[6]
+        when = verdicts[8]
+        if type(when) is date and currency:
+            day = self._day_seen.get((when, currency)) or _remember(
+                self._day_seen, (when, currency), self._business_day(when, currency)
+            )
+            if type(day) is Problem:
+                found.append(("execution_date", day))
+            elif day != when:
+                why = business_days.why_closed(when, currency)
+                self._notes.shifted(row, values[8], day.isoformat(), why)  # type: ignore[union-attr]
+                when = day
         if debtor and creditor and currency and type(verdicts[5]) is not Problem:
             key = (debtor, creditor, bic, currency, address is None)
             sepa, problems = self._parties_seen.get(key) or _remember(
@@ -125,7 +137,7 @@ class RowChecker:
         if bic and not parties.bic_facts(bic)[1]:
             self._notes.unknown_bic(row, bic)
         return _new_payment(row, values[0], debtor, verdicts[2], creditor, verdicts[4], bic, money,
-                            currency, verdicts[8], verdicts[9], address), []  # fmt: skip
+                            currency, when, verdicts[9], address), []  # fmt: skip
 
     def _column_verdicts(self, values: list[str], amount: str) -> list[object]:
         """Each required column's verdict, in COLUMNS order."""
@@ -185,6 +197,25 @@ class RowChecker:
                 if values.get(column, "") != after:
                     changes.append((column, values[column], after))
         return address, list(problems), changes
+
+    def _business_day(self, day: date, currency: str) -> date | Problem:
+        """`day`, or the business day the sender's policy moves it to, or why it cannot be executed."""
+        if business_days.is_business_day(day, currency):
+            return day
+        policy = self.policy.non_business_day if self.policy else "next"
+        why = business_days.why_closed(day, currency)
+        if policy == "next":
+            return business_days.next_business_day(day, currency)
+        earlier = business_days.previous_business_day(day, currency)
+        if policy == "previous" and earlier >= self.earliest:
+            return earlier
+        later = business_days.next_business_day(day, currency)
+        choices = f"{later} or {earlier}" if earlier >= self.earliest else str(later)
+        return Problem(
+            codes.NOT_A_BUSINESS_DAY,
+            f"{day} is {why}, not a business day for {currency} payments; choose a business day "
+            f"such as {choices}",
+        )
 
     def _party_problems(
         self, debtor: str, creditor: str, bic: str | None, currency: str, address: Address | None

@@ -44,6 +44,14 @@ class RowWarnings:
             before, after,
         ))  # fmt: skip
 
+    def shifted(self, row: int, written: str, executed: str, why: str) -> None:
+        self.once((codes.DATE_SHIFTED, "execution_date", written), lambda: ValidationWarning(
+            row, "execution_date", codes.DATE_SHIFTED,
+            f"row {row}, execution_date: {written} is {why}, not a business day; the payment is requested "
+            f"for {executed} (the sender's policy for such days)",
+            written, executed,
+        ))  # fmt: skip
+
     def unknown_bic(self, row: int, bic: str) -> None:
         self.once((codes.BIC_UNKNOWN, "creditor_bic", bic), lambda: ValidationWarning(
             row, "creditor_bic", codes.BIC_UNKNOWN,

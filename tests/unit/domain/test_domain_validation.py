@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from domain_testkit import (
     CREDITOR,
     DEBTOR,
     HEADER,
+    REFERENCE,
     TODAY,
     codes_at,
     csv_file,
@@ -20,7 +22,7 @@ from domain_testkit import (
     run_validation,
 )
 
-from shared.domain.reference import ReferenceTable
+from shared.domain.reference import ReferenceTable, parse_reference_table
 from shared.domain.validation import MAX_REPORTED_ISSUES, validate_payment_file
 
 pytestmark = pytest.mark.unit
@@ -329,3 +331,49 @@ def test_decimals_follow_the_currency(reference: ReferenceTable, amount: str, cu
     data = csv_file(row(amount=amount, currency=currency, creditor_country="DE"), header=ADDRESS_HEADER)
     result, _ = run_validation(data, reference)
     assert codes_at(result) == [(2, "amount", "amount_decimals")]
+
+
+SATURDAY, CHRISTMAS, GOOD_FRIDAY = "2026-11-28", "2026-12-25", "2027-03-26"
+
+
+def _a_year_ahead() -> ReferenceTable:
+    return parse_reference_table(
+        json.dumps({**REFERENCE, "execution_window_days": {"past": 0, "future": 400}})
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "executed", "why"),
+    [
+        (SATURDAY, "2026-11-30", "a Saturday"),
+        (CHRISTMAS, "2026-12-28", "Christmas Day (a TARGET2 closing day)"),
+    ],
+)
+def test_a_date_that_is_no_business_day_moves_to_the_next_with_a_warning(
+    written: str, executed: str, why: str
+) -> None:
+    result, payments = run_validation(csv_file(row(execution_date=written)), _a_year_ahead())
+    assert result.valid, result.issues
+    assert payments[0].execution_date == date.fromisoformat(executed)
+    [warning] = result.warnings
+    assert (warning.code, warning.column, warning.before, warning.after) == ("date_shifted", "execution_date",
+                                                                            written, executed)  # fmt: skip
+    assert why in warning.message
+
+
+def test_good_friday_is_closed_for_euro() -> None:
+    result, payments = run_validation(csv_file(row(execution_date=GOOD_FRIDAY)), _a_year_ahead())
+    assert result.valid and payments[0].execution_date == date(2027, 3, 30)  # Easter Monday is closed too
+
+
+def test_the_policy_can_move_back_or_reject() -> None:
+    previous = make_reference(non_business_day="previous")
+    result, payments = run_validation(csv_file(row(execution_date=SATURDAY)), previous)
+    assert payments[0].execution_date == date(2026, 11, 27)
+    result, _ = run_validation(csv_file(row(execution_date="2026-11-22")), previous)  # Sunday = today
+    assert codes_at(result) == [(2, "execution_date", "not_a_business_day")]  # Friday is already past
+    result, _ = run_validation(
+        csv_file(row(execution_date=SATURDAY)), make_reference(non_business_day="reject")
+    )
+    assert codes_at(result) == [(2, "execution_date", "not_a_business_day")]
+    assert "2026-11-28 is a Saturday" in result.issues[0].message and "2026-11-30" in result.issues[0].message
