@@ -86,7 +86,8 @@ class Adapter:
         address = payment.creditor_address
         self._spill.add(totals.index, (
             payment.payment_id, str(payment.amount), payment.creditor_name, payment.creditor_iban,
-            payment.creditor_bic, payment.remittance_info, None if name.casefold() == self._holder else name,
+            payment.creditor_bic, payment.remittance_info,
+            None if name == self._debtor.name or name.casefold() == self._holder else name,
             None if address is None else (address.country, address.town, address.postcode, address.street,
                                           address.building),
         ))  # fmt: skip

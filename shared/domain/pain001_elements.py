@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from shared.domain.addresses import Address
 from shared.domain.canonical import CanonicalHeader, CreditTransfer, PaymentGroup
@@ -63,8 +64,11 @@ def _party(tag: str, name: str, address: str = "") -> str:
 
 def _postal_address(address: Address | None) -> str:
     """A structured PostalAddress24 (children in schema order), or nothing."""
-    if address is None:
-        return ""
+    return "" if address is None else _address_xml(address)
+
+
+@lru_cache(maxsize=4096)  # creditors' addresses repeat from row to row
+def _address_xml(address: Address) -> str:
     street, building, postcode, town, country, _ = escaped(
         address.street, address.building, address.postcode, address.town, address.country
     )

@@ -15,7 +15,6 @@ from functools import lru_cache
 from schwifty import BIC, IBAN
 
 from shared.domain import issues as codes
-from shared.domain.addresses import Address
 from shared.domain.row_rules import Problem
 
 SEPA_MAXIMUM = Decimal("999999999.99")  # EPC SCT rulebook: the largest amount of one payment, in EUR
@@ -78,32 +77,30 @@ def bic_facts(bic: str) -> tuple[str, bool]:
     return parsed.country_code, bool(parsed.exists)
 
 
+@lru_cache(maxsize=65536)
 def is_sepa(currency: str, debtor_iban: str, creditor_iban: str) -> bool:
     return currency == "EUR" and iban_country(debtor_iban)[1] and iban_country(creditor_iban)[1]
 
 
-def needs_debtor_address(sepa: bool, creditor_iban: str) -> bool:
-    return not sepa or iban_country(creditor_iban)[0] not in EEA
+def same_account(creditor_iban: str) -> Problem:
+    """The creditor IBAN is the debtor's own account."""
+    return Problem(
+        codes.CREDITOR_IS_DEBTOR,
+        f"{creditor_iban} is the debtor account itself; a payment must go to another account",
+    )
 
 
-def consistency_problems(debtor_iban: str, creditor_iban: str, bic: str | None) -> list[tuple[str, Problem]]:
-    """Parties that cannot both be right: the same account on both sides, a BIC of another country."""
-    found = []
-    if creditor_iban == debtor_iban:
-        found.append(("creditor_iban", Problem(
-            codes.CREDITOR_IS_DEBTOR,
-            f"{creditor_iban} is the debtor account itself; a payment must go to another account",
-        )))  # fmt: skip
-    if bic:
-        country = iban_country(creditor_iban)[0]
-        bic_country = bic_facts(bic)[0]
-        if bic_country != country and bic_country not in BIC_COUNTRY_EXCEPTIONS.get(country, ()):
-            found.append(("creditor_bic", Problem(
-                codes.BIC_COUNTRY_MISMATCH,
-                f"{bic} is a bank in {bic_country} but the creditor IBAN {creditor_iban} is in {country}; "
-                "check the BIC (or leave it empty for a SEPA payment: the IBAN is enough)",
-            )))  # fmt: skip
-    return found
+@lru_cache(maxsize=4096)
+def bic_problem(bic: str, country: str) -> Problem | None:
+    """A BIC whose country is not its IBAN's `country` (nor one of the legitimate exceptions)."""
+    bic_country = bic_facts(bic)[0]
+    if bic_country == country or bic_country in BIC_COUNTRY_EXCEPTIONS.get(country, ()):
+        return None
+    return Problem(
+        codes.BIC_COUNTRY_MISMATCH,
+        f"{bic} is a bank in {bic_country} but the creditor's IBAN is in {country}; check the BIC "
+        "(or leave it empty for a SEPA payment: the IBAN is enough)",
+    )
 
 
 def over_sepa_maximum(amount: Decimal) -> Problem:
@@ -113,25 +110,30 @@ def over_sepa_maximum(amount: Decimal) -> Problem:
     )
 
 
+@lru_cache(maxsize=4096)
 def scheme_problems(
-    sepa: bool, currency: str, creditor_iban: str, bic: str | None, address: Address | None
-) -> list[tuple[str, Problem]]:
-    """What a payment outside SEPA needs: the creditor's BIC and address (SEPA's maximum is checked
-    with the amount, by the caller, because it depends on the amount alone)."""
-    if sepa:
-        return []
-    country = iban_country(creditor_iban)[0]
+    sepa: bool, currency: str, country: str, *, has_bic: bool, has_address: bool, debtor_address_known: bool
+) -> tuple[tuple[str | None, Problem], ...]:
+    """What the scheme needs that the row lacks: outside SEPA the creditor's BIC and address; beyond the
+    EEA the payer's address (SEPA's maximum is checked by the caller: it depends on the amount alone).
+    `country` is the creditor's IBAN country."""
+    found: list[tuple[str | None, Problem]] = []
     why = f"a {currency} payment to {country}" if currency != "EUR" else f"EUR to {country}, outside SEPA,"
-    found = []
-    if not bic:
+    if not sepa and not has_bic:
         found.append(("creditor_bic", Problem(
             codes.CREDITOR_BIC_REQUIRED, f"{why} is not a SEPA credit transfer: it needs the creditor's BIC",
         )))  # fmt: skip
-    if address is None:
+    if not sepa and not has_address:
         found.append(("creditor_town", Problem(
             codes.CREDITOR_ADDRESS_REQUIRED,
             f"{why} is not a SEPA credit transfer: it needs the creditor's address; add the columns "
             "creditor_country and creditor_town (and creditor_street, creditor_building, creditor_postcode "
             "when known)",
         )))  # fmt: skip
-    return found
+    if not debtor_address_known and (not sepa or country not in EEA):
+        found.append((None, Problem(
+            codes.DEBTOR_ADDRESS_MISSING,
+            f"a payment to a bank in {country} needs the payer's address, and the sender has none "
+            "registered; ask your bank to add your address to the reference table",
+        )))  # fmt: skip
+    return tuple(found)

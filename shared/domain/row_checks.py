@@ -83,7 +83,6 @@ class RowChecker:
             tuple[str, ...], tuple[Address | None, Found, list[tuple[str, str, str]]]
         ] = {}
         self._day_seen: dict[tuple[date, str], date | Problem] = {}
-        self._parties_seen: dict[tuple[str, str, str | None, str, bool], tuple[bool, Found]] = {}
 
     def check(self, row: int, fields: list[str]) -> tuple[Payment | None, list[ValidationIssue]]:
         """The payment (and no issues), or None and every issue the row has."""
@@ -101,8 +100,11 @@ class RowChecker:
                 sent = verdicts[index]
                 if type(sent) is str and sent != values[index]:
                     self._notes.changed(row, column, values[index], sent)
-        debtor, creditor, bic, currency = (_passed(verdicts[1]), _passed(verdicts[3]), _passed(verdicts[5]),
-                                           _passed(verdicts[7]))  # fmt: skip
+        debtor, creditor, bic, currency = verdicts[1], verdicts[3], verdicts[5], verdicts[7]
+        debtor = debtor if type(debtor) is str else None
+        creditor = creditor if type(creditor) is str else None
+        bic = bic if type(bic) is str else None
+        currency = currency if type(currency) is str else None
         money = verdicts[6]
         when = verdicts[8]
         if type(when) is date and currency:
@@ -116,10 +118,15 @@ class RowChecker:
                 self._notes.shifted(row, values[8], day.isoformat(), why)  # type: ignore[union-attr]
                 when = day
         if debtor and creditor and currency and type(verdicts[5]) is not Problem:
-            key = (debtor, creditor, bic, currency, address is None)
-            sepa, problems = self._parties_seen.get(key) or _remember(
-                self._parties_seen, key, self._party_problems(debtor, creditor, bic, currency, address)
-            )
+            country = parties.iban_country(creditor)[0]
+            sepa = parties.is_sepa(currency, debtor, creditor)
+            if creditor == debtor:
+                found.append(("creditor_iban", parties.same_account(creditor)))
+            if bic and (mismatch := parties.bic_problem(bic, country)) is not None:
+                found.append(("creditor_bic", mismatch))
+            problems = parties.scheme_problems(sepa, currency, country, has_bic=bool(bic),
+                                               has_address=address is not None,
+                                               debtor_address_known=self._debtor_address_known)  # fmt: skip
             if problems:
                 found += problems
             if sepa and type(money) is Decimal and money > parties.SEPA_MAXIMUM:
@@ -217,23 +224,6 @@ class RowChecker:
             f"such as {choices}",
         )
 
-    def _party_problems(
-        self, debtor: str, creditor: str, bic: str | None, currency: str, address: Address | None
-    ) -> tuple[bool, Found]:
-        """Whether the payment is SEPA, and what is wrong with its parties (the same for every row
-        with these accounts, BIC, currency and whether it has an address)."""
-        sepa = parties.is_sepa(currency, debtor, creditor)
-        found: Found = list(parties.consistency_problems(debtor, creditor, bic))
-        found += parties.scheme_problems(sepa, currency, creditor, bic, address)
-        if not self._debtor_address_known and parties.needs_debtor_address(sepa, creditor):
-            found.append((None, Problem(
-                codes.DEBTOR_ADDRESS_MISSING,
-                f"a payment to a bank in {parties.iban_country(creditor)[0]} needs the payer's address, and "
-                f"sender {self.sender!r} has none registered; ask your bank to add your address to the "
-                "reference table",
-            )))  # fmt: skip
-        return sepa, found
-
     def _wrong_count(self, row: int, count: int) -> ValidationIssue:
         header = ",".join(COLUMNS + self._optional)
         return ValidationIssue(
@@ -241,11 +231,6 @@ class RowChecker:
             f"row {row} has {count} columns, expected {self._width} ({header}); "
             "quote values that contain commas",
         )  # fmt: skip
-
-
-def _passed(verdict: object) -> str | None:
-    """A verdict that is a normalised string (IBAN, BIC, currency), else None."""
-    return verdict if type(verdict) is str else None
 
 
 def _name(value: str) -> str | Problem:
