@@ -125,7 +125,8 @@ class RowChecker:
             if bic and (mismatch := parties.bic_problem(bic, country)) is not None:
                 found.append(("creditor_bic", mismatch))
             problems = parties.scheme_problems(sepa, currency, country, has_bic=bool(bic),
-                                               has_address=address is not None,
+                                               # an address given but wrong is reported as such
+                                               has_address=address is not None or any(values[10:]),
                                                debtor_address_known=self._debtor_address_known)  # fmt: skip
             if problems:
                 found += problems
