@@ -83,7 +83,10 @@ def generate_rows(
     dates = business_days(first_date, days, policy.currencies)
     for n in range(1, count + 1):
         debtor = policy.debtor_accounts[n % len(policy.debtor_accounts)]
-        currency = policy.currencies[(n // 7) % len(policy.currencies)]
+        # Mostly the sender's first (home) currency, as in a real payroll or supplier run; every tenth
+        # row in one of its other currencies, so that non-SEPA blocks and addresses are always there.
+        others = policy.currencies[1:] or policy.currencies
+        currency = others[(n // 10) % len(others)] if n % 10 == 0 else policy.currencies[0]
         sepa = currency == "EUR"  # every debtor and creditor here is in the SEPA scheme
         candidates = creditors if sepa else with_bic
         iban, name, bic = candidates[rng.randrange(len(candidates))]

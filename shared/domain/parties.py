@@ -82,6 +82,12 @@ def is_sepa(currency: str, debtor_iban: str, creditor_iban: str) -> bool:
     return currency == "EUR" and iban_country(debtor_iban)[1] and iban_country(creditor_iban)[1]
 
 
+@lru_cache(maxsize=65536)
+def payment_scheme(currency: str, debtor_iban: str, creditor_iban: str) -> tuple[str, bool]:
+    """(the creditor IBAN's country, whether the payment is a SEPA credit transfer), in one look-up."""
+    return iban_country(creditor_iban)[0], is_sepa(currency, debtor_iban, creditor_iban)
+
+
 def same_account(creditor_iban: str) -> Problem:
     """The creditor IBAN is the debtor's own account."""
     return Problem(
@@ -111,8 +117,8 @@ def over_sepa_maximum(amount: Decimal) -> Problem:
 
 
 @lru_cache(maxsize=4096)
-def scheme_problems(
-    sepa: bool, currency: str, country: str, *, has_bic: bool, has_address: bool, debtor_address_known: bool
+def scheme_problems(  # noqa: PLR0917 (positional: the cache key, on every row)
+    sepa: bool, currency: str, country: str, has_bic: bool, has_address: bool, debtor_address_known: bool
 ) -> tuple[tuple[str | None, Problem], ...]:
     """What the scheme needs that the row lacks: outside SEPA the creditor's BIC and address; beyond the
     EEA the payer's address (SEPA's maximum is checked by the caller: it depends on the amount alone).

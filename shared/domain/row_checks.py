@@ -94,7 +94,7 @@ class RowChecker:
         found: Found = []
         if Problem in map(type, verdicts):
             found = [(c, v) for c, v in zip(COLUMNS, verdicts, strict=False) if type(v) is Problem]
-        address = self._creditor_address(row, values, found) if self._optional else None
+        address = self._creditor_address(row, values, found) if self._optional and any(values[10:]) else None
         if verdicts[2] != values[2] or verdicts[4] != values[4] or verdicts[9] != values[9]:
             for index, column in _TEXT_COLUMNS:
                 sent = verdicts[index]
@@ -118,16 +118,15 @@ class RowChecker:
                 self._notes.shifted(row, values[8], day.isoformat(), why)  # type: ignore[union-attr]
                 when = day
         if debtor and creditor and currency and type(verdicts[5]) is not Problem:
-            country = parties.iban_country(creditor)[0]
-            sepa = parties.is_sepa(currency, debtor, creditor)
+            country, sepa = parties.payment_scheme(currency, debtor, creditor)
             if creditor == debtor:
                 found.append(("creditor_iban", parties.same_account(creditor)))
             if bic and (mismatch := parties.bic_problem(bic, country)) is not None:
                 found.append(("creditor_bic", mismatch))
-            problems = parties.scheme_problems(sepa, currency, country, has_bic=bool(bic),
-                                               # an address given but wrong is reported as such
-                                               has_address=address is not None or any(values[10:]),
-                                               debtor_address_known=self._debtor_address_known)  # fmt: skip
+            # An address given but wrong is reported as such, not as missing.
+            has_address = address is not None or (self._optional and any(values[10:]))
+            problems = parties.scheme_problems(sepa, currency, country, bool(bic), bool(has_address),
+                                               self._debtor_address_known)  # fmt: skip
             if problems:
                 found += problems
             if sepa and type(money) is Decimal and money > parties.SEPA_MAXIMUM:
@@ -179,8 +178,6 @@ class RowChecker:
 
     def _creditor_address(self, row: int, values: list[str], found: Found) -> Address | None:
         written = tuple(values[10:])
-        if not any(written):
-            return None
         known = self._address_seen.get(written)
         if known is None:
             known = _remember(self._address_seen, written, self._address_verdict(written))

@@ -67,7 +67,7 @@ def payment_rows(draw: st.DrawFn) -> list[str]:
         # "ß" becomes "ss": 70 characters stay within 140
         draw(st.text(NAME_CHARS, max_size=70).filter(lambda s: not s.strip() or _meaningful(s))),
         "" if sepa else creditor[:2],  # outside SEPA the creditor's country and town are needed
-        "" if sepa else draw(st.text(NAME_CHARS, min_size=1, max_size=35).filter(_meaningful)),
+        "" if sepa else draw(st.text(NAME_CHARS, min_size=1, max_size=17).filter(_meaningful)),  # ß: 2
     ]
 
 
