@@ -112,7 +112,7 @@ class Adapter:
         header = CanonicalHeader(
             file_id=self._file_id,
             sender=self._sender,
-            sender_name=self._sender_name,
+            sender_name=to_sepa_latin(self._sender_name)[0][:MAX_DEBTOR_NAME] or self._sender,  # InitgPty/Nm
             msg_id=msg_id,
             creation_time=self._creation_time,
             nb_of_txs=sum(g.nb_of_txs for g in groups),

@@ -94,7 +94,8 @@ class RowChecker:
         found: Found = []
         if Problem in map(type, verdicts):
             found = [(c, v) for c, v in zip(COLUMNS, verdicts, strict=False) if type(v) is Problem]
-        address = self._creditor_address(row, values, found) if self._optional and any(values[10:]) else None
+        given = bool(self._optional) and any(values[10:])  # some part of the creditor's address
+        address = self._creditor_address(row, values, found) if given else None
         if verdicts[2] != values[2] or verdicts[4] != values[4] or verdicts[9] != values[9]:
             for index, column in _TEXT_COLUMNS:
                 sent = verdicts[index]
@@ -124,8 +125,7 @@ class RowChecker:
             if bic and (mismatch := parties.bic_problem(bic, country)) is not None:
                 found.append(("creditor_bic", mismatch))
             # An address given but wrong is reported as such, not as missing.
-            has_address = address is not None or (self._optional and any(values[10:]))
-            problems = parties.scheme_problems(sepa, currency, country, bool(bic), bool(has_address),
+            problems = parties.scheme_problems(sepa, currency, country, bool(bic), given,
                                                self._debtor_address_known)  # fmt: skip
             if problems:
                 found += problems

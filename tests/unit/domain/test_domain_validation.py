@@ -377,3 +377,21 @@ def test_the_policy_can_move_back_or_reject() -> None:
     )
     assert codes_at(result) == [(2, "execution_date", "not_a_business_day")]
     assert "2026-11-28 is a Saturday" in result.issues[0].message and "2026-11-30" in result.issues[0].message
+
+
+def test_optional_columns_follow_the_required_ones_in_any_order(reference: ReferenceTable) -> None:
+    header = HEADER + ",creditor_town,creditor_country"  # town before country
+    result, payments = run_validation(csv_file(row(currency="JPY", amount="5000") + ",Berlin,DE",
+                                               header=header), reference)  # fmt: skip
+    assert result.valid, result.issues
+    address = payments[0].creditor_address
+    assert address is not None and (address.country, address.town) == ("DE", "Berlin")
+
+
+@pytest.mark.parametrize("extra", [",creditor_zip", ",creditor_town,creditor_town"])
+def test_an_unknown_or_repeated_optional_column_is_a_header_mismatch(
+    reference: ReferenceTable, extra: str
+) -> None:
+    result, _ = run_validation(csv_file(row(), header=HEADER + extra), reference)
+    assert codes_at(result) == [(1, None, "header_mismatch")]
+    assert "creditor_country" in result.issues[0].message  # it names the columns that may follow
