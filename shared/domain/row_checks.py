@@ -83,6 +83,7 @@ class RowChecker:
             tuple[str, ...], tuple[Address | None, Found, list[tuple[str, str, str]]]
         ] = {}
         self._day_seen: dict[tuple[date, str], date | Problem] = {}
+        self._parties_seen: dict[tuple[str, str, str | None, str, bool], tuple[bool, Found, bool]] = {}
 
     def check(self, row: int, fields: list[str]) -> tuple[Payment | None, list[ValidationIssue]]:
         """The payment (and no issues), or None and every issue the row has."""
@@ -94,57 +95,81 @@ class RowChecker:
         found: Found = []
         if Problem in map(type, verdicts):
             found = [(c, v) for c, v in zip(COLUMNS, verdicts, strict=False) if type(v) is Problem]
-        given = bool(self._optional) and any(values[10:])  # some part of the creditor's address
+        given = self._optional and any(values[10:])  # some part of the creditor's address
         address = self._creditor_address(row, values, found) if given else None
         if verdicts[2] != values[2] or verdicts[4] != values[4] or verdicts[9] != values[9]:
-            for index, column in _TEXT_COLUMNS:
-                sent = verdicts[index]
-                if type(sent) is str and sent != values[index]:
-                    self._notes.changed(row, column, values[index], sent)
-        debtor, creditor, bic, currency = verdicts[1], verdicts[3], verdicts[5], verdicts[7]
-        debtor = debtor if type(debtor) is str else None
-        creditor = creditor if type(creditor) is str else None
-        bic = bic if type(bic) is str else None
-        currency = currency if type(currency) is str else None
+            self._note_texts(row, values, verdicts)
+        when = self._execution_day(row, values[8], verdicts, found)
         money = verdicts[6]
-        when = verdicts[8]
-        if type(when) is date and currency:
-            day = self._day_seen.get((when, currency)) or _remember(
-                self._day_seen, (when, currency), self._business_day(when, currency)
-            )
-            if type(day) is Problem:
-                found.append(("execution_date", day))
-            elif day != when:
-                why = business_days.why_closed(when, currency)
-                self._notes.shifted(row, values[8], day.isoformat(), why)  # type: ignore[union-attr]
-                when = day
-        if debtor and creditor and currency and type(verdicts[5]) is not Problem:
-            country, sepa = parties.payment_scheme(currency, debtor, creditor)
-            if creditor == debtor:
-                found.append(("creditor_iban", parties.same_account(creditor)))
-            if bic and (mismatch := parties.bic_problem(bic, country)) is not None:
-                found.append(("creditor_bic", mismatch))
-            # An address given but wrong is reported as such, not as missing.
-            problems = parties.scheme_problems(sepa, currency, country, bool(bic), given,
-                                               self._debtor_address_known)  # fmt: skip
-            if problems:
-                found += problems
-            if sepa and type(money) is Decimal and money > parties.SEPA_MAXIMUM:
-                found.append(("amount", parties.over_sepa_maximum(money)))
+        sepa = self._parties(row, verdicts, bool(given), found)
+        if sepa and isinstance(money, Decimal) and money > parties.SEPA_MAXIMUM:
+            found.append(("amount", parties.over_sepa_maximum(money)))
         if found:
             return None, [
-                ValidationIssue(
-                    row,
-                    column,
-                    problem.code,
-                    f"row {row}{', ' + column if column else ''}: {problem.message}",
-                )
+                ValidationIssue(row, column, problem.code,
+                                f"row {row}{', ' + column if column else ''}: {problem.message}")
                 for column, problem in found
-            ]
-        if bic and not parties.bic_facts(bic)[1]:
-            self._notes.unknown_bic(row, bic)
-        return _new_payment(row, values[0], debtor, verdicts[2], creditor, verdicts[4], bic, money,
-                            currency, when, verdicts[9], address), []  # fmt: skip
+            ]  # fmt: skip
+        return _new_payment(row, values[0], verdicts[1], verdicts[2], verdicts[3], verdicts[4], verdicts[5],
+                            money, verdicts[7], when, verdicts[9], address), []  # fmt: skip
+
+    def _note_texts(self, row: int, values: list[str], verdicts: list[object]) -> None:
+        for index, column in _TEXT_COLUMNS:
+            sent = verdicts[index]
+            if type(sent) is str and sent != values[index]:
+                self._notes.changed(row, column, values[index], sent)
+
+    def _execution_day(self, row: int, written: str, verdicts: list[object], found: Found) -> object:
+        """The date the payment is requested for: the one written, or the business day the sender's
+        policy moves it to (with a warning); a date the policy refuses adds its problem."""
+        when, currency = verdicts[8], verdicts[7]
+        if type(when) is not date or type(currency) is not str:
+            return when
+        day = self._day_seen.get((when, currency)) or _remember(
+            self._day_seen, (when, currency), self._business_day(when, currency)
+        )
+        if type(day) is Problem:
+            found.append(("execution_date", day))
+        elif day != when:
+            self._notes.shifted(row, written, str(day), business_days.why_closed(when, currency))
+        return day
+
+    def _parties(self, row: int, verdicts: list[object], given: bool, found: Found) -> bool:
+        """Whether the payment is a SEPA credit transfer; adds what is wrong with its parties."""
+        debtor, creditor, bic, currency = verdicts[1], verdicts[3], verdicts[5], verdicts[7]
+        if type(debtor) is not str or type(creditor) is not str or type(currency) is not str:
+            return False
+        if bic is not None and type(bic) is not str:
+            return False  # a malformed BIC is its own problem
+        key = (debtor, creditor, bic, currency, given)
+        known = self._parties_seen.get(key)
+        if known is None:
+            known = _remember(
+                self._parties_seen, key, self._party_verdict(debtor, creditor, bic, currency, given)
+            )
+        sepa, problems, bic_known = known
+        if problems:
+            found += problems
+        if not bic_known:
+            self._notes.unknown_bic(row, bic)  # type: ignore[arg-type]
+        return sepa
+
+    def _party_verdict(
+        self, debtor: str, creditor: str, bic: str | None, currency: str, given: bool
+    ) -> tuple[bool, Found, bool]:
+        """(SEPA or not, the parties' problems, whether the BIC is known), the same for every row with
+        these accounts, BIC and currency (and an address given or not)."""
+        country, sepa = parties.payment_scheme(currency, debtor, creditor)
+        found: Found = []
+        if creditor == debtor:
+            found.append(("creditor_iban", parties.same_account(creditor)))
+        if bic and (mismatch := parties.bic_problem(bic, country)) is not None:
+            found.append(("creditor_bic", mismatch))
+        # An address given but wrong is reported as such, not as missing.
+        found += parties.scheme_problems(
+            sepa, currency, country, bool(bic), given, self._debtor_address_known
+        )
+        return sepa, found, not bic or parties.bic_facts(bic)[1]
 
     def _column_verdicts(self, values: list[str], amount: str) -> list[object]:
         """Each required column's verdict, in COLUMNS order."""

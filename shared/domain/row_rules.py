@@ -36,6 +36,10 @@ _AMOUNT_RE = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]+))?")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _HAS_LETTER_OR_DIGIT = re.compile(r"[A-Za-z0-9]").search
+# SEPA Latin words separated by single spaces, with a letter or digit somewhere: nothing to convert.
+_PLAIN_TEXT = re.compile(
+    r"(?=[^A-Za-z0-9]*[A-Za-z0-9])[A-Za-z0-9/\-?:().,'+]+(?: [A-Za-z0-9/\-?:().,'+]+)*"
+).fullmatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,8 @@ def bic(value: str) -> str | Problem | None:
 def text(value: str, limit: int) -> str | Problem:
     """The value in the SEPA Latin set (what pain.001 will carry), within `limit` characters. A value
     left with no letter or digit (`%%%` becomes nothing, `<<>>` becomes `(())`) has lost its meaning."""
+    if len(value) <= limit and _PLAIN_TEXT(value) is not None:
+        return value  # already what pain.001 carries, with a letter or digit: most values
     converted, reason = to_sepa_latin(value)
     if reason:
         return Problem(codes.INVALID_CHARACTERS, f"{value!r} {reason}")
