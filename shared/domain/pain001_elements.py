@@ -10,7 +10,6 @@ remittance text into the SEPA Latin set) pass one regular-expression test and ar
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from functools import lru_cache
 
 from shared.domain.addresses import Address
@@ -50,11 +49,6 @@ def escaped(*texts: str, attribute: str = "") -> tuple[str, ...]:
 
 def _leaf(tag: str, text: str) -> str:
     return f"<{tag}>{text}</{tag}>"
-
-
-def _amount(tag: str, value: Decimal, currency: str) -> str:
-    """An ActiveOrHistoricCurrencyAndAmount: the amount as written (never in exponent form)."""
-    return f'<{tag} Ccy="{currency}">{value:f}</{tag}>'
 
 
 def _party(tag: str, name: str, address: str = "") -> str:
@@ -132,15 +126,18 @@ PAYMENT_INFO_END = "</PmtInf>"
 
 
 def transaction(tx: CreditTransfer) -> str:
-    """One CdtTrfTxInf, its children in schema order; optional ones only when they have a value."""
-    e2e, name, iban, bic, remittance, ultimate, currency = escaped(
-        tx.end_to_end_id, tx.creditor_name, tx.creditor_iban, tx.creditor_bic or "", tx.remittance_info,
-        tx.ultimate_debtor or "", attribute=tx.currency,
-    )  # fmt: skip
+    """One CdtTrfTxInf, its children in schema order; optional ones only when they have a value.
+    Called once per payment: the elements only a transaction has are written in place."""
+    values: tuple[str, ...] = (tx.end_to_end_id, tx.creditor_name, tx.creditor_iban, tx.creditor_bic or "",
+                               tx.remittance_info, tx.ultimate_debtor or "", tx.currency)  # fmt: skip
+    if _VERBATIM("".join(values)) is None:
+        values = (*map(escape, values[:-1]), escape(tx.currency, attribute=True))
+    e2e, name, iban, bic, remittance, ultimate, currency = values
+    address = tx.creditor_address
     return (
-        f"<CdtTrfTxInf><PmtId>{_leaf('EndToEndId', e2e)}</PmtId>"
-        f"<Amt>{_amount('InstdAmt', tx.amount, currency)}</Amt>"
+        f"<CdtTrfTxInf><PmtId><EndToEndId>{e2e}</EndToEndId></PmtId>"
+        f'<Amt><InstdAmt Ccy="{currency}">{tx.amount:f}</InstdAmt></Amt>'
         f"{_party('UltmtDbtr', ultimate) if ultimate else ''}{_agent('CdtrAgt', bic) if bic else ''}"
-        f"{_party('Cdtr', name, _postal_address(tx.creditor_address))}{_account('CdtrAcct', iban)}"
-        f"{'<RmtInf>' + _leaf('Ustrd', remittance) + '</RmtInf>' if remittance else ''}</CdtTrfTxInf>"
+        f"{_party('Cdtr', name, _address_xml(address) if address else '')}{_account('CdtrAcct', iban)}"
+        f"{f'<RmtInf><Ustrd>{remittance}</Ustrd></RmtInf>' if remittance else ''}</CdtTrfTxInf>"
     )

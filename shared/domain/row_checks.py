@@ -77,12 +77,11 @@ class RowChecker:
         self._iban_seen: dict[str, str | Problem] = {}
         self._bic_seen: dict[str, str | Problem | None] = {}
         self._name_seen: dict[str, str | Problem] = {}
-        self._date_seen: dict[str, date | Problem] = {}
         self._currency_seen: dict[str, str | Problem] = {}
         self._address_seen: dict[
             tuple[str, ...], tuple[Address | None, Found, list[tuple[str, str, str]]]
         ] = {}
-        self._day_seen: dict[tuple[date, str], date | Problem] = {}
+        self._day_seen: dict[tuple[str, str], tuple[date | Problem, date | None]] = {}
         self._parties_seen: dict[tuple[str, str, str | None, str, bool], tuple[bool, Found, bool]] = {}
 
     def check(self, row: int, fields: list[str]) -> tuple[Payment | None, list[ValidationIssue]]:
@@ -99,7 +98,10 @@ class RowChecker:
         address = self._creditor_address(row, values, found) if given else None
         if verdicts[2] != values[2] or verdicts[4] != values[4] or verdicts[9] != values[9]:
             self._note_texts(row, values, verdicts)
-        when = self._execution_day(row, values[8], verdicts, found)
+        moved_from = verdicts[10]
+        if isinstance(moved_from, date):
+            why = business_days.why_closed(moved_from, str(verdicts[7]))
+            self._notes.shifted(row, values[8], str(verdicts[8]), why)
         money = verdicts[6]
         sepa = self._parties(row, verdicts, bool(given), found)
         if sepa and isinstance(money, Decimal) and money > parties.SEPA_MAXIMUM:
@@ -111,7 +113,7 @@ class RowChecker:
                 for column, problem in found
             ]  # fmt: skip
         return _new_payment(row, values[0], verdicts[1], verdicts[2], verdicts[3], verdicts[4], verdicts[5],
-                            money, verdicts[7], when, verdicts[9], address), []  # fmt: skip
+                            money, verdicts[7], verdicts[8], verdicts[9], address), []  # fmt: skip
 
     def _note_texts(self, row: int, values: list[str], verdicts: list[object]) -> None:
         for index, column in _TEXT_COLUMNS:
@@ -119,20 +121,14 @@ class RowChecker:
             if type(sent) is str and sent != values[index]:
                 self._notes.changed(row, column, values[index], sent)
 
-    def _execution_day(self, row: int, written: str, verdicts: list[object], found: Found) -> object:
-        """The date the payment is requested for: the one written, or the business day the sender's
-        policy moves it to (with a warning); a date the policy refuses adds its problem."""
-        when, currency = verdicts[8], verdicts[7]
-        if type(when) is not date or type(currency) is not str:
-            return when
-        day = self._day_seen.get((when, currency)) or _remember(
-            self._day_seen, (when, currency), self._business_day(when, currency)
-        )
-        if type(day) is Problem:
-            found.append(("execution_date", day))
-        elif day != when:
-            self._notes.shifted(row, written, str(day), business_days.why_closed(when, currency))
-        return day
+    def _execution_day(self, written: str, currency: str | None) -> tuple[date | Problem, date | None]:
+        """(The date the payment is requested for, or why not; the date as written when the sender's
+        business-day policy moved it, else None)."""
+        parsed = rules.execution_date(written, self.earliest, self.latest)
+        if type(parsed) is not date or currency is None:
+            return parsed, None
+        day = self._business_day(parsed, currency)
+        return day, parsed if type(day) is date and day != parsed else None
 
     def _parties(self, row: int, verdicts: list[object], given: bool, found: Found) -> bool:
         """Whether the payment is a SEPA credit transfer; adds what is wrong with its parties."""
@@ -172,12 +168,16 @@ class RowChecker:
         return sepa, found, not bic or parties.bic_facts(bic)[1]
 
     def _column_verdicts(self, values: list[str], amount: str) -> list[object]:
-        """Each required column's verdict, in COLUMNS order."""
+        """Each required column's verdict, in COLUMNS order, then the execution date as written when
+        the business-day rule moved it (else None)."""
         pid, d_iban, d_name, c_iban, c_name, bic, _, currency, when, remittance = values[:10]
         verdict_currency = self._currency_seen.get(currency) or _remember(
             self._currency_seen, currency, rules.currency(currency, self._currencies, self.sender)
         )
         known = verdict_currency if type(verdict_currency) is str else None
+        day, moved_from = self._day_seen.get((when, currency)) or _remember(
+            self._day_seen, (when, currency), self._execution_day(when, known)
+        )
         return [
             rules.payment_id(pid),
             self._debtor_seen.get(d_iban) or _remember(self._debtor_seen, d_iban, self._debtor(d_iban)),
@@ -187,9 +187,9 @@ class RowChecker:
             (self._bic_seen.get(bic) or _remember(self._bic_seen, bic, rules.bic(bic))) if bic else None,
             rules.amount(amount, known, self._payment_limits.get(known) if known else None, self.sender),
             verdict_currency,
-            self._date_seen.get(when)
-            or _remember(self._date_seen, when, rules.execution_date(when, self.earliest, self.latest)),
+            day,
             rules.text(remittance, MAX_REMITTANCE) if remittance else "",
+            moved_from,
         ]
 
     def _debtor(self, value: str) -> str | Problem:
