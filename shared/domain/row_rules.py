@@ -21,7 +21,7 @@ from schwifty.exceptions import SchwiftyException
 from shared.domain import issues as codes
 from shared.domain.addresses import CREDITOR_ADDRESS_COLUMNS, Address
 from shared.domain.charset import invalid_id_characters, to_sepa_latin
-from shared.domain.currencies import minor_units
+from shared.domain.currencies import MINOR_UNITS, minor_units
 
 MAX_ID = 35  # Max35Text: EndToEndId
 MAX_NAME = 70  # SEPA Nm
@@ -133,13 +133,16 @@ def amount(value: str, currency_code: str | None, limit: Decimal | None, sender:
     if not value:
         return Problem(codes.MISSING_VALUE, "an amount is required")
     match = _AMOUNT_RE.fullmatch(value)
-    if match is None or len(match[1]) + len(match[2] or "") > MAX_AMOUNT_DIGITS:
+    if match is None:
         return _amount_format_problem(value)
-    places = minor_units(currency_code) if currency_code else None
-    if places is not None and len(match[2] or "") > places:
+    integer, fraction = match.groups("")
+    if len(integer) + len(fraction) > MAX_AMOUNT_DIGITS:
+        return _amount_format_problem(value)
+    places = MINOR_UNITS.get(currency_code or "")
+    if places is not None and len(fraction) > places:
         return Problem(
             codes.AMOUNT_DECIMALS,
-            f"{value} has {len(match[2])} decimal places; {currency_code} allows at most {places}",
+            f"{value} has {len(fraction)} decimal places; {currency_code} allows at most {places}",
         )
     money = Decimal(value)
     if money <= 0:

@@ -20,6 +20,7 @@ class RowWarnings:
     def __init__(self, warn: Callable[[ValidationWarning], None]) -> None:
         self._warn = warn
         self._known: dict[tuple[str, str, str], ValidationWarning] = {}
+        self._changed: dict[str, dict[str, ValidationWarning]] = {}  # column -> before -> its warning
 
     def once(self, key: tuple[str, str, str], make: Callable[[], ValidationWarning]) -> None:
         known = self._known.get(key)
@@ -33,16 +34,22 @@ class RowWarnings:
 
     def changed(self, row: int, column: str, before: str, after: str) -> None:
         """The SEPA Latin set changed a text value (called on many rows: the repeat is checked first)."""
-        known = self._known.get((codes.TRANSLITERATED, column, before))
+        seen = self._changed.get(column)
+        if seen is None:
+            seen = self._changed[column] = {}
+        known = seen.get(before)
         if known is not None:
             known.rows += 1
             return
-        self.once((codes.TRANSLITERATED, column, before), lambda: ValidationWarning(
+        warning = ValidationWarning(
             row, column, codes.TRANSLITERATED,
             f"row {row}, {column}: {before!r} is sent as {after!r}: pain.001 carries only the SEPA Latin "
             "character set; write it that way to choose the spelling yourself",
             before, after,
-        ))  # fmt: skip
+        )  # fmt: skip
+        if len(seen) < _REMEMBER_AT_MOST:
+            seen[before] = warning
+        self._warn(warning)
 
     def shifted(self, row: int, written: str, executed: str, why: str) -> None:
         self.once((codes.DATE_SHIFTED, "execution_date", written), lambda: ValidationWarning(
