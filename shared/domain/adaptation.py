@@ -135,13 +135,11 @@ class Adapter:
 
 def registered_debtor(policy: SenderPolicy) -> Debtor:
     """The account holder of a sender's accounts, in the SEPA Latin form pain.001 carries."""
-    address = policy.address
+    address = policy.address  # its text is already SEPA Latin within pain.001's limits (reference.py)
     return Debtor(
         policy.name,
-        None if address is None else Address(*(
-            to_sepa_latin(part or "")[0]
-            for part in (address.country, address.town, address.postcode, address.street, address.building)
-        )),
+        None if address is None else Address(address.country, address.town, address.postcode or "",
+                                             address.street or "", address.building or ""),
         policy.charge_bearer,
         policy.category_purpose,
     )  # fmt: skip

@@ -12,10 +12,19 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from shared.domain import row_rules
 from shared.domain.currencies import minor_units
 
 
@@ -58,7 +67,8 @@ class CurrencyLimits(BaseModel):
 
 
 class PostalAddress(BaseModel):
-    """A structured postal address (pain.001 PostalAddress24): town and country, the rest when known."""
+    """A structured postal address (pain.001 PostalAddress24): town and country, the rest when known.
+    Text is kept in the SEPA Latin form pain.001 carries, and must fit its limits in that form."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -67,6 +77,17 @@ class PostalAddress(BaseModel):
     postcode: str | None = Field(default=None, min_length=1, max_length=16)
     street: str | None = Field(default=None, min_length=1, max_length=70)
     building: str | None = Field(default=None, min_length=1, max_length=16)
+
+    @field_validator("town", "postcode", "street", "building")
+    @classmethod
+    def _sepa_latin(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        limit = {"town": 35, "postcode": 16, "street": 70, "building": 16}[str(info.field_name)]
+        verdict = row_rules.text(value, limit)
+        if isinstance(verdict, row_rules.Problem):
+            raise ValueError(verdict.message)
+        return verdict
 
 
 class SenderPolicy(BaseModel):

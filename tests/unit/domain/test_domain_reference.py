@@ -125,3 +125,13 @@ def test_the_new_fields_parse() -> None:
 def test_the_new_fields_refuse_mistakes(field: str, value: Any, expected: str) -> None:
     with pytest.raises(ReferenceTableError, match=expected):
         parse_reference_table(_broken(["senders", "acme", field], value))
+
+
+def test_an_address_is_kept_in_the_form_pain001_carries_and_must_fit_it() -> None:
+    document = json.loads(json.dumps(REFERENCE))
+    document["senders"]["acme"]["address"] = {"country": "CH", "town": "Zürich"}
+    address = parse_reference_table(json.dumps(document)).senders["acme"].address
+    assert address is not None and address.town == "Zurich"
+    document["senders"]["acme"]["address"] = {"country": "DE", "town": "ß" * 20}  # 40 once converted
+    with pytest.raises(ReferenceTableError, match="address.town: is 40 characters"):
+        parse_reference_table(json.dumps(document))
