@@ -72,9 +72,12 @@ def iban_country(compact: str) -> tuple[str, bool]:
 
 @lru_cache(maxsize=4096)
 def bic_facts(bic: str) -> tuple[str, bool]:
-    """(country code, known to schwifty's registry) of a well-formed BIC."""
+    """(country code, known to schwifty's registry) of a well-formed BIC. The registry lists some banks
+    only by their 11-character form (DEUTDEBBXXX, not DEUTDEBB), so an 8-character BIC is also looked
+    up with its head-office branch XXX."""
     parsed = BIC(bic, allow_invalid=True)
-    return parsed.country_code, bool(parsed.exists)
+    known = bool(parsed.exists) or (len(bic) == 8 and bool(BIC(bic + "XXX", allow_invalid=True).exists))
+    return parsed.country_code, known
 
 
 @lru_cache(maxsize=65536)

@@ -124,3 +124,8 @@ def test_sepa_and_other_payments_go_in_their_own_blocks_with_what_banks_require(
         ("StrtNm", "Domkloster"), ("BldgNb", "4"), ("PstCd", "50667"), ("TwnNm", "Koln"),
         ("Ctry", "DE")]  # fmt: skip
     assert other.find(".//p:UltmtDbtr", NS) is None
+
+
+def test_an_eight_character_bic_is_known_by_its_head_office_form(reference: ReferenceTable) -> None:
+    result, _ = run_validation(csv_file(row(creditor_bic="DEUTDEBB")), reference)  # registry: DEUTDEBBXXX
+    assert result.valid and result.warnings == []
