@@ -64,12 +64,8 @@ def build_services(settings: Settings) -> Services:
     pinned = settings.pipeline_today
     if pinned is not None:
         # Loud on purpose: a pinned date in production would accept or reject files by the wrong day.
-        log.warning(
-            "PIPELINE_TODAY=%s: the bank's date is pinned to %s instead of the clock's (a test and "
-            "rehearsal setting; never set it in Azure)",
-            pinned.isoformat(),
-            pinned.isoformat(),
-        )
+        log.warning("PIPELINE_TODAY=%s: the bank's date is pinned to %s instead of the clock's (a test and "
+                    "rehearsal setting; never set it in Azure)", pinned.isoformat(), pinned.isoformat())
     clock = SystemClock(pinned_today=pinned, time_zone=settings.bank_time_zone, cut_off=settings.bank_cut_off)
     publisher = ServiceBusPublisher(_service_bus_factory(settings))
     return Services(

@@ -141,11 +141,8 @@ def credential(target: Target) -> DefaultAzureCredential:
 def blob_service_client(setting: str, environ: Mapping[str, str]) -> BlobServiceClient:
     target = resolve_storage(setting, environ)
     options: dict[str, Any] = {
-        "max_single_get_size": PIECE,
-        "max_chunk_get_size": PIECE,
-        "max_single_put_size": PIECE,
-        "max_block_size": PIECE,
-        **transport_options(environ),
+        "max_single_get_size": PIECE, "max_chunk_get_size": PIECE, "max_single_put_size": PIECE,
+        "max_block_size": PIECE, **transport_options(environ),
     }
     if target.connection_string:
         return BlobServiceClient.from_connection_string(target.connection_string, **options)

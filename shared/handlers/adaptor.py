@@ -44,31 +44,14 @@ def _adapt(services: Services, delivery: Delivery, message: FileValidated) -> St
     ):
         return StepOutcome("skipped", data.file_id, "ended while adapting")
     adapted = FileAdapted(
-        message_id=f"{data.file_id}:adapted",
-        correlation_id=data.file_id,
-        causation_id=message.message_id,
-        occurred_at=services.clock.now(),
-        source="FileAdaptor",
-        data=FileAdaptedData(
-            file_id=data.file_id,
-            sender=data.sender,
-            blob_name=data.blob_name,
-            nb_of_txs=header.nb_of_txs,
-            ctrl_sum=header.ctrl_sum,
-            document=carried,
-        ),
+        message_id=f"{data.file_id}:adapted", correlation_id=data.file_id, causation_id=message.message_id,
+        occurred_at=services.clock.now(), source="FileAdaptor",
+        data=FileAdaptedData(file_id=data.file_id, sender=data.sender, blob_name=data.blob_name,
+                             nb_of_txs=header.nb_of_txs, ctrl_sum=header.ctrl_sum, document=carried),
     )
     publish(services, FILE_ADAPTED_QUEUE, adapted, child_traceparent(delivery.application_properties))
-    record_event(
-        services.blobs,
-        services.clock,
-        data.file_id,
-        "adapted",
-        nb_of_txs=header.nb_of_txs,
-        ctrl_sum=str(header.ctrl_sum),
-        document=carried.kind,
-        attempt=delivery.delivery_count,
-    )
+    record_event(services.blobs, services.clock, data.file_id, "adapted", nb_of_txs=header.nb_of_txs,
+                 ctrl_sum=str(header.ctrl_sum), document=carried.kind, attempt=delivery.delivery_count)
     return StepOutcome("adapted", data.file_id)
 
 
@@ -79,14 +62,8 @@ def _canonical(services: Services, message: FileValidated) -> tuple[CanonicalHea
     """Adapt the payments (streamed from the payload) and carry the document inline or staged."""
     data = message.data
     payments = (Payment.from_record(record) for record in iter_records(services.blobs, data.payload))
-    document = adapt(
-        payments,
-        file_id=data.file_id,
-        sender=data.sender,
-        sender_name=data.sender_name,
-        creation_time=message.occurred_at,
-        debtor=debtor_from(data),
-    )
+    document = adapt(payments, file_id=data.file_id, sender=data.sender, sender_name=data.sender_name,
+                     creation_time=message.occurred_at, debtor=debtor_from(data))
     with RecordSpool() as spool:
         for record in document_records(document):
             spool.add(record)

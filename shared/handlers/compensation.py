@@ -38,43 +38,23 @@ log = logging.getLogger(__name__)
 
 
 def handle_adaptor_compensation(services: Services, delivery: Delivery) -> StepOutcome:
-    return run_step(
-        services,
-        delivery,
-        "adaptor-compensation",
-        FileFailed,
-        lambda message: _undo_adaptor(services, delivery, message),
-    )
+    return run_step(services, delivery, "adaptor-compensation", FileFailed,
+                    lambda message: _undo_adaptor(services, delivery, message))
 
 
 def handle_validator_compensation(services: Services, delivery: Delivery) -> StepOutcome:
-    return run_step(
-        services,
-        delivery,
-        "validator-compensation",
-        FileFailed,
-        lambda message: _undo_validator(services, message),
-    )
+    return run_step(services, delivery, "validator-compensation", FileFailed,
+                    lambda message: _undo_validator(services, message))
 
 
 def _undo_adaptor(services: Services, delivery: Delivery, message: FileFailed) -> StepOutcome:
     data = message.data
     deleted = services.blobs.delete(WORKFLOW_CONTAINER, canonical_name(data.file_id))
-    record_event(
-        services.blobs,
-        services.clock,
-        data.file_id,
-        "compensated",
-        step="adaptor",
-        deleted_staged_document=deleted,
-    )
-    publish_failed(
-        services,
-        data.model_copy(update={"compensate": "validator"}),
-        causation_id=message.message_id,
-        source="AdaptorCompensation",
-        traceparent=child_traceparent(delivery.application_properties),
-    )
+    record_event(services.blobs, services.clock, data.file_id, "compensated", step="adaptor",
+                 deleted_staged_document=deleted)
+    publish_failed(services, data.model_copy(update={"compensate": "validator"}),
+                   causation_id=message.message_id, source="AdaptorCompensation",
+                   traceparent=child_traceparent(delivery.application_properties))
     return StepOutcome("compensated", data.file_id, "adaptor")
 
 
@@ -85,40 +65,21 @@ def _undo_validator(services: Services, message: FileFailed) -> StepOutcome:
         return skipped
     original = locate_original(services.blobs, data)
     if original.sha256 and data.sender:
-        registry.release(
-            services.blobs, sender=data.sender, content_sha256=original.sha256, file_id=data.file_id
-        )
+        registry.release(services.blobs, sender=data.sender, content_sha256=original.sha256,
+                         file_id=data.file_id)
     _move_to_failed(services, data, original)
     _write_reason(services, data, original)
     delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
     if data.sender:  # a creator that wrote output then kept failing must not leave it behind
         services.blobs.delete(OUTGOING_CONTAINER, output_name(data.sender, data.file_id))
-    record_event(
-        services.blobs,
-        services.clock,
-        data.file_id,
-        "compensated",
-        step="validator",
-        original=original.describe(),
-    )
-    if not write_terminal(
-        services.blobs,
-        services.clock,
-        data.file_id,
-        "failed",
-        failed_step=data.failed_step,
-        reason=data.reason,
-        archive=data.archive,
-        needs_attention=False,
-    ):
+    record_event(services.blobs, services.clock, data.file_id, "compensated", step="validator",
+                 original=original.describe())
+    if not write_terminal(services.blobs, services.clock, data.file_id, "failed",
+                          failed_step=data.failed_step, reason=data.reason, archive=data.archive,
+                          needs_attention=False):
         # A replay after a person fixed what made a failure handler give up: now it is done.
-        annotate_terminal(
-            services.blobs,
-            data.file_id,
-            "failed",
-            needs_attention=False,
-            compensated_at=stamp(services.clock.now()),
-        )
+        annotate_terminal(services.blobs, data.file_id, "failed", needs_attention=False,
+                          compensated_at=stamp(services.clock.now()))
     return StepOutcome("failed", data.file_id, data.reason)
 
 
@@ -138,14 +99,8 @@ def _claim_failed(services: Services, data: FileFailedData) -> StepOutcome | Non
     if claim_ending(services.blobs, services.clock, data.file_id, "failed") == "failed":
         return None
     output = f"{OUTGOING_CONTAINER}/{output_name(data.sender, data.file_id)}"
-    write_terminal(
-        services.blobs,
-        services.clock,
-        data.file_id,
-        "delivered",
-        output=output,
-        recorded_by="validator-compensation",
-    )
+    write_terminal(services.blobs, services.clock, data.file_id, "delivered", output=output,
+                   recorded_by="validator-compensation")
     delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
     log.warning("file %s: the creator committed to delivering it first; recorded delivered", data.file_id)
     return StepOutcome("skipped", data.file_id, "already delivered")
@@ -162,21 +117,12 @@ def _move_to_failed(services: Services, data: FileFailedData, original: Original
 
 
 def _write_reason(services: Services, data: FileFailedData, original: Original) -> None:
-    reason = {
-        "state": "failed",
-        "file_id": data.file_id,
-        "sender": data.sender,
-        "blob_name": data.blob_name,
-        "failed_step": data.failed_step,
-        "reason": data.reason,
-        "error": data.error,
-        "dead_letter_archive": data.archive,
-        "original": original.describe(),
-        "compensated_at": stamp(services.clock.now()),
-    }
-    services.blobs.write(
-        FAILED_CONTAINER, reason_name(data.file_id), json.dumps(reason, indent=2, default=str).encode("utf-8")
-    )
+    reason = {"state": "failed", "file_id": data.file_id, "sender": data.sender, "blob_name": data.blob_name,
+              "failed_step": data.failed_step, "reason": data.reason, "error": data.error,
+              "dead_letter_archive": data.archive, "original": original.describe(),
+              "compensated_at": stamp(services.clock.now())}
+    services.blobs.write(FAILED_CONTAINER, reason_name(data.file_id),
+                         json.dumps(reason, indent=2, default=str).encode("utf-8"))
 
 
 def reason_name(file_id: str) -> str:

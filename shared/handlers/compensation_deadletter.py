@@ -33,28 +33,15 @@ def handle_compensation_dead_lettered(
     error = last_error(read_events(services.blobs, file_id)) if file_id else None
     archive = archive_dead_letter(services, file_id or UNIDENTIFIED, entity, delivery, error)
     reason = failure_reason(subscription, delivery, error)
-    log.error(
-        "ALERT: compensation %s dead-lettered for file %s: %s; archived at %s; needs attention",
-        subscription,
-        file_id or "(unknown)",
-        reason,
-        archive,
-    )
+    log.error("ALERT: compensation %s dead-lettered for file %s: %s; archived at %s; needs attention",
+              subscription, file_id or "(unknown)", reason, archive)
     if not file_id:
         return StepOutcome("unidentified", "", archive)
     note_dead_letter(services, file_id, entity, archive, delivery)
     attention = {"needs_attention": True, "compensation_failure": reason, "compensation_archive": archive}
     # The compensation claims `failed` before undoing anything, so the file may already be `failed`
     # without the flag: add it to that record (the state itself never changes).
-    if not write_terminal(
-        services.blobs,
-        services.clock,
-        file_id,
-        "failed",
-        failed_step=subscription,
-        reason=reason,
-        archive=archive,
-        **attention,
-    ):
+    if not write_terminal(services.blobs, services.clock, file_id, "failed", failed_step=subscription,
+                          reason=reason, archive=archive, **attention):
         annotate_terminal(services.blobs, file_id, "failed", **attention)
     return StepOutcome("needs_attention", file_id, reason)

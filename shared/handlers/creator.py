@@ -54,14 +54,8 @@ def _create(services: Services, delivery: Delivery, message: FileAdapted) -> Ste
         return ended
     output = f"{OUTGOING_CONTAINER}/{output_name(data.sender, data.file_id)}"
     _write_output(services, message)
-    record_event(
-        services.blobs,
-        services.clock,
-        data.file_id,
-        "created",
-        output=output,
-        attempt=delivery.delivery_count,
-    )
+    record_event(services.blobs, services.clock, data.file_id, "created", output=output,
+                 attempt=delivery.delivery_count)
     if claim_ending(services.blobs, services.clock, data.file_id, "delivered") != "delivered":
         return _lost_to_another_end(services, data.sender, data.file_id)
     # Recorded before staging is cleaned up: a crash in between leaves a delivered file whose redelivery

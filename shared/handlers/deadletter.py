@@ -49,127 +49,65 @@ def handle_dead_lettered(services: Services, delivery: Delivery, queue: str) -> 
     error = last_error(read_events(services.blobs, file_id)) if file_id else None
     archive = archive_dead_letter(services, file_id or UNIDENTIFIED, queue, delivery, error)
     if not file_id:
-        log.error(
-            "dead-lettered message %s on %s names no file; archived at %s for a person to replay",
-            delivery.message_id,
-            queue,
-            archive,
-        )
+        log.error("dead-lettered message %s on %s names no file; archived at %s for a person to replay",
+                  delivery.message_id, queue, archive)
         return StepOutcome("unidentified", "", archive)
     note_dead_letter(services, file_id, queue, archive, delivery)
-    data = FileFailedData(
-        file_id=file_id,
-        sender=sender,
-        blob_name=blob_name,
-        failed_step=failed_step,
-        reason=failure_reason(failed_step, delivery, error),
-        error=error,
-        archive=archive,
-        compensate=compensate,
-    )
-    return publish_or_give_up(
-        services,
-        data,
-        delivery,
-        DEAD_LETTER_GIVE_UP_AFTER,
-        causation_id=delivery.message_id,
-        source=f"{queue}/$DeadLetterQueue",
-        traceparent=child_traceparent(delivery.application_properties),
-    )
+    data = FileFailedData(file_id=file_id, sender=sender, blob_name=blob_name, failed_step=failed_step,
+                          reason=failure_reason(failed_step, delivery, error), error=error, archive=archive,
+                          compensate=compensate)
+    return publish_or_give_up(services, data, delivery, DEAD_LETTER_GIVE_UP_AFTER,
+                              causation_id=delivery.message_id, source=f"{queue}/$DeadLetterQueue",
+                              traceparent=child_traceparent(delivery.application_properties))
 
 
-def publish_or_give_up(
-    services: Services,
-    data: FileFailedData,
-    delivery: Delivery,
-    last_attempt: int,
-    *,
-    causation_id: str | None,
-    source: str,
-    traceparent: str,
-) -> StepOutcome:
+def publish_or_give_up(services: Services, data: FileFailedData, delivery: Delivery, last_attempt: int, *,
+                       causation_id: str | None, source: str, traceparent: str) -> StepOutcome:
     """Publish `file.failed`; raise to be retried, except on `last_attempt`, where the file ends `failed`
     needing attention instead of looping or being dropped, and the unsent `file.failed` is archived
     (entity `file-failed`) so that replaying it after the fix runs the compensation."""
-    message = outgoing(
-        _failed_message(services, data, causation_id, source), traceparent, compensate=data.compensate
-    )
+    message = outgoing(_failed_message(services, data, causation_id, source), traceparent,
+                       compensate=data.compensate)
     try:
         services.publisher.publish(FILE_FAILED_TOPIC, message)
     except Exception as exc:
         if delivery.delivery_count < last_attempt:
             raise
-        problem = (
-            f"could not publish file.failed (compensate={data.compensate}) after "
-            f"{delivery.delivery_count} attempts: {type(exc).__name__}: {exc}"
-        )
+        problem = (f"could not publish file.failed (compensate={data.compensate}) after "
+                   f"{delivery.delivery_count} attempts: {type(exc).__name__}: {exc}")
         return _give_up(services, data, message, problem)
     return StepOutcome("compensation_requested", data.file_id, data.compensate)
 
 
 def _give_up(services: Services, data: FileFailedData, message: OutgoingMessage, problem: str) -> StepOutcome:
-    unsent = Delivery(
-        body=message.body,
-        message_id=message.message_id,
-        correlation_id=data.file_id,
-        application_properties=dict(message.application_properties),
-        dead_letter_reason="NotSent",
-        dead_letter_error_description=problem,
-    )
+    unsent = Delivery(body=message.body, message_id=message.message_id, correlation_id=data.file_id,
+                      application_properties=dict(message.application_properties),
+                      dead_letter_reason="NotSent", dead_letter_error_description=problem)
     replay = archive_dead_letter(services, data.file_id, FILE_FAILED_TOPIC, unsent, None)
-    log.error(
-        "ALERT: %s for file %s; its compensation never started; replay %s after the fix",
-        problem,
-        data.file_id,
-        replay,
-    )
-    write_terminal(
-        services.blobs,
-        services.clock,
-        data.file_id,
-        "failed",
-        failed_step=data.failed_step,
-        reason=data.reason,
-        archive=data.archive,
-        needs_attention=True,
-        compensation_failure=problem,
-        replay=replay,
-    )
+    log.error("ALERT: %s for file %s; its compensation never started; replay %s after the fix",
+              problem, data.file_id, replay)
+    write_terminal(services.blobs, services.clock, data.file_id, "failed", failed_step=data.failed_step,
+                   reason=data.reason, archive=data.archive, needs_attention=True,
+                   compensation_failure=problem, replay=replay)
     return StepOutcome("needs_attention", data.file_id, problem)
 
 
-def publish_failed(
-    services: Services, data: FileFailedData, *, causation_id: str | None, source: str, traceparent: str
-) -> None:
+def publish_failed(services: Services, data: FileFailedData, *, causation_id: str | None, source: str,
+                   traceparent: str) -> None:
     """Send `file.failed`; `compensate` is also an application property, which the subscription rules use."""
     message = _failed_message(services, data, causation_id, source)
     publish(services, FILE_FAILED_TOPIC, message, traceparent, compensate=data.compensate)
 
 
-def _failed_message(
-    services: Services, data: FileFailedData, causation_id: str | None, source: str
-) -> FileFailed:
-    return FileFailed(
-        message_id=f"{data.file_id}:failed:{data.compensate}",
-        correlation_id=data.file_id,
-        causation_id=causation_id,
-        occurred_at=services.clock.now(),
-        source=source,
-        data=data,
-    )
+def _failed_message(services: Services, data: FileFailedData, causation_id: str | None,
+                    source: str) -> FileFailed:
+    return FileFailed(message_id=f"{data.file_id}:failed:{data.compensate}", correlation_id=data.file_id,
+                      causation_id=causation_id, occurred_at=services.clock.now(), source=source, data=data)
 
 
 def note_dead_letter(services: Services, file_id: str, entity: str, archive: str, delivery: Delivery) -> None:
-    record_event(
-        services.blobs,
-        services.clock,
-        file_id,
-        "dead_lettered",
-        entity=entity,
-        archive=archive,
-        dead_letter_reason=delivery.dead_letter_reason,
-        delivery_count=delivery.delivery_count,
-    )
+    record_event(services.blobs, services.clock, file_id, "dead_lettered", entity=entity, archive=archive,
+                 dead_letter_reason=delivery.dead_letter_reason, delivery_count=delivery.delivery_count)
 
 
 def identify(services: Services, delivery: Delivery) -> tuple[str, str, str]:
@@ -193,10 +131,8 @@ def failure_reason(step: str, delivery: Delivery, error: dict[str, Any] | None) 
         return f"{step} failed ({broker}); no error was recorded on the timeline"
     # The recorded attempt is the step's own count; a DLQ receive adds one to the broker's count.
     attempts = error.get("attempt") or delivery.delivery_count
-    return (
-        f"{step} failed ({broker} after {attempts} attempts): "
-        f"{error.get('error_type')}: {error.get('error_message')}"
-    )
+    return (f"{step} failed ({broker} after {attempts} attempts): "
+            f"{error.get('error_type')}: {error.get('error_message')}")
 
 
 def archive_dead_letter(
@@ -206,17 +142,13 @@ def archive_dead_letter(
     leaf = delivery.message_id or f"no-message-id-{hashlib.sha256(delivery.body).hexdigest()[:16]}"
     name = f"deadletter/{file_id}/{entity}/{leaf}.json"
     record = {
-        "entity": entity,
-        "message_id": delivery.message_id,
-        "correlation_id": delivery.correlation_id,
+        "entity": entity, "message_id": delivery.message_id, "correlation_id": delivery.correlation_id,
         **_body_fields(delivery.body),
         "application_properties": {k: _jsonable(v) for k, v in delivery.application_properties.items()},
         "dead_letter_reason": delivery.dead_letter_reason,
         "dead_letter_error_description": delivery.dead_letter_error_description,
-        "delivery_count": delivery.delivery_count,
-        "enqueued_time": delivery.enqueued_time,
-        "last_error": error,
-        "archived_at": stamp(services.clock.now()),
+        "delivery_count": delivery.delivery_count, "enqueued_time": delivery.enqueued_time,
+        "last_error": error, "archived_at": stamp(services.clock.now()),
     }
     services.blobs.write(WORKFLOW_CONTAINER, name, json.dumps(record, indent=2, default=str).encode("utf-8"))
     return f"{WORKFLOW_CONTAINER}/{name}"

@@ -78,36 +78,16 @@ def handle_blob_poison(services: Services, delivery: Delivery) -> StepOutcome:
     error = last_error(events)
     attempts = sum(1 for e in events if e.get("event") == "step_failed" and e.get("step") == "validator")
     # Archived under the blob version, with the host's threshold as the reason the broker would give.
-    keyed = replace(
-        delivery,
-        message_id=f"{notice.etag}-{delivery.message_id or 'notice'}",
-        dead_letter_reason=POISON_REASON,
-        delivery_count=attempts or delivery.delivery_count,
-    )
+    keyed = replace(delivery, message_id=f"{notice.etag}-{delivery.message_id or 'notice'}",
+                    dead_letter_reason=POISON_REASON, delivery_count=attempts or delivery.delivery_count)
     archive = archive_dead_letter(services, file_id, BLOB_POISON_QUEUE, keyed, error)
     note_dead_letter(services, file_id, BLOB_POISON_QUEUE, archive, keyed)
-    data = FileFailedData(
-        file_id=file_id,
-        sender=sender or "",
-        blob_name=notice.blob_name,
-        failed_step="validator",
-        reason=failure_reason("validator", keyed, error),
-        error=error,
-        archive=archive,
-        compensate="validator",
-        etag=notice.etag,
-    )
-    log.warning(
-        "blob incoming/%s hit the poison threshold; sending file %s to compensation",
-        notice.blob_name,
-        file_id,
-    )
-    return publish_or_give_up(
-        services,
-        data,
-        delivery,
-        POISON_QUEUE_MAX_DEQUEUE,
-        causation_id=delivery.message_id,
-        source="BlobPoison",
-        traceparent=new_traceparent(),
-    )
+    data = FileFailedData(file_id=file_id, sender=sender or "", blob_name=notice.blob_name,
+                          failed_step="validator",
+                          reason=failure_reason("validator", keyed, error), error=error, archive=archive,
+                          compensate="validator", etag=notice.etag)
+    log.warning("blob incoming/%s hit the poison threshold; sending file %s to compensation",
+                notice.blob_name, file_id)
+    return publish_or_give_up(services, data, delivery, POISON_QUEUE_MAX_DEQUEUE,
+                              causation_id=delivery.message_id, source="BlobPoison",
+                              traceparent=new_traceparent())

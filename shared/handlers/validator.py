@@ -90,15 +90,8 @@ def _superseded(services: Services, file: IncomingFile, current: str) -> Validat
     detail = f"incoming/{file.blob_name} was replaced (version {file.etag} -> {current}) before it was read"
     log.warning("%s; leaving it to the new version's trigger", detail)
     if next(services.blobs.list_names(WORKFLOW_CONTAINER, timeline_prefix(file.file_id)), None):
-        record_event(
-            services.blobs,
-            services.clock,
-            file.file_id,
-            "superseded",
-            blob_name=file.blob_name,
-            etag=file.etag,
-            replaced_by=current,
-        )
+        record_event(services.blobs, services.clock, file.file_id, "superseded", blob_name=file.blob_name,
+                     etag=file.etag, replaced_by=current)
     return ValidatorOutcome("superseded", file.file_id, detail)
 
 
@@ -108,23 +101,11 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
         ensure_terminal_event(services.blobs, terminal)  # a crash may have come between the two writes
         _delete_incoming(services, file)
         return ValidatorOutcome("already_processed", file.file_id, str(terminal.get("state")))
-    record_event(
-        services.blobs,
-        services.clock,
-        file.file_id,
-        "received",
-        sender=file.sender or "",
-        blob_name=file.blob_name,
-        etag=file.etag,
-        size=reader.size,
-    )
+    record_event(services.blobs, services.clock, file.file_id, "received", sender=file.sender or "",
+                 blob_name=file.blob_name, etag=file.etag, size=reader.size)
     if file.sender is None:
-        problem = {
-            "row": None,
-            "column": None,
-            "code": "missing_sender_folder",
-            "message": file.sender_problem,
-        }
+        problem = {"row": None, "column": None, "code": "missing_sender_folder",
+                   "message": file.sender_problem}
         return _reject(services, file, {"state": "rejected", "error_count": 1, "errors": [problem]})
     reference = services.reference.load()  # once: validated and named from the same version of the table
     with RecordSpool() as spool, tempfile.SpooledTemporaryFile(max_size=ORIGINAL_IN_MEMORY) as copy:
@@ -134,32 +115,17 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
         if not result.valid:
             return _reject(services, file, result.to_report(), original)
         services.publisher.ready()  # a bad Service Bus setting fails here, before any side effect
-        owner = registry.claim(
-            services.blobs,
-            services.clock,
-            sender=file.sender,
-            content_sha256=tally.hexdigest,
-            file_id=file.file_id,
-            blob_name=file.blob_name,
-        )
+        owner = registry.claim(services.blobs, services.clock, sender=file.sender,
+                               content_sha256=tally.hexdigest, file_id=file.file_id, blob_name=file.blob_name)
         if owner is not None:
             return _duplicate(services, file, owner, tally.hexdigest, original)
         policy = reference.senders.get(file.sender)
-        return _accept(
-            services,
-            file,
-            result,
-            spool,
-            tally.hexdigest,
-            original=original,
-            sender_name=policy.name if policy else file.sender,
-            debtor=debtor_data(policy),
-        )
+        return _accept(services, file, result, spool, tally.hexdigest, original=original,
+                       sender_name=policy.name if policy else file.sender, debtor=debtor_data(policy))
 
 
-def _validate(
-    services: Services, sender: str, reference: ReferenceTable, tally: HashTally, spool: RecordSpool
-) -> ValidationResult:
+def _validate(services: Services, sender: str, reference: ReferenceTable, tally: HashTally,
+              spool: RecordSpool) -> ValidationResult:
     result = validate_payment_file(
         tally.reader,
         sender=sender,
@@ -171,65 +137,33 @@ def _validate(
     return result
 
 
-def _accept(
-    services: Services,
-    file: IncomingFile,
-    result: ValidationResult,
-    spool: RecordSpool,
-    sha256: str,
-    *,
-    original: BinaryIO,
-    sender_name: str,
-    debtor: DebtorData,
-) -> ValidatorOutcome:
+def _accept(services: Services, file: IncomingFile, result: ValidationResult, spool: RecordSpool,
+            sha256: str, *, original: BinaryIO, sender_name: str, debtor: DebtorData) -> ValidatorOutcome:
     sender = file.sender or ""
     archive = f"archive/{file.file_id}/{base_name(file.blob_name)}"
     _store_original(services, file, original, (WORKFLOW_CONTAINER, archive))
-    payload = spool.to_payload(
-        services.blobs, f"{staging_prefix(file.file_id)}validated.ndjson", services.claim_check_threshold
-    )
+    payload = spool.to_payload(services.blobs, f"{staging_prefix(file.file_id)}validated.ndjson",
+                               services.claim_check_threshold)
     ended = _ended_meanwhile(services, file, archive, payload, sha256)
     if ended is not None:
         return ended
-    data = FileValidatedData(
-        file_id=file.file_id,
-        sender=sender,
-        sender_name=sender_name,
-        blob_name=file.blob_name,
-        content_sha256=sha256,
-        row_count=result.row_count,
-        control_sum=result.control_sum,
-        payload=payload,
-        debtor=debtor,
-    )
-    message = FileValidated(
-        message_id=f"{file.file_id}:validated",
-        correlation_id=file.file_id,
-        causation_id=f"{file.file_id}:received",
-        occurred_at=services.clock.now(),
-        source="FileValidator",
-        data=data,
-    )
+    data = FileValidatedData(file_id=file.file_id, sender=sender, sender_name=sender_name,
+                             blob_name=file.blob_name,
+                             content_sha256=sha256, row_count=result.row_count,
+                             control_sum=result.control_sum, payload=payload, debtor=debtor)
+    message = FileValidated(message_id=f"{file.file_id}:validated", correlation_id=file.file_id,
+                            causation_id=f"{file.file_id}:received", occurred_at=services.clock.now(),
+                            source="FileValidator", data=data)
     publish(services, FILE_VALIDATED_QUEUE, message, new_traceparent())
-    record_event(
-        services.blobs,
-        services.clock,
-        file.file_id,
-        "validated",
-        row_count=result.row_count,
-        control_sum=str(result.control_sum),
-        payload=payload.kind,
-        archive=f"workflow/{archive}",
-        warning_count=result.warning_count,
-        warnings=result.warnings_report(),
-    )
+    record_event(services.blobs, services.clock, file.file_id, "validated", row_count=result.row_count,
+                 control_sum=str(result.control_sum), payload=payload.kind, archive=f"workflow/{archive}",
+                 warning_count=result.warning_count, warnings=result.warnings_report())
     _delete_incoming(services, file)
     return ValidatorOutcome("validated", file.file_id)
 
 
-def _ended_meanwhile(
-    services: Services, file: IncomingFile, archive: str, payload: Payload, sha256: str
-) -> ValidatorOutcome | None:
+def _ended_meanwhile(services: Services, file: IncomingFile, archive: str, payload: Payload,
+                     sha256: str) -> ValidatorOutcome | None:
     """Check after acting: another run of the same upload may have ended the file while we archived and
     staged (its chain can even have failed and been compensated); undo what this run just added."""
     state = ending_state(services.blobs, file.file_id)
@@ -239,78 +173,48 @@ def _ended_meanwhile(
         services.blobs.delete(WORKFLOW_CONTAINER, payload.name)
     if state != "delivered":
         services.blobs.delete(WORKFLOW_CONTAINER, archive)
-        registry.release(
-            services.blobs, sender=file.sender or "", content_sha256=sha256, file_id=file.file_id
-        )
+        registry.release(services.blobs, sender=file.sender or "", content_sha256=sha256,
+                         file_id=file.file_id)
     _delete_incoming(services, file)
     log.warning("file %s ended %s while this run was staging it; undid its copies", file.file_id, state)
     return ValidatorOutcome("already_processed", file.file_id, state)
 
 
-def _reject(
-    services: Services, file: IncomingFile, report: dict[str, Any], original: BinaryIO | None = None
-) -> ValidatorOutcome:
-    full = {
-        **report,
-        "file_id": file.file_id,
-        "sender": file.sender,
-        "blob_name": file.blob_name,
-        "reported_at": stamp(services.clock.now()),
-    }
+def _reject(services: Services, file: IncomingFile, report: dict[str, Any],
+            original: BinaryIO | None = None) -> ValidatorOutcome:
+    full = {**report, "file_id": file.file_id, "sender": file.sender, "blob_name": file.blob_name,
+            "reported_at": stamp(services.clock.now())}
     _write_rejection(services, file, full, original)
-    write_terminal(
-        services.blobs,
-        services.clock,
-        file.file_id,
-        "rejected",
-        error_count=report["error_count"],
-        report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json",
-    )
+    write_terminal(services.blobs, services.clock, file.file_id, "rejected",
+                   error_count=report["error_count"],
+                   report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
     _delete_incoming(services, file)
     return ValidatorOutcome("rejected", file.file_id, f"{report['error_count']} error(s)")
 
 
-def _duplicate(
-    services: Services, file: IncomingFile, owner: str, sha256: str, original: BinaryIO
-) -> ValidatorOutcome:
-    report = {
-        "state": "duplicate",
-        "file_id": file.file_id,
-        "sender": file.sender,
-        "blob_name": file.blob_name,
-        "duplicate_of": owner,
-        "content_sha256": sha256,
-        "reported_at": stamp(services.clock.now()),
-        "message": f"the same content was already delivered or is in flight as file {owner}",
-    }
+def _duplicate(services: Services, file: IncomingFile, owner: str, sha256: str,
+               original: BinaryIO) -> ValidatorOutcome:
+    report = {"state": "duplicate", "file_id": file.file_id, "sender": file.sender,
+              "blob_name": file.blob_name, "duplicate_of": owner, "content_sha256": sha256,
+              "reported_at": stamp(services.clock.now()),
+              "message": f"the same content was already delivered or is in flight as file {owner}"}
     _write_rejection(services, file, report, original)
-    write_terminal(
-        services.blobs,
-        services.clock,
-        file.file_id,
-        "duplicate",
-        duplicate_of=owner,
-        report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json",
-    )
+    write_terminal(services.blobs, services.clock, file.file_id, "duplicate", duplicate_of=owner,
+                   report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
     _delete_incoming(services, file)
     return ValidatorOutcome("duplicate", file.file_id, owner)
 
 
-def _write_rejection(
-    services: Services, file: IncomingFile, report: dict[str, Any], original: BinaryIO | None
-) -> None:
+def _write_rejection(services: Services, file: IncomingFile, report: dict[str, Any],
+                     original: BinaryIO | None) -> None:
     target = (REJECTED_CONTAINER, f"{file.file_id}/{base_name(file.blob_name)}")
     _store_original(services, file, original, target)
-    services.blobs.write(
-        REJECTED_CONTAINER,
-        f"{file.file_id}/report.json",
-        json.dumps(report, indent=2, default=str).encode("utf-8"),
-    )
+    services.blobs.write(REJECTED_CONTAINER, f"{file.file_id}/report.json",
+                         json.dumps(report, indent=2, default=str).encode("utf-8"))
 
 
-def _store_original(
-    services: Services, file: IncomingFile, original: BinaryIO | None, target: tuple[str, str]
-) -> None:
+def _store_original(services: Services, file: IncomingFile, original: BinaryIO | None,
+                    target: tuple[str, str]) -> None:
     """Write the original from the copy taken while validating (the bytes that were hashed and checked);
     a file rejected before it was read (no sender folder) is copied from `incoming/`."""
     if original is None:

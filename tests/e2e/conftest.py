@@ -96,11 +96,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, today: date) -> Iterator[Loc
         data_dir=tmp_path_factory.mktemp("stack"),
         poll_interval=0.2,
         azurite_in_memory=True,
-        extra_env={
-            "PIPELINE_FAULTS": FAULTS,
-            "REFERENCE_CACHE_SECONDS": "5",
-            PIPELINE_TODAY_SETTING: today.isoformat(),
-        },
+        extra_env={"PIPELINE_FAULTS": FAULTS, "REFERENCE_CACHE_SECONDS": "5",
+                   PIPELINE_TODAY_SETTING: today.isoformat()},
     )
     local = LocalStack(options)
     try:

@@ -60,10 +60,8 @@ def test_adaptor_failure_retries_dead_letters_compensates_and_frees_the_file(
 def test_creator_failure_compensates_in_reverse_order_leaving_no_staging(
     pipeline: Pipeline, tag: str
 ) -> None:
-    file_id = pipeline.upload(
-        f"acme-payroll/boom-creator-{tag}.csv",
-        payment_csv(3, tag=tag, execution_date=pipeline.execution_date),
-    )
+    file_id = pipeline.upload(f"acme-payroll/boom-creator-{tag}.csv",
+        payment_csv(3, tag=tag, execution_date=pipeline.execution_date))
     pipeline.wait_terminal(file_id, timeout=90)
     assert_terminal_state(pipeline.store, file_id, "failed")
     events = pipeline.events(file_id)
@@ -87,10 +85,8 @@ def test_validator_crash_goes_through_the_poison_queue_to_failed(pipeline: Pipel
 
 
 def test_replay_resends_the_archived_message_once(pipeline: Pipeline, tag: str) -> None:
-    file_id = pipeline.upload(
-        f"acme-payroll/boom-adaptor-replay-{tag}.csv",
-        payment_csv(2, tag=tag, execution_date=pipeline.execution_date),
-    )
+    file_id = pipeline.upload(f"acme-payroll/boom-adaptor-replay-{tag}.csv",
+        payment_csv(2, tag=tag, execution_date=pipeline.execution_date))
     pipeline.wait_terminal(file_id, timeout=90)
     before = pipeline.names(file_id).count("step_failed")
     done = replay(pipeline.stack.storage, pipeline.stack.service_bus, file_id, None, force=False)

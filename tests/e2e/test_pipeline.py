@@ -19,9 +19,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 def test_happy_path_delivers_an_xsd_valid_pain001_with_a_complete_timeline(
     pipeline: Pipeline, tag: str
 ) -> None:
-    file_id = pipeline.upload(
-        f"acme-payroll/happy-{tag}.csv", payment_csv(5, tag=tag, execution_date=pipeline.execution_date)
-    )
+    file_id = pipeline.upload(f"acme-payroll/happy-{tag}.csv",
+        payment_csv(5, tag=tag, execution_date=pipeline.execution_date))
     terminal = pipeline.wait_terminal(file_id)
     assert_terminal_state(pipeline.store, file_id, "delivered")
     assert terminal["output"] == f"{OUTGOING_CONTAINER}/acme-payroll/{file_id}.xml"

@@ -35,10 +35,8 @@ def _wait_until_mid_batch(pipeline: Pipeline, file_ids: list[str], timeout: floa
 def test_a_crashed_host_restarts_and_every_file_ends_exactly_once(pipeline: Pipeline, tag: str) -> None:
     stack = pipeline.stack
     file_ids = [
-        pipeline.upload(
-            f"acme-payroll/restart-{tag}-{n:02d}.csv",
-            payment_csv(20, tag=f"{tag}-{n}", execution_date=pipeline.execution_date),
-        )
+        pipeline.upload(f"acme-payroll/restart-{tag}-{n:02d}.csv",
+            payment_csv(20, tag=f"{tag}-{n}", execution_date=pipeline.execution_date))
         for n in range(FILES)
     ]
     finished_before_crash = _wait_until_mid_batch(pipeline, file_ids)

@@ -51,16 +51,11 @@ def make_emulator(tmp_path: Path) -> Iterator[Callable[..., Any]]:
 
     started: list[ThreadedEmulator] = []
 
-    def make(
-        queues: dict[str, dict[str, Any]] | None = None,
-        topics: list[dict[str, Any]] | None = None,
-        **options: Any,
-    ) -> ThreadedEmulator:
-        namespace = {
-            "Name": "sbemulatorns",
-            "Queues": [{"Name": n, "Properties": p} for n, p in (queues or {}).items()],
-            "Topics": topics or [],
-        }
+    def make(queues: dict[str, dict[str, Any]] | None = None, topics: list[dict[str, Any]] | None = None,
+             **options: Any) -> ThreadedEmulator:
+        namespace = {"Name": "sbemulatorns",
+                     "Queues": [{"Name": n, "Properties": p} for n, p in (queues or {}).items()],
+                     "Topics": topics or []}
         path = tmp_path / f"config-{len(started)}.json"
         path.write_text(json.dumps({"UserConfig": {"Namespaces": [namespace]}}), encoding="utf-8")
         emulator = ThreadedEmulator(path, **options).start()

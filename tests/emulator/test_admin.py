@@ -19,40 +19,15 @@ pytestmark = [pytest.mark.emulator, pytest.mark.integration]
 
 def _config(tmp_path: Path, queue: str) -> Path:
     path = tmp_path / "config.json"
-    path.write_text(
-        json.dumps(
-            {
-                "UserConfig": {
-                    "Namespaces": [
-                        {
-                            "Name": "sbemulatorns",
-                            "Queues": [{"Name": queue, "Properties": {"MaxDeliveryCount": 1}}],
-                        }
-                    ]
-                }
-            }
-        ),
-        "utf-8",
-    )
+    path.write_text(json.dumps({"UserConfig": {"Namespaces": [{"Name": "sbemulatorns", "Queues": [
+        {"Name": queue, "Properties": {"MaxDeliveryCount": 1}}]}]}}), "utf-8")
     return path
 
 
 def _admin(port: int, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "localdev.servicebus_emulator.admin",
-            "--url",
-            f"http://127.0.0.1:{port}",
-            *args,
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    return subprocess.run([sys.executable, "-m", "localdev.servicebus_emulator.admin",
+                           "--url", f"http://127.0.0.1:{port}", *args],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=30, check=False)
 
 
 def test_health_and_admin_cli(tmp_path: Path, entity: str) -> None:
@@ -89,34 +64,11 @@ def test_health_and_admin_cli(tmp_path: Path, entity: str) -> None:
 
 def test_invalid_config_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "config.json"
-    bad.write_text(
-        json.dumps(
-            {
-                "UserConfig": {
-                    "Namespaces": [{"Queues": [{"Name": "q", "Properties": {"LockDuration": "one minute"}}]}]
-                }
-            }
-        ),
-        "utf-8",
-    )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "localdev.servicebus_emulator",
-            "--config",
-            str(bad),
-            "--port",
-            "0",
-            "--health-port",
-            "0",
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    bad.write_text(json.dumps({"UserConfig": {"Namespaces": [{"Queues": [
+        {"Name": "q", "Properties": {"LockDuration": "one minute"}}]}]}}), "utf-8")
+    result = subprocess.run([sys.executable, "-m", "localdev.servicebus_emulator", "--config", str(bad),
+                             "--port", "0", "--health-port", "0"],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 2
     assert "UserConfig.Namespaces[0].Queues[0].Properties.LockDuration" in result.stderr
     assert "Traceback" not in result.stderr
@@ -127,24 +79,9 @@ def test_busy_port_is_a_clear_error(tmp_path: Path, entity: str) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "localdev.servicebus_emulator",
-                "--config",
-                str(_config(tmp_path, entity)),
-                "--port",
-                str(port),
-                "--health-port",
-                "0",
-            ],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        result = subprocess.run([sys.executable, "-m", "localdev.servicebus_emulator", "--config",
+                                 str(_config(tmp_path, entity)), "--port", str(port), "--health-port", "0"],
+                                cwd=REPO_ROOT, capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 3
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr

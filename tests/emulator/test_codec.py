@@ -48,27 +48,14 @@ def test_a_plain_binary_body_is_not_a_batch() -> None:
 
 
 def test_spliced_delivery_matches_the_full_reencode() -> None:
-    raw = Message(
-        body="x" * 50, id="abc", properties={"a": 1}, annotations={symbol("x-opt-partition-key"): "pk"}
-    ).encode()
+    raw = Message(body="x" * 50, id="abc", properties={"a": 1},
+                  annotations={symbol("x-opt-partition-key"): "pk"}).encode()
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    stored = Stored(
-        7,
-        raw,
-        SystemProperties(message_id="abc"),
-        {"a": 1, "DeadLetterReason": "r"},
-        now,
-        timedelta(seconds=30),
-        now,
-        state=MessageState.DEFERRED,
-        delivery_count=2,
-        locked_until=now,
-        dead_letter_source="q",
-    )
-    fast, slow = (
-        decode_payload(memoryview(encode_delivery(stored, True))),
-        decode_payload(memoryview(_reencoded(stored, True))),
-    )
+    stored = Stored(7, raw, SystemProperties(message_id="abc"), {"a": 1, "DeadLetterReason": "r"}, now,
+                    timedelta(seconds=30), now, state=MessageState.DEFERRED, delivery_count=2,
+                    locked_until=now, dead_letter_source="q")
+    fast, slow = decode_payload(memoryview(encode_delivery(stored, True))), decode_payload(
+        memoryview(_reencoded(stored, True)))
     assert fast.header == slow.header and fast.header.delivery_count == 2
     assert fast.message_annotations == slow.message_annotations
     assert fast.message_annotations[b"x-opt-sequence-number"] == 7

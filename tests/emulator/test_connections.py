@@ -20,31 +20,17 @@ CONNECTIONS = 110
 
 def test_more_than_100_concurrent_connections(tmp_path: Path, entity: str) -> None:
     config = tmp_path / "config.json"
-    config.write_text(
-        json.dumps(
-            {
-                "UserConfig": {
-                    "Namespaces": [{"Name": "sbemulatorns", "Queues": [{"Name": entity, "Properties": {}}]}]
-                }
-            }
-        ),
-        "utf-8",
-    )
+    config.write_text(json.dumps({"UserConfig": {"Namespaces": [{"Name": "sbemulatorns", "Queues": [
+        {"Name": entity, "Properties": {}}]}]}}), "utf-8")
 
     async def scenario(emulator: EmulatorProcess) -> int:
         # One client = one AMQP connection; each opens lazily on its first send, all concurrently.
-        clients = [
-            ServiceBusClient.from_connection_string(emulator.connection_string, retry_total=0)
-            for _ in range(CONNECTIONS)
-        ]
+        clients = [ServiceBusClient.from_connection_string(emulator.connection_string, retry_total=0)
+                   for _ in range(CONNECTIONS)]
         senders = [client.get_queue_sender(entity) for client in clients]
         try:
-            await asyncio.wait_for(
-                asyncio.gather(
-                    *(s.send_messages(ServiceBusMessage(f"from-{i}")) for i, s in enumerate(senders))
-                ),
-                120,
-            )
+            await asyncio.wait_for(asyncio.gather(*(
+                s.send_messages(ServiceBusMessage(f"from-{i}")) for i, s in enumerate(senders))), 120)
             stats = _get(emulator, "/admin/stats")
             assert stats["connections"] >= CONNECTIONS
             return int(stats["peakConnections"])

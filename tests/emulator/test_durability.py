@@ -33,10 +33,8 @@ class Load:
         self.stop = threading.Event()
 
     def send(self) -> None:
-        with (
-            ServiceBusClient.from_connection_string(self.connection_string, retry_total=0) as client,
-            client.get_queue_sender(self.queue) as sender,
-        ):
+        with ServiceBusClient.from_connection_string(self.connection_string, retry_total=0) as client, \
+                client.get_queue_sender(self.queue) as sender:
             counter = 0
             while not self.stop.is_set() and counter < MAX_MESSAGES:
                 ids = [f"m-{counter + i}" for i in range(20)]
@@ -48,10 +46,8 @@ class Load:
                 counter += 20
 
     def receive(self) -> None:
-        with (
-            ServiceBusClient.from_connection_string(self.connection_string, retry_total=0) as client,
-            client.get_queue_receiver(self.queue, prefetch_count=50) as receiver,
-        ):
+        with ServiceBusClient.from_connection_string(self.connection_string, retry_total=0) as client, \
+                client.get_queue_receiver(self.queue, prefetch_count=50) as receiver:
             while not self.stop.is_set():
                 try:
                     for message in receiver.receive_messages(max_message_count=20, max_wait_time=1):
@@ -63,37 +59,16 @@ class Load:
 
 def _config(tmp_path: Path, queue: str) -> Path:
     path = tmp_path / "config.json"
-    path.write_text(
-        json.dumps(
-            {
-                "UserConfig": {
-                    "Namespaces": [
-                        {
-                            "Name": "sbemulatorns",
-                            "Queues": [
-                                {
-                                    "Name": queue,
-                                    "Properties": {"LockDuration": "PT30S", "MaxDeliveryCount": 10},
-                                }
-                            ],
-                        }
-                    ]
-                }
-            }
-        ),
-        "utf-8",
-    )
+    path.write_text(json.dumps({"UserConfig": {"Namespaces": [{"Name": "sbemulatorns", "Queues": [
+        {"Name": queue, "Properties": {"LockDuration": "PT30S", "MaxDeliveryCount": 10}}]}]}}), "utf-8")
     return path
 
 
 def _drain(connection_string: str, queue: str) -> list[str]:
     remaining: list[str] = []
-    with (
-        ServiceBusClient.from_connection_string(connection_string, retry_total=0) as client,
-        client.get_queue_receiver(
-            queue, receive_mode=ServiceBusReceiveMode.RECEIVE_AND_DELETE, prefetch_count=300
-        ) as receiver,
-    ):
+    with ServiceBusClient.from_connection_string(connection_string, retry_total=0) as client, \
+            client.get_queue_receiver(queue, receive_mode=ServiceBusReceiveMode.RECEIVE_AND_DELETE,
+                                      prefetch_count=300) as receiver:
         while batch := receiver.receive_messages(max_message_count=300, max_wait_time=2):
             remaining += [str(m) for m in batch]
     return remaining

@@ -19,20 +19,12 @@ from localdev.servicebus_emulator.errors import (
 pytestmark = [pytest.mark.emulator, pytest.mark.unit]
 
 
-def _namespace(
-    clock: Any,
-    queue_props: dict[str, Any] | None = None,
-    extra: dict[str, Any] | None = None,
-    max_message_size: int = 256 * 1024,
-) -> Namespace:
+def _namespace(clock: Any, queue_props: dict[str, Any] | None = None, extra: dict[str, Any] | None = None,
+               max_message_size: int = 256 * 1024) -> Namespace:
     spec: dict[str, Any] = {
         "Name": "ns",
-        "Queues": [
-            {
-                "Name": "q",
-                "Properties": {"LockDuration": "PT30S", "MaxDeliveryCount": 3, **(queue_props or {})},
-            }
-        ],
+        "Queues": [{"Name": "q", "Properties": {"LockDuration": "PT30S", "MaxDeliveryCount": 3,
+                                                **(queue_props or {})}}],
         **(extra or {}),
     }
     return build_namespace({"UserConfig": {"Namespaces": [spec]}}, clock, max_message_size=max_message_size)
@@ -212,9 +204,8 @@ def test_defer_then_receive_by_sequence_number(clock: Any) -> None:
 
 
 def test_duplicate_detection_within_window_only(clock: Any) -> None:
-    ns = _namespace(
-        clock, {"RequiresDuplicateDetection": True, "DuplicateDetectionHistoryTimeWindow": "PT1M"}
-    )
+    ns = _namespace(clock, {"RequiresDuplicateDetection": True,
+                            "DuplicateDetectionHistoryTimeWindow": "PT1M"})
     assert ns.send("q", _msg(message_id="m1")) == [1]
     assert ns.send("q", _msg(message_id="m1")) == []
     clock.advance(minutes=1)
@@ -223,40 +214,13 @@ def test_duplicate_detection_within_window_only(clock: Any) -> None:
 
 
 def test_topic_fan_out_with_filters(clock: Any) -> None:
-    topic = {
-        "Topics": [
-            {
-                "Name": "t",
-                "Subscriptions": [
-                    {"Name": "all"},
-                    {
-                        "Name": "red",
-                        "Rules": [
-                            {
-                                "Name": "r",
-                                "Properties": {
-                                    "FilterType": "Correlation",
-                                    "CorrelationFilter": {"Properties": {"colour": "red"}},
-                                },
-                            }
-                        ],
-                    },
-                    {
-                        "Name": "big",
-                        "Rules": [
-                            {
-                                "Name": "r",
-                                "Properties": {
-                                    "FilterType": "Sql",
-                                    "SqlFilter": {"SqlExpression": "size > 10 AND sys.Label = 'x'"},
-                                },
-                            }
-                        ],
-                    },
-                ],
-            }
-        ]
-    }
+    topic = {"Topics": [{"Name": "t", "Subscriptions": [
+        {"Name": "all"},
+        {"Name": "red", "Rules": [{"Name": "r", "Properties": {
+            "FilterType": "Correlation", "CorrelationFilter": {"Properties": {"colour": "red"}}}}]},
+        {"Name": "big", "Rules": [{"Name": "r", "Properties": {
+            "FilterType": "Sql", "SqlFilter": {"SqlExpression": "size > 10 AND sys.Label = 'x'"}}}]},
+    ]}]}
     ns = _namespace(clock, extra=topic)
     ns.send("t", _msg(colour="red", size=5))
     big = _msg(colour="blue", size=50)
@@ -271,16 +235,12 @@ def test_topic_fan_out_with_filters(clock: Any) -> None:
 
 
 def test_forward_to_and_forward_dead_lettered(clock: Any) -> None:
-    extra = {
-        "Queues": [
-            {"Name": "q", "Properties": {"ForwardTo": "target"}},
-            {
-                "Name": "target",
-                "Properties": {"MaxDeliveryCount": 1, "ForwardDeadLetteredMessagesTo": "graveyard"},
-            },
-            {"Name": "graveyard"},
-        ]
-    }
+    extra = {"Queues": [
+        {"Name": "q", "Properties": {"ForwardTo": "target"}},
+        {"Name": "target",
+         "Properties": {"MaxDeliveryCount": 1, "ForwardDeadLetteredMessagesTo": "graveyard"}},
+        {"Name": "graveyard"},
+    ]}
     ns = _namespace(clock, extra=extra)
     ns.send("q", _msg())
     assert len(ns.receivable("q")) == 0

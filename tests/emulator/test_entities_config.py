@@ -30,111 +30,39 @@ def test_our_topology_loads(clock: Any) -> None:
     assert set(ns.topics["file-failed"].subscriptions) == {"adaptor-compensation", "validator-compensation"}
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("PT1M", timedelta(minutes=1)),
-        ("P14D", timedelta(days=14)),
-        ("PT0.5S", timedelta(seconds=0.5)),
-        ("P1DT2H", timedelta(days=1, hours=2)),
-        ("00:01:30", timedelta(seconds=90)),
-        ("1.00:00:00", timedelta(days=1)),
-        ("P2W", timedelta(weeks=2)),
-    ],
-)
+@pytest.mark.parametrize(("text", "expected"), [
+    ("PT1M", timedelta(minutes=1)), ("P14D", timedelta(days=14)), ("PT0.5S", timedelta(seconds=0.5)),
+    ("P1DT2H", timedelta(days=1, hours=2)), ("00:01:30", timedelta(seconds=90)),
+    ("1.00:00:00", timedelta(days=1)), ("P2W", timedelta(weeks=2)),
+])
 def test_durations(text: str, expected: timedelta) -> None:
     assert parse_duration(text, "x") == expected
 
 
-@pytest.mark.parametrize(
-    ("document", "path"),
-    [
-        ({"Nope": 1}, "UserConfig"),
-        (
-            _doc(Queues=[{"Name": "q", "Properties": {"LockDuration": "PT1X"}}]),
-            "UserConfig.Namespaces[0].Queues[0].Properties.LockDuration",
-        ),
-        (
-            _doc(Queues=[{"Name": "q", "Properties": {"MaxDeliveryCount": 0}}]),
-            "UserConfig.Namespaces[0].Queues[0].Properties.MaxDeliveryCount",
-        ),
-        (_doc(Queues=[{"Name": "q"}, {"Name": "bad name!"}]), "UserConfig.Namespaces[0].Queues[1].Name"),
-        (
-            _doc(Queues=[{"Name": "q", "Properties": {"Colour": "red"}}]),
-            "UserConfig.Namespaces[0].Queues[0].Properties.Colour",
-        ),
-        (
-            _doc(Queues=[{"Name": "q", "Properties": {"ForwardTo": "elsewhere"}}]),
-            "UserConfig.Namespaces[0].Queues[0].Properties.ForwardTo",
-        ),
-        (
-            _doc(Queues=[{"Name": "q", "Properties": {"RequiresSession": True}}]),
-            "UserConfig.Namespaces[0].Queues[0].Properties.RequiresSession",
-        ),
-        (
-            _doc(
-                Topics=[
-                    {
-                        "Name": "t",
-                        "Subscriptions": [
-                            {
-                                "Name": "s",
-                                "Rules": [
-                                    {
-                                        "Name": "r",
-                                        "Properties": {
-                                            "FilterType": "Sql",
-                                            "SqlFilter": {"SqlExpression": "a + 1 = 2"},
-                                        },
-                                    }
-                                ],
-                            }
-                        ],
-                    }
-                ]
-            ),
-            "UserConfig.Namespaces[0].Topics[0].Subscriptions[0].Rules[0].Properties.SqlFilter.SqlExpression",
-        ),
-        (
-            _doc(
-                Topics=[
-                    {
-                        "Name": "t",
-                        "Subscriptions": [
-                            {
-                                "Name": "s",
-                                "Rules": [
-                                    {
-                                        "Name": "r",
-                                        "Properties": {
-                                            "FilterType": "Sql",
-                                            "SqlFilter": {"SqlExpression": "a = 1"},
-                                            "Action": {"SqlExpression": "SET a = 2"},
-                                        },
-                                    }
-                                ],
-                            }
-                        ],
-                    }
-                ]
-            ),
-            "UserConfig.Namespaces[0].Topics[0].Subscriptions[0].Rules[0].Properties.Action",
-        ),
-        (
-            _doc(
-                Topics=[
-                    {
-                        "Name": "t",
-                        "Subscriptions": [
-                            {"Name": "s", "Rules": [{"Name": "r", "Properties": {"FilterType": "Magic"}}]}
-                        ],
-                    }
-                ]
-            ),
-            "UserConfig.Namespaces[0].Topics[0].Subscriptions[0].Rules[0].Properties.FilterType",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("document", "path"), [
+    ({"Nope": 1}, "UserConfig"),
+    (_doc(Queues=[{"Name": "q", "Properties": {"LockDuration": "PT1X"}}]),
+     "UserConfig.Namespaces[0].Queues[0].Properties.LockDuration"),
+    (_doc(Queues=[{"Name": "q", "Properties": {"MaxDeliveryCount": 0}}]),
+     "UserConfig.Namespaces[0].Queues[0].Properties.MaxDeliveryCount"),
+    (_doc(Queues=[{"Name": "q"}, {"Name": "bad name!"}]), "UserConfig.Namespaces[0].Queues[1].Name"),
+    (_doc(Queues=[{"Name": "q", "Properties": {"Colour": "red"}}]),
+     "UserConfig.Namespaces[0].Queues[0].Properties.Colour"),
+    (_doc(Queues=[{"Name": "q", "Properties": {"ForwardTo": "elsewhere"}}]),
+     "UserConfig.Namespaces[0].Queues[0].Properties.ForwardTo"),
+    (_doc(Queues=[{"Name": "q", "Properties": {"RequiresSession": True}}]),
+     "UserConfig.Namespaces[0].Queues[0].Properties.RequiresSession"),
+    (_doc(Topics=[{"Name": "t", "Subscriptions": [{"Name": "s", "Rules": [
+        {"Name": "r", "Properties": {"FilterType": "Sql", "SqlFilter": {"SqlExpression": "a + 1 = 2"}}}]}]}]),
+     "UserConfig.Namespaces[0].Topics[0].Subscriptions[0].Rules[0].Properties.SqlFilter.SqlExpression"),
+    (_doc(Topics=[{"Name": "t", "Subscriptions": [{"Name": "s", "Rules": [
+        {"Name": "r", "Properties": {"FilterType": "Sql", "SqlFilter": {"SqlExpression": "a = 1"},
+                                     "Action": {"SqlExpression": "SET a = 2"}}}]}]}]),
+     "UserConfig.Namespaces[0].Topics[0].Subscriptions[0].Rules[0].Properties.Action"),
+    (_doc(Topics=[{"Name": "t", "Subscriptions": [{"Name": "s", "Rules": [
+        {"Name": "r", "Properties": {"FilterType": "Magic"}}]}]}]),
+     "UserConfig.Namespaces[0].Topics[0].Subscriptions[0].Rules[0].Properties.FilterType"),
+])
 def test_invalid_config_names_the_path(clock: Any, document: dict[str, Any], path: str) -> None:
     with pytest.raises(ConfigError) as info:
         build_namespace(document, clock)

@@ -13,16 +13,8 @@ from localdev.servicebus_emulator.entities.sqlite_journal import SqliteJournal
 
 pytestmark = [pytest.mark.emulator, pytest.mark.unit]
 
-DOC = {
-    "UserConfig": {
-        "Namespaces": [
-            {
-                "Name": "ns",
-                "Queues": [{"Name": "q", "Properties": {"LockDuration": "PT30S", "MaxDeliveryCount": 2}}],
-            }
-        ]
-    }
-}
+DOC = {"UserConfig": {"Namespaces": [{"Name": "ns", "Queues": [
+    {"Name": "q", "Properties": {"LockDuration": "PT30S", "MaxDeliveryCount": 2}}]}]}}
 
 
 def _open(clock: Any, folder: Path) -> Namespace:
@@ -79,24 +71,8 @@ def test_dead_letter_and_purge_are_journaled(clock: Any, tmp_path: Path) -> None
 
 
 def test_duplicate_detection_history_survives_a_restart(clock: Any, tmp_path: Path) -> None:
-    doc = {
-        "UserConfig": {
-            "Namespaces": [
-                {
-                    "Name": "ns",
-                    "Queues": [
-                        {
-                            "Name": "q",
-                            "Properties": {
-                                "RequiresDuplicateDetection": True,
-                                "DuplicateDetectionHistoryTimeWindow": "PT10M",
-                            },
-                        }
-                    ],
-                }
-            ]
-        }
-    }
+    doc = {"UserConfig": {"Namespaces": [{"Name": "ns", "Queues": [{"Name": "q", "Properties": {
+        "RequiresDuplicateDetection": True, "DuplicateDetectionHistoryTimeWindow": "PT10M"}}]}]}}
     ns = build_namespace(doc, clock, SqliteJournal(tmp_path))
     ns.send("q", IncomingMessage(b"1", SystemProperties(message_id="same")))
     ns.journal.commit()

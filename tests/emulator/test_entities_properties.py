@@ -37,26 +37,9 @@ class QueueMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = _Clock()
-        doc = {
-            "UserConfig": {
-                "Namespaces": [
-                    {
-                        "Name": "ns",
-                        "Queues": [
-                            {
-                                "Name": "q",
-                                "Properties": {
-                                    "LockDuration": f"PT{LOCK_SECONDS}S",
-                                    "MaxDeliveryCount": MAX_DELIVERY,
-                                    "DefaultMessageTimeToLive": "PT10M",
-                                    "DeadLetteringOnMessageExpiration": True,
-                                },
-                            }
-                        ],
-                    }
-                ]
-            }
-        }
+        doc = {"UserConfig": {"Namespaces": [{"Name": "ns", "Queues": [{"Name": "q", "Properties": {
+            "LockDuration": f"PT{LOCK_SECONDS}S", "MaxDeliveryCount": MAX_DELIVERY,
+            "DefaultMessageTimeToLive": "PT10M", "DeadLetteringOnMessageExpiration": True}}]}]}}
         self.ns = build_namespace(doc, self.clock)
         self.queue = self.ns.receivable("q")
         self.dlq = self.ns.receivable("q/$DeadLetterQueue")
@@ -170,6 +153,5 @@ class QueueMachine(RuleBasedStateMachine):
 
 
 TestQueueMachine = QueueMachine.TestCase
-TestQueueMachine.settings = settings(
-    max_examples=60, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+TestQueueMachine.settings = settings(max_examples=60, stateful_step_count=40, deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow])

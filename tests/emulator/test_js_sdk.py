@@ -54,46 +54,27 @@ QUEUES: dict[str, dict[str, Any]] = {
 # Subscription name -> its rules; "all" has none, i.e. the default true filter.
 SUBSCRIPTIONS: dict[str, list[dict[str, Any]]] = {
     "all": [],
-    "red": [
-        {
-            "Name": "red",
-            "Properties": {
-                "FilterType": "Correlation",
-                "CorrelationFilter": {"Properties": {"colour": "red"}},
-            },
-        }
-    ],
-    "order-42": [
-        {
-            "Name": "order",
-            "Properties": {
-                "FilterType": "Correlation",
-                "CorrelationFilter": {"CorrelationId": "order-42", "Label": "invoice"},
-            },
-        }
-    ],
+    "red": [{"Name": "red", "Properties": {
+        "FilterType": "Correlation", "CorrelationFilter": {"Properties": {"colour": "red"}}}}],
+    "order-42": [{"Name": "order", "Properties": {"FilterType": "Correlation", "CorrelationFilter": {
+        "CorrelationId": "order-42", "Label": "invoice"}}}],
 }
 
 
 def _entities() -> dict[str, Any]:
     """Unique names for this run, so nothing is shared with another test or an earlier run."""
     run = uuid.uuid4().hex[:6]
-    return {
-        "queues": {scenario: f"js-{scenario}-{run}" for scenario in QUEUES},
-        "topic": f"js-fanout-{run}",
-        "subscriptions": {name: name for name in SUBSCRIPTIONS},
-        "missing": f"js-no-such-queue-{run}",
-    }
+    return {"queues": {scenario: f"js-{scenario}-{run}" for scenario in QUEUES},
+            "topic": f"js-fanout-{run}",
+            "subscriptions": {name: name for name in SUBSCRIPTIONS},
+            "missing": f"js-no-such-queue-{run}"}
 
 
 def _config(entities: dict[str, Any]) -> dict[str, Any]:
-    queues = [
-        {"Name": entities["queues"][scenario], "Properties": props} for scenario, props in QUEUES.items()
-    ]
-    subscriptions = [
-        {"Name": entities["subscriptions"][name], "Properties": FAST, **({"Rules": rules} if rules else {})}
-        for name, rules in SUBSCRIPTIONS.items()
-    ]
+    queues = [{"Name": entities["queues"][scenario], "Properties": props}
+              for scenario, props in QUEUES.items()]
+    subscriptions = [{"Name": entities["subscriptions"][name], "Properties": FAST,
+                      **({"Rules": rules} if rules else {})} for name, rules in SUBSCRIPTIONS.items()]
     topic = {"Name": entities["topic"], "Properties": {}, "Subscriptions": subscriptions}
     return {"UserConfig": {"Namespaces": [{"Name": "sbemulatorns", "Queues": queues, "Topics": [topic]}]}}
 
@@ -102,38 +83,23 @@ def _node(sdk_package: Path = SDK_PACKAGE) -> str:
     """The node executable, or a failure that says how to get the JS side ready."""
     node = shutil.which("node")
     if node is None:
-        pytest.fail(
-            f"node is not on PATH: the JS SDK conformance tests need Node {MIN_NODE}+, "
-            f"then `npm ci` in {ROOT}",
-            pytrace=False,
-        )
+        pytest.fail(f"node is not on PATH: the JS SDK conformance tests need Node {MIN_NODE}+, "
+                    f"then `npm ci` in {ROOT}", pytrace=False)
     version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout.strip()
     match = re.fullmatch(r"v(\d+)\.(\d+)\.\d+.*", version)
     if match is None or (int(match[1]), int(match[2])) < MIN_NODE_VERSION:
-        pytest.fail(
-            f"node {version or '(unknown version)'} is too old: the JS SDK conformance tests need "
-            f"Node {MIN_NODE}+ (node --test --test-timeout)",
-            pytrace=False,
-        )
+        pytest.fail(f"node {version or '(unknown version)'} is too old: the JS SDK conformance tests need "
+                    f"Node {MIN_NODE}+ (node --test --test-timeout)", pytrace=False)
     if not sdk_package.is_file():
-        pytest.fail(
-            f"{sdk_package.parent} is missing: run `npm ci` in {ROOT} to install @azure/service-bus",
-            pytrace=False,
-        )
+        pytest.fail(f"{sdk_package.parent} is missing: run `npm ci` in {ROOT} to install @azure/service-bus",
+                    pytrace=False)
     return node
 
 
 def _run_node(command: list[str], env: dict[str, str]) -> tuple[int, str]:
     """Run node --test in its own process group, so a hang is ended with every file it spawned."""
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
     try:
         output, _ = process.communicate(timeout=NODE_TIMEOUT_S + 30)
     except subprocess.TimeoutExpired:
@@ -145,10 +111,8 @@ def _run_node(command: list[str], env: dict[str, str]) -> tuple[int, str]:
 
 def _summary(output: str) -> dict[str, int]:
     """node's closing counts, from the spec reporter's summary lines ("<info sign> pass 10")."""
-    return {
-        name: int(count)
-        for name, count in re.findall(r"^\S+ (tests|pass|fail|todo|cancelled) (\d+)$", output, re.MULTILINE)
-    }
+    return {name: int(count) for name, count in re.findall(r"^\S+ (tests|pass|fail|todo|cancelled) (\d+)$",
+                                                            output, re.MULTILINE)}
 
 
 def test_node_prerequisites_fail_clearly_instead_of_skipping(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -173,14 +137,8 @@ def test_js_sdk_core_scenarios(tmp_path: Path) -> None:
     # The files by name, not the folder: node 21+ reads --test arguments as globs, not directories.
     files = [str(path.relative_to(ROOT)) for path in sorted(JS_DIR.glob("*.test.mjs"))]
     assert files, f"no *.test.mjs in {JS_DIR}"
-    command = [
-        node,
-        "--test",
-        "--test-reporter=spec",
-        "--test-concurrency=1",
-        f"--test-timeout={NODE_TIMEOUT_S * 1000}",
-        *files,
-    ]
+    command = [node, "--test", "--test-reporter=spec", "--test-concurrency=1",
+               f"--test-timeout={NODE_TIMEOUT_S * 1000}", *files]
     emulator = EmulatorProcess(config, health=False).start()
     try:
         returncode, output = _run_node(command, {**env, "SB_CONNECTION_STRING": emulator.connection_string})
@@ -188,10 +146,8 @@ def test_js_sdk_core_scenarios(tmp_path: Path) -> None:
         emulator.stop()
     print(output)  # shown with -s: each scenario, its time, and any todo (known emulator bug)
     if returncode != 0:
-        pytest.fail(
-            f"`{' '.join(command)}` exited {returncode}:\n{output}\nemulator log: {emulator.log_path}",
-            pytrace=False,
-        )
+        pytest.fail(f"`{' '.join(command)}` exited {returncode}:\n{output}\n"
+                    f"emulator log: {emulator.log_path}", pytrace=False)
     counts = _summary(output)
     assert counts.get("tests", 0) > 0 and counts.get("pass", 0) > 0, f"node ran no passing test:\n{output}"
     if counts.get("todo"):

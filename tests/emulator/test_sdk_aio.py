@@ -81,10 +81,7 @@ def test_aio_locks_peek_schedule_receive_and_delete(make_emulator: Callable[...,
                 await sender.schedule_messages(ServiceBusMessage("scheduled"), at)
             async with client.get_queue_receiver(entity) as receiver:
                 assert [str(m) for m in await receiver.peek_messages(max_message_count=5)] == [
-                    "renew",
-                    "expire",
-                    "scheduled",
-                ]
+                    "renew", "expire", "scheduled"]
                 renew, expire = await receive(receiver, 2)
                 await asyncio.sleep(2.0)
                 await receiver.renew_message_lock(renew)
@@ -93,8 +90,7 @@ def test_aio_locks_peek_schedule_receive_and_delete(make_emulator: Callable[...,
                 with pytest.raises(MessageLockLostError):
                     await receiver.complete_message(expire)
             async with client.get_queue_receiver(
-                entity, receive_mode=ServiceBusReceiveMode.RECEIVE_AND_DELETE
-            ) as deleting:
+                    entity, receive_mode=ServiceBusReceiveMode.RECEIVE_AND_DELETE) as deleting:
                 got = sorted(str(m) for m in await receive(deleting, 2))
                 assert got == ["expire", "scheduled"]
 
@@ -102,31 +98,15 @@ def test_aio_locks_peek_schedule_receive_and_delete(make_emulator: Callable[...,
 
 
 def test_aio_topic_and_errors(make_emulator: Callable[..., Any], entity: str) -> None:
-    topic = {
-        "Name": entity,
-        "Subscriptions": [
-            {
-                "Name": "sub",
-                "Rules": [
-                    {
-                        "Name": "r",
-                        "Properties": {"FilterType": "Sql", "SqlFilter": {"SqlExpression": "amount >= 100"}},
-                    }
-                ],
-            }
-        ],
-    }
+    topic = {"Name": entity, "Subscriptions": [{"Name": "sub", "Rules": [{"Name": "r", "Properties": {
+        "FilterType": "Sql", "SqlFilter": {"SqlExpression": "amount >= 100"}}}]}]}
     emulator = make_emulator(topics=[topic], max_message_size=8 * 1024)
 
     async def scenario() -> None:
         async with _client(emulator) as client:
             async with client.get_topic_sender(entity) as sender:
-                await sender.send_messages(
-                    [
-                        ServiceBusMessage("small", application_properties={"amount": 5}),
-                        ServiceBusMessage("big", application_properties={"amount": 500}),
-                    ]
-                )
+                await sender.send_messages([ServiceBusMessage("small", application_properties={"amount": 5}),
+                                            ServiceBusMessage("big", application_properties={"amount": 500})])
                 with pytest.raises(MessageSizeExceededError):
                     await sender.send_messages(ServiceBusMessage("x" * 10_000))
             async with client.get_subscription_receiver(entity, "sub") as receiver:

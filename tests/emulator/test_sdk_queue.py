@@ -43,15 +43,8 @@ def test_send_single_and_batch_then_complete(make_emulator: Callable[..., Any], 
     emulator = make_emulator({entity: FAST})
     with _client(emulator) as client:
         with client.get_queue_sender(entity) as sender:
-            sender.send_messages(
-                ServiceBusMessage(
-                    "one",
-                    application_properties={"kind": "single"},
-                    message_id="m-1",
-                    subject="s",
-                    correlation_id="c",
-                )
-            )
+            sender.send_messages(ServiceBusMessage("one", application_properties={"kind": "single"},
+                                                   message_id="m-1", subject="s", correlation_id="c"))
             batch = sender.create_message_batch()
             for i in range(5):
                 batch.add_message(ServiceBusMessage(f"batch-{i}"))
@@ -74,8 +67,7 @@ def test_send_single_and_batch_then_complete(make_emulator: Callable[..., Any], 
 
 
 def test_abandon_redelivers_with_count_and_max_delivery_dead_letters(
-    make_emulator: Callable[..., Any], entity: str
-) -> None:
+        make_emulator: Callable[..., Any], entity: str) -> None:
     emulator = make_emulator({entity: {"LockDuration": "PT5S", "MaxDeliveryCount": 2}})
     with _client(emulator) as client:
         with client.get_queue_sender(entity) as sender:
@@ -140,8 +132,7 @@ def test_receive_and_delete(make_emulator: Callable[..., Any], entity: str) -> N
 
 
 def test_renew_lock_keeps_the_message_and_expiry_redelivers(
-    make_emulator: Callable[..., Any], entity: str
-) -> None:
+        make_emulator: Callable[..., Any], entity: str) -> None:
     # Generous margins: on a loaded machine one SDK round trip can take most of a second.
     emulator = make_emulator({entity: {"LockDuration": "PT4S", "MaxDeliveryCount": 5}})
     with _client(emulator) as client:

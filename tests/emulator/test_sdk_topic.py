@@ -24,27 +24,14 @@ def _rule(name: str, **properties: Any) -> dict[str, Any]:
 
 
 def _topic(name: str) -> dict[str, Any]:
-    return {
-        "Name": name,
-        "Properties": {},
-        "Subscriptions": [
-            {"Name": "all", "Properties": SUB_PROPS},
-            {
-                "Name": "red",
-                "Properties": SUB_PROPS,
-                "Rules": [
-                    _rule(
-                        "red", FilterType="Correlation", CorrelationFilter={"Properties": {"colour": "red"}}
-                    )
-                ],
-            },
-            {
-                "Name": "urgent-invoices",
-                "Properties": SUB_PROPS,
-                "Rules": [_rule("sql", FilterType="Sql", SqlFilter={"SqlExpression": URGENT_INVOICES})],
-            },
-        ],
-    }
+    return {"Name": name, "Properties": {}, "Subscriptions": [
+        {"Name": "all", "Properties": SUB_PROPS},
+        {"Name": "red", "Properties": SUB_PROPS, "Rules": [_rule(
+            "red", FilterType="Correlation", CorrelationFilter={"Properties": {"colour": "red"}})]},
+        {"Name": "urgent-invoices", "Properties": SUB_PROPS, "Rules": [_rule(
+            "sql", FilterType="Sql",
+            SqlFilter={"SqlExpression": URGENT_INVOICES})]},
+    ]}
 
 
 def _drain(client: ServiceBusClient, topic: str, sub: str, count: int) -> list[str]:
@@ -66,22 +53,13 @@ def test_fan_out_with_correlation_and_sql_filters(make_emulator: Callable[..., A
     emulator = make_emulator(topics=[_topic(entity)])
     with ServiceBusClient.from_connection_string(emulator.connection_string, retry_total=0) as client:
         with client.get_topic_sender(entity) as sender:
-            sender.send_messages(
-                [
-                    ServiceBusMessage("red-note", application_properties={"colour": "red"}, subject="note"),
-                    ServiceBusMessage(
-                        "eu-invoice",
-                        application_properties={"region": "EU", "priority": 1},
-                        subject="invoice",
-                    ),
-                    ServiceBusMessage(
-                        "hot-invoice", application_properties={"priority": 9}, subject="invoice"
-                    ),
-                    ServiceBusMessage(
-                        "cold-invoice", application_properties={"priority": 1}, subject="invoice"
-                    ),
-                ]
-            )
+            sender.send_messages([
+                ServiceBusMessage("red-note", application_properties={"colour": "red"}, subject="note"),
+                ServiceBusMessage("eu-invoice", application_properties={"region": "EU", "priority": 1},
+                                  subject="invoice"),
+                ServiceBusMessage("hot-invoice", application_properties={"priority": 9}, subject="invoice"),
+                ServiceBusMessage("cold-invoice", application_properties={"priority": 1}, subject="invoice"),
+            ])
         assert _drain(client, entity, "all", 4) == ["cold-invoice", "eu-invoice", "hot-invoice", "red-note"]
         assert _drain(client, entity, "red", 1) == ["red-note"]
         assert _drain(client, entity, "urgent-invoices", 2) == ["eu-invoice", "hot-invoice"]
@@ -115,16 +93,10 @@ def test_scheduled_message_on_topic_fans_out_when_due(make_emulator: Callable[..
 
 
 def test_our_topology_routes_compensations() -> None:
-    with (
-        ThreadedEmulator(TOPOLOGY) as emulator,
-        ServiceBusClient.from_connection_string(emulator.connection_string, retry_total=0) as client,
-    ):
+    with ThreadedEmulator(TOPOLOGY) as emulator, ServiceBusClient.from_connection_string(
+            emulator.connection_string, retry_total=0) as client:
         with client.get_topic_sender("file-failed") as sender:
-            sender.send_messages(
-                [
-                    ServiceBusMessage("a", application_properties={"compensate": "adaptor"}),
-                    ServiceBusMessage("v", application_properties={"compensate": "validator"}),
-                ]
-            )
+            sender.send_messages([ServiceBusMessage("a", application_properties={"compensate": "adaptor"}),
+                                  ServiceBusMessage("v", application_properties={"compensate": "validator"})])
         assert _drain(client, "file-failed", "adaptor-compensation", 1) == ["a"]
         assert _drain(client, "file-failed", "validator-compensation", 1) == ["v"]

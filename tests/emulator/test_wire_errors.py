@@ -45,12 +45,8 @@ def _management(connection: BlockingConnection, entity: str, operation: str, bod
     reply_name = f"reply-{uuid.uuid4().hex[:8]}"
     receiver = connection.create_receiver(f"{entity}/$management", name=reply_name)
     sender = connection.create_sender(f"{entity}/$management", name=f"request-{reply_name}")
-    request = Message(
-        id=uuid.uuid4(),
-        reply_to=reply_name,
-        body=body,
-        properties={"operation": operation, "type": "entity-mgmt"},
-    )
+    request = Message(id=uuid.uuid4(), reply_to=reply_name, body=body,
+                      properties={"operation": operation, "type": "entity-mgmt"})
     sender.send(request)
     response = receiver.receive(timeout=10)  # replies come pre-settled: nothing to accept
     assert response.correlation_id == request.id
@@ -83,23 +79,16 @@ def test_malformed_and_stale_management_requests(wire: tuple[BlockingConnection,
     connection, entity = wire
     bad = _management(connection, entity, "com.microsoft:renew-lock", {"lock-tokens": ["not-a-uuid"]})
     assert bad.properties["statusCode"] == 400
-    stale = _management(
-        connection,
-        entity,
-        "com.microsoft:update-disposition",
-        {
-            "disposition-status": "completed",
-            "lock-tokens": Array(UNDESCRIBED, Data.UUID, uuid.uuid4()),
-        },
-    )
+    stale = _management(connection, entity, "com.microsoft:update-disposition", {
+        "disposition-status": "completed",
+        "lock-tokens": Array(UNDESCRIBED, Data.UUID, uuid.uuid4()),
+    })
     assert stale.properties["statusCode"] == 410
     assert stale.properties["errorCondition"] == "com.microsoft:message-lock-lost"
-    missing = _management(
-        connection, entity, "com.microsoft:cancel-scheduled-message", {"sequence-numbers": [12345]}
-    )
+    missing = _management(connection, entity, "com.microsoft:cancel-scheduled-message",
+                          {"sequence-numbers": [12345]})
     assert missing.properties["statusCode"] == 404
     assert missing.properties["errorCondition"] == "com.microsoft:message-not-found"
-    empty = _management(
-        connection, entity, "com.microsoft:peek-message", {"from-sequence-number": 0, "message-count": 5}
-    )
+    empty = _management(connection, entity, "com.microsoft:peek-message",
+                        {"from-sequence-number": 0, "message-count": 5})
     assert empty.properties["statusCode"] == 204

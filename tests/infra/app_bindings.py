@@ -70,12 +70,7 @@ def load_app(timeout: float = 60.0) -> AppIndex:
     env = {**os.environ, **AZURE_SETTINGS}
     proc = subprocess.run(
         [sys.executable, str(Path(__file__)), str(REPO_ROOT)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        cwd=REPO_ROOT,
-        check=False,
+        capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO_ROOT, check=False,
     )
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
@@ -99,7 +94,8 @@ def _index(root: str) -> dict[str, list[dict[str, Any]]]:
     result: dict[str, list[dict[str, Any]]] = {}
     for function in apps[0].get_functions():
         result[str(function.get_function_name())] = [
-            {k: getattr(v, "value", v) for k, v in b.get_dict_repr().items()} for b in function.get_bindings()
+            {k: getattr(v, "value", v) for k, v in b.get_dict_repr().items()}
+            for b in function.get_bindings()
         ]
     return result
 

@@ -23,14 +23,10 @@ def module_param_problems(path: Path) -> list[str]:
         declared = parse_bicep(target).get("parameters", {})
         passed = set(body(declaration).get("params", {}))
         required = {n for n, p in declared.items() if p.get("default") is None}
-        problems += [
-            f"{path.name}: module {symbol} passes undeclared param {n!r}"
-            for n in sorted(passed - set(declared))
-        ]
-        problems += [
-            f"{path.name}: module {symbol} does not pass required param {n!r}"
-            for n in sorted(required - passed)
-        ]
+        problems += [f"{path.name}: module {symbol} passes undeclared param {n!r}"
+                     for n in sorted(passed - set(declared))]
+        problems += [f"{path.name}: module {symbol} does not pass required param {n!r}"
+                     for n in sorted(required - passed)]
     return problems
 
 
@@ -54,8 +50,5 @@ def unused_symbol_problems(path: Path) -> list[str]:
     symbols = [("param", n) for n in doc.get("parameters", {})]
     symbols += [("var", n) for n in doc.get("variables", {})]
     symbols += [("existing resource", n) for n, r in doc.get("resources", {}).items() if r["existing"]]
-    return [
-        f"{path.name}: {kind} {name} is declared but never used"
-        for kind, name in symbols
-        if len(re.findall(rf"(?<![\w.'-]){re.escape(name)}\b", code)) < 2
-    ]
+    return [f"{path.name}: {kind} {name} is declared but never used" for kind, name in symbols
+            if len(re.findall(rf"(?<![\w.'-]){re.escape(name)}\b", code)) < 2]

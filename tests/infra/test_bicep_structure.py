@@ -113,9 +113,7 @@ def test_function_app_shape(module_doc: Any) -> None:
     assert storage["type"] == "blobContainer"
     assert storage["value"] == "${blobEndpoint}${deploymentContainerName}"
     assert storage["authentication"] == {
-        "type": "UserAssignedIdentity",
-        "userAssignedIdentityResourceId": "identityId",
-    }
+        "type": "UserAssignedIdentity", "userAssignedIdentityResourceId": "identityId"}
     assert config["runtime"] == {"name": "python", "version": "3.11"}
     assert set(config["scaleAndConcurrency"]) == {"maximumInstanceCount", "instanceMemoryMB"}
     assert doc["parameters"]["instanceMemoryMB"]["default"] == 2048
@@ -128,16 +126,14 @@ def test_azd_service_name_matches_azure_yaml(main_doc: dict[str, Any]) -> None:
     services = re.search(r"^services:\n((?:[ ].*\n)+)", azure_yaml, re.M)
     assert services, "azure.yaml has no services section"
     assert re.search(rf"^  {re.escape(service)}:\n", services.group(1), re.M), (
-        f"main.bicep tags the app azd-service-name={service!r} but azure.yaml has no such service"
-    )
+        f"main.bicep tags the app azd-service-name={service!r} but azure.yaml has no such service")
 
 
 def test_identity_is_wired_through_main(main_doc: dict[str, Any]) -> None:
     params = body(main_doc["modules"]["functionApp"])["params"]
     for param, output in (("identityId", "id"), ("identityClientId", "clientId")):
         assert {"identity", "outputs", output} <= set(leaves(params[param])), (
-            f"function app param {param} is not identity.outputs.{output}"
-        )
+            f"function app param {param} is not identity.outputs.{output}")
 
 
 # --- app settings ------------------------------------------------------------------------------------
@@ -154,14 +150,12 @@ def _expected_connections(app_index: AppIndex, topology: Any) -> dict[str, str]:
     for name, types in app_index.connections().items():
         kinds[name] = "servicebus" if any(t.startswith("serviceBus") for t in types) else "storage"
         assert types <= STORAGE_BINDING_TYPES or all(t.startswith("serviceBus") for t in types), (
-            f"connection {name} is used by bindings of several services: {sorted(types)}"
-        )
+            f"connection {name} is used by bindings of several services: {sorted(types)}")
     return kinds
 
 
 def test_every_connection_has_identity_settings(
-    app_settings: dict[str, Any], app_index: AppIndex, topology: Any
-) -> None:
+        app_settings: dict[str, Any], app_index: AppIndex, topology: Any) -> None:
     for name, kind in _expected_connections(app_index, topology).items():
         address = f"{name}__fullyQualifiedNamespace" if kind == "servicebus" else f"{name}__accountName"
         for key in (address, f"{name}__credential", f"{name}__clientId"):
@@ -174,8 +168,7 @@ def test_every_connection_has_identity_settings(
 def test_monitoring_and_trigger_source_settings(app_settings: dict[str, Any]) -> None:
     assert app_settings["APPLICATIONINSIGHTS_CONNECTION_STRING"] == "appInsightsConnectionString"
     assert app_settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == (
-        "ClientId=${identityClientId};Authorization=AAD"
-    )
+        "ClientId=${identityClientId};Authorization=AAD")
     assert app_settings["BLOB_TRIGGER_SOURCE"] == "EventGrid"
 
 
@@ -192,9 +185,8 @@ def test_no_flex_forbidden_setting(app_settings: dict[str, Any]) -> None:
 # --- storage containers ------------------------------------------------------------------------------
 
 
-def test_every_app_container_is_declared(
-    main_doc: dict[str, Any], module_doc: Any, topology: Any, app_index: AppIndex
-) -> None:
+def test_every_app_container_is_declared(main_doc: dict[str, Any], module_doc: Any, topology: Any,
+                                         app_index: AppIndex) -> None:
     declared = main_doc["variables"]["appContainers"]["value"]
     assert sorted(declared) == sorted(topology.CONTAINERS), "main.bicep appContainers != shared/topology"
     missing = app_index.blob_containers() - set(declared)
@@ -203,8 +195,7 @@ def test_every_app_container_is_declared(
     expected = {"appContainers", "deploymentContainerName", "eventGridDeadLetterContainerName"}
     assert expected <= passed
     containers = one_resource(
-        module_doc("storage.bicep"), "Microsoft.Storage/storageAccounts/blobServices/containers"
-    )
+        module_doc("storage.bicep"), "Microsoft.Storage/storageAccounts/blobServices/containers")
     assert loop_source(containers) == "containerNames"
     assert body(containers)["properties"]["publicAccess"] == "None"
 
@@ -221,3 +212,4 @@ def test_main_parameters_file_matches_main(main_doc: dict[str, Any]) -> None:
     assert values["location"]["value"] == "${AZURE_LOCATION}"
     assert values["alertEmail"]["value"].startswith("${ALERT_EMAIL")
     assert MAIN_BICEP.exists()
+

@@ -63,11 +63,8 @@ def _unterminated_string(lines: list[str]) -> int:
     return index
 
 
-@pytest.mark.parametrize(
-    "mutate",
-    [_unbalanced_brace, _equals_for_colon, _unterminated_string],
-    ids=["unbalanced-brace", "equals-for-colon", "unterminated-string"],
-)
+@pytest.mark.parametrize("mutate", [_unbalanced_brace, _equals_for_colon, _unterminated_string],
+                         ids=["unbalanced-brace", "equals-for-colon", "unterminated-string"])
 def test_broken_copy_fails_the_syntax_check(tmp_path: Path, mutate: Callable[[list[str]], int]) -> None:
     lines = MAIN_BICEP.read_text(encoding="utf-8").splitlines()
     broken_at = mutate(lines) + 1
@@ -80,8 +77,7 @@ def test_broken_copy_fails_the_syntax_check(tmp_path: Path, mutate: Callable[[li
     assert all(p.path == str(broken) for p in problems)
     # The first report is at the broken line or shortly after it (a parser notices a missing `}` later).
     assert broken_at <= problems[0].line <= broken_at + 15, (
-        f"broken at line {broken_at}, first report: {problems[0]}"
-    )
+        f"broken at line {broken_at}, first report: {problems[0]}")
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(REPO_ROOT)))
@@ -95,8 +91,7 @@ def test_every_module_file_is_used() -> None:
     """Reachable from main.bicep, or deployed by the postdeploy hooks (both must name it)."""
     hook_templates = [
         {(REPO_ROOT / m).resolve() for m in re.findall(r"infra/modules/[\w-]+\.bicep", hook.read_text())}
-        for hook in (INFRA_DIR / "hooks" / "postdeploy.sh", INFRA_DIR / "hooks" / "postdeploy.ps1")
-    ]
+        for hook in (INFRA_DIR / "hooks" / "postdeploy.sh", INFRA_DIR / "hooks" / "postdeploy.ps1")]
     assert hook_templates[0] == hook_templates[1], "the two postdeploy hooks deploy different templates"
     used: set[Path] = {MAIN_BICEP.resolve(), *hook_templates[0]}
     pending = [MAIN_BICEP, *hook_templates[0]]

@@ -37,13 +37,9 @@ def _ps_constants() -> dict[str, str]:
 
 def test_both_hooks_name_the_same_function_container_and_subscription() -> None:
     sh, ps = _sh_constants(), _ps_constants()
-    pairs = {
-        "FUNCTION_NAME": "FunctionName",
-        "BLOB_CONTAINER": "BlobContainer",
-        "EVENT_SUBSCRIPTION": "EventSubscription",
-        "REFERENCE_CONTAINER": "ReferenceContainer",
-        "REFERENCE_BLOB": "ReferenceBlob",
-    }
+    pairs = {"FUNCTION_NAME": "FunctionName", "BLOB_CONTAINER": "BlobContainer",
+             "EVENT_SUBSCRIPTION": "EventSubscription", "REFERENCE_CONTAINER": "ReferenceContainer",
+             "REFERENCE_BLOB": "ReferenceBlob"}
     for sh_name, ps_name in pairs.items():
         assert sh[sh_name] == ps[ps_name], f"postdeploy.sh {sh_name}={sh[sh_name]!r} != ps1 ${ps_name}"
     assert sh["FUNCTION_NAME"] == "FileValidator"
@@ -61,13 +57,8 @@ def test_hooks_build_the_blob_extension_webhook() -> None:
 @pytest.mark.parametrize("hook", [SH_HOOK, PS_HOOK], ids=lambda p: p.name)
 def test_hook_subscription_arguments(hook: Path) -> None:
     text = hook.read_text()
-    for argument in (
-        "functionapp keys list",
-        "systemKeys.blobs_extension",
-        "deployment group create",
-        "--template-file",
-        "infra/modules/blob-event-subscription.bicep",
-    ):
+    for argument in ("functionapp keys list", "systemKeys.blobs_extension", "deployment group create",
+                     "--template-file", "infra/modules/blob-event-subscription.bicep"):
         assert argument in text, f"{hook.name} lacks {argument!r}"
     block = text.split("--parameters", 1)[1].split("--only-show-errors", 1)[0]
     passed = set(re.findall(r"^\s+\"?(\w+)=", block, re.M))
@@ -103,8 +94,7 @@ def test_hook_constants_match_topology_and_app(topology: Any, app_index: AppInde
     if app_index.unavailable:
         pytest.skip(f"cannot check FileValidator's binding: {app_index.unavailable}")
     assert sh["FUNCTION_NAME"] in app_index.functions, (
-        f"the hooks subscribe {sh['FUNCTION_NAME']} but the app declares {sorted(app_index.functions)}"
-    )
+        f"the hooks subscribe {sh['FUNCTION_NAME']} but the app declares {sorted(app_index.functions)}")
     [trigger] = [b for b in app_index.functions[sh["FUNCTION_NAME"]] if b["type"] == "blobTrigger"]
     assert trigger["path"].split("/", 1)[0] == sh["BLOB_CONTAINER"]
     assert trigger.get("source") == "EventGrid", "with BLOB_TRIGGER_SOURCE=EventGrid the trigger must use it"
@@ -147,40 +137,25 @@ HOOK_ENV = {
     "AZURE_FUNCTION_APP_HOSTNAME": "func-abc.azurewebsites.net",
     "AZURE_STORAGE_ACCOUNT_NAME": "stabc",
     "AZURE_STORAGE_ACCOUNT_ID": "/subscriptions/0/resourceGroups/rg-test/providers/Microsoft.Storage/"
-    "storageAccounts/stabc",
+                                "storageAccounts/stabc",
     "AZURE_EVENTGRID_SYSTEM_TOPIC_NAME": "evgt-abc",
     "AZURE_EVENTGRID_DEADLETTER_CONTAINER": "eventgrid-deadletter",
 }
 
 
-def _run_hook(
-    tmp_path: Path, *, key_after: int, blob_exists: str = "false", env: dict[str, str] | None = None
-) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+def _run_hook(tmp_path: Path, *, key_after: int, blob_exists: str = "false",
+              env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for tool, script in (("az", FAKE_AZ), ("curl", FAKE_CURL)):
         (bin_dir / tool).write_text(script)
         (bin_dir / tool).chmod(0o755)
     calls = tmp_path / "calls.log"
-    base = {
-        "PATH": f"{bin_dir}:/usr/bin:/bin",
-        "CALLS": str(calls),
-        "STATE": str(tmp_path),
-        "KEY_AFTER": str(key_after),
-        "BLOB_EXISTS": blob_exists,
-        "POSTDEPLOY_RETRY_DELAY_SECONDS": "0",
-        "POSTDEPLOY_KEY_ATTEMPTS": "3",
-        "HOME": str(tmp_path),
-    }
-    proc = subprocess.run(
-        ["sh", str(SH_HOOK)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-        env={**base, **(HOOK_ENV if env is None else env)},
-        cwd=tmp_path,
-    )
+    base = {"PATH": f"{bin_dir}:/usr/bin:/bin", "CALLS": str(calls), "STATE": str(tmp_path),
+            "KEY_AFTER": str(key_after), "BLOB_EXISTS": blob_exists, "POSTDEPLOY_RETRY_DELAY_SECONDS": "0",
+            "POSTDEPLOY_KEY_ATTEMPTS": "3", "HOME": str(tmp_path)}
+    proc = subprocess.run(["sh", str(SH_HOOK)], capture_output=True, text=True, timeout=30, check=False,
+                          env={**base, **(HOOK_ENV if env is None else env)}, cwd=tmp_path)
     return proc, calls.read_text().splitlines() if calls.exists() else []
 
 
@@ -190,9 +165,8 @@ def test_sh_hook_is_valid_posix_sh() -> None:
             proc = subprocess.run([shell, "-n", str(SH_HOOK)], capture_output=True, text=True, check=False)
             assert proc.returncode == 0, f"{shell} -n: {proc.stderr}"
     if shutil.which("shellcheck"):
-        proc = subprocess.run(
-            ["shellcheck", "-s", "sh", str(SH_HOOK)], capture_output=True, text=True, check=False
-        )
+        proc = subprocess.run(["shellcheck", "-s", "sh", str(SH_HOOK)],
+                              capture_output=True, text=True, check=False)
         assert proc.returncode == 0, proc.stdout
 
 

@@ -17,56 +17,17 @@ from bicep_checks import REPO_ROOT
 
 pytestmark = pytest.mark.infra
 
-NEVER_WALKED = {
-    ".git",
-    ".venv",
-    "node_modules",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-    ".localdev",
-    ".azurite",
-    ".hypothesis",
-    "__pycache__",
-}
-MUST_SHIP = (
-    "function_app.py",
-    "host.json",
-    "requirements.txt",
-    "shared/topology/servicebus-config.json",
-    "shared/topology/__init__.py",
-)
+NEVER_WALKED = {".git", ".venv", "node_modules", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".localdev",
+                ".azurite", ".hypothesis", "__pycache__"}
+MUST_SHIP = ("function_app.py", "host.json", "requirements.txt", "shared/topology/servicebus-config.json",
+             "shared/topology/__init__.py")
 SHIPPED_FILES = {"function_app.py", "host.json", "requirements.txt"}
 SHIPPED_DIRS = {"functions", "shared"}
-MUST_NOT_SHIP_DIRS = (
-    "localdev/",
-    "tests/",
-    "bench/",
-    "samples/",
-    "infra/",
-    "docs/",
-    ".ci/",
-    ".venv/",
-    ".python_packages/",
-    "node_modules/",
-    ".git/",
-    ".azure/",
-    "__pycache__/",
-)
-MUST_NOT_SHIP_FILES = (
-    "local.settings.json",
-    "local.settings.example.json",
-    "requirements-dev.txt",
-    "package.json",
-    "package-lock.json",
-    "Makefile",
-    "pyproject.toml",
-    "README.md",
-    "azure.yaml",
-    ".gitignore",
-    ".funcignore",
-    "shared/topology/notes.md",
-)
+MUST_NOT_SHIP_DIRS = ("localdev/", "tests/", "bench/", "samples/", "infra/", "docs/", ".ci/", ".venv/",
+                      ".python_packages/", "node_modules/", ".git/", ".azure/", "__pycache__/")
+MUST_NOT_SHIP_FILES = ("local.settings.json", "local.settings.example.json", "requirements-dev.txt",
+                       "package.json", "package-lock.json", "Makefile", "pyproject.toml", "README.md",
+                       "azure.yaml", ".gitignore", ".funcignore", "shared/topology/notes.md")
 
 
 def _spec() -> pathspec.GitIgnoreSpec:

@@ -64,62 +64,28 @@ TOPIC_PROPERTIES = {
 # ARM has no such property on a subscription, so the file must not use them there.
 NOT_ON_ARM_SUBSCRIPTIONS = {"RequiresDuplicateDetection", "MaxSizeInMegabytes", "EnablePartitioning"}
 SUBSCRIPTION_PROPERTIES = {k: v for k, v in QUEUE_PROPERTIES.items() if k not in NOT_ON_ARM_SUBSCRIPTIONS}
-STRING_PROPERTIES = {
-    "AutoDeleteOnIdle",
-    "DefaultMessageTimeToLive",
-    "DuplicateDetectionHistoryTimeWindow",
-    "ForwardDeadLetteredMessagesTo",
-    "ForwardTo",
-    "LockDuration",
-    "Status",
-}
-DURATION_PROPERTIES = {
-    "AutoDeleteOnIdle",
-    "DefaultMessageTimeToLive",
-    "DuplicateDetectionHistoryTimeWindow",
-    "LockDuration",
-}
-THE_ONES_THAT_MATTER = (
-    "MaxDeliveryCount",
-    "LockDuration",
-    "DeadLetteringOnMessageExpiration",
-    "RequiresDuplicateDetection",
-)
+STRING_PROPERTIES = {"AutoDeleteOnIdle", "DefaultMessageTimeToLive", "DuplicateDetectionHistoryTimeWindow",
+                     "ForwardDeadLetteredMessagesTo", "ForwardTo", "LockDuration", "Status"}
+DURATION_PROPERTIES = {"AutoDeleteOnIdle", "DefaultMessageTimeToLive", "DuplicateDetectionHistoryTimeWindow",
+                       "LockDuration"}
+THE_ONES_THAT_MATTER = ("MaxDeliveryCount", "LockDuration", "DeadLetteringOnMessageExpiration",
+                        "RequiresDuplicateDetection")
 ISO_8601_DURATION = re.compile(r"^P(?!$)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 CORRELATION_TO_ARM = {
-    "ContentType": "contentType",
-    "CorrelationId": "correlationId",
-    "Label": "label",
-    "Subject": "label",
-    "MessageId": "messageId",
-    "ReplyTo": "replyTo",
-    "ReplyToSessionId": "replyToSessionId",
-    "SessionId": "sessionId",
-    "To": "to",
-    "Properties": "properties",
+    "ContentType": "contentType", "CorrelationId": "correlationId", "Label": "label", "Subject": "label",
+    "MessageId": "messageId", "ReplyTo": "replyTo", "ReplyToSessionId": "replyToSessionId",
+    "SessionId": "sessionId", "To": "to", "Properties": "properties",
 }
 CORRELATION_FIELDS = set(CORRELATION_TO_ARM)
 
 # (file, resource type, the defaults variable, the map) for each entity kind.
 KINDS = {
-    "queue": (
-        "servicebus.bicep",
-        "Microsoft.ServiceBus/namespaces/queues",
-        "queueDefaults",
-        QUEUE_PROPERTIES,
-    ),
-    "topic": (
-        "servicebus-topic.bicep",
-        "Microsoft.ServiceBus/namespaces/topics",
-        "topicDefaults",
-        TOPIC_PROPERTIES,
-    ),
-    "subscription": (
-        "servicebus-subscription.bicep",
-        "Microsoft.ServiceBus/namespaces/topics/subscriptions",
-        "subscriptionDefaults",
-        SUBSCRIPTION_PROPERTIES,
-    ),
+    "queue": ("servicebus.bicep", "Microsoft.ServiceBus/namespaces/queues", "queueDefaults",
+              QUEUE_PROPERTIES),
+    "topic": ("servicebus-topic.bicep", "Microsoft.ServiceBus/namespaces/topics", "topicDefaults",
+              TOPIC_PROPERTIES),
+    "subscription": ("servicebus-subscription.bicep", "Microsoft.ServiceBus/namespaces/topics/subscriptions",
+                     "subscriptionDefaults", SUBSCRIPTION_PROPERTIES),
 }
 
 
@@ -154,12 +120,10 @@ def test_bicep_loads_exactly_the_topology_file(main_doc: dict[str, Any], topolog
     path, name, file_path = loads[0]
     assert path == MAIN_BICEP
     assert (path.parent / file_path).resolve() == Path(topology.CONFIG_PATH).resolve(), (
-        f"main.bicep loads {file_path!r}, not shared/topology/servicebus-config.json"
-    )
+        f"main.bicep loads {file_path!r}, not shared/topology/servicebus-config.json")
     passed = body(main_doc["modules"]["serviceBus"])["params"]["topology"]
     assert {name, "UserConfig", "Namespaces", 0} <= set(leaves(passed)), (
-        "main.bicep must pass UserConfig.Namespaces[0] of the loaded file to the Service Bus module"
-    )
+        "main.bicep must pass UserConfig.Namespaces[0] of the loaded file to the Service Bus module")
 
 
 def test_entities_are_looped_from_the_file(module_doc: Any) -> None:
@@ -183,8 +147,7 @@ def test_no_entity_name_is_hard_coded_in_bicep(namespace_config: dict[str, Any])
         code = strip_comments(path.read_text())
         for name in names:
             assert f"'{name}'" not in code, (
-                f"{path.name} hard-codes {name!r}; names come from shared/topology/servicebus-config.json"
-            )
+                f"{path.name} hard-codes {name!r}; names come from shared/topology/servicebus-config.json")
 
 
 # --- every property is mapped ------------------------------------------------------------------------
@@ -225,8 +188,7 @@ def test_durations_are_iso_8601(kind: str, namespace_config: dict[str, Any]) -> 
         for key, value in entity.get("Properties", {}).items():
             if key in DURATION_PROPERTIES and value != "":
                 assert ISO_8601_DURATION.match(value), (
-                    f"{kind} {entity['Name']}.{key}={value!r}: ARM wants ISO 8601 (PT1M), not a TimeSpan"
-                )
+                    f"{kind} {entity['Name']}.{key}={value!r}: ARM wants ISO 8601 (PT1M), not a TimeSpan")
 
 
 def test_emulator_properties_are_all_mapped() -> None:
@@ -253,8 +215,7 @@ def test_rules_map_filters_and_actions(module_doc: Any, namespace_config: dict[s
         for r in sub.get("Rules", []):
             props = r["Properties"]
             assert str(props.get("FilterType", "")).lower() in {"correlation", "sql"}, (
-                f"rule {r['Name']}: FilterType {props.get('FilterType')!r} is neither Correlation nor Sql"
-            )
+                f"rule {r['Name']}: FilterType {props.get('FilterType')!r} is neither Correlation nor Sql")
             unknown = set(props.get("CorrelationFilter", {})) - CORRELATION_FIELDS
             assert not unknown, f"rule {r['Name']}: correlation fields {sorted(unknown)} are not mapped"
 

@@ -51,9 +51,8 @@ def test_large_file_is_delivered_through_azurite_with_the_claim_check(
     blob_service: BlobServiceClient,
 ) -> None:
     services, store, publisher = services_on(blob_service)
-    store.write(
-        INCOMING_CONTAINER, "acme-payroll/big.csv", payment_csv(500, execution_date=FAKE_EXECUTION_DATE)
-    )
+    store.write(INCOMING_CONTAINER, "acme-payroll/big.csv",
+        payment_csv(500, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, "acme-payroll/big.csv").file_id
     handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
     handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE))
@@ -77,9 +76,8 @@ def test_adaptor_failure_ends_failed_on_azurite(blob_service: BlobServiceClient)
 
 def test_validator_poison_on_azurite_uses_the_real_etag(blob_service: BlobServiceClient) -> None:
     services, store, publisher = services_on(blob_service, faults="validator=*")
-    etag = store.write(
-        INCOMING_CONTAINER, "acme-payroll/p.csv", payment_csv(1, execution_date=FAKE_EXECUTION_DATE)
-    )
+    etag = store.write(INCOMING_CONTAINER, "acme-payroll/p.csv",
+        payment_csv(1, execution_date=FAKE_EXECUTION_DATE))
     with pytest.raises(InjectedFault):
         handle_incoming_file(services, "acme-payroll/p.csv", etag)
     notice = (

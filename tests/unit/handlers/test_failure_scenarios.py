@@ -85,9 +85,8 @@ def test_poison_compensation_leaves_a_newer_upload_of_the_same_name_alone() -> N
     old_etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     with pytest.raises(InjectedFault):
         handle_incoming_file(services, NAME, old_etag)
-    blobs.put(
-        INCOMING_CONTAINER, NAME, payment_csv(3, execution_date=FAKE_EXECUTION_DATE)
-    )  # the sender re-uploads meanwhile
+    blobs.put(INCOMING_CONTAINER, NAME,
+        payment_csv(3, execution_date=FAKE_EXECUTION_DATE))  # the sender re-uploads meanwhile
     handle_blob_poison(services, Delivery(body=poison_notice(NAME, old_etag), message_id="q1"))
     result = handle_validator_compensation(services, deliver_failed(publisher, "validator"))
     assert result.state == "failed"

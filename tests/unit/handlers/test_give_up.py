@@ -51,16 +51,9 @@ def test_a_dead_letter_handler_that_cannot_publish_gives_up_after_a_bound(
 def test_the_blob_poison_handler_gives_up_on_its_last_dequeue_instead_of_losing_the_file() -> None:
     services, blobs, publisher, _ = make_services()
     etag = blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
-    notice = json.dumps(
-        {
-            "Type": "BlobTrigger",
-            "FunctionId": "Host.Functions.FileValidator",
-            "BlobType": "BlockBlob",
-            "ContainerName": "incoming",
-            "BlobName": NAME,
-            "ETag": etag,
-        }
-    ).encode()
+    notice = json.dumps({"Type": "BlobTrigger", "FunctionId": "Host.Functions.FileValidator",
+                         "BlobType": "BlockBlob", "ContainerName": "incoming", "BlobName": NAME,
+                         "ETag": etag}).encode()
     publisher.fail_next = 1000
 
     for dequeue in range(1, POISON_QUEUE_MAX_DEQUEUE):
@@ -95,12 +88,9 @@ def test_after_giving_up_replaying_the_archived_file_failed_finishes_the_compens
     record = json.loads(blobs.read(WORKFLOW_CONTAINER, names[0]))
     assert record["entity"] == FILE_FAILED_TOPIC
     assert record["application_properties"]["compensate"] == "validator"
-    replayed = Delivery(
-        body=record["body"].encode(),
-        message_id=f"{record['message_id']}:replay-1",
-        correlation_id=record["correlation_id"],
-        application_properties=record["application_properties"],
-    )
+    replayed = Delivery(body=record["body"].encode(), message_id=f"{record['message_id']}:replay-1",
+                        correlation_id=record["correlation_id"],
+                        application_properties=record["application_properties"])
     assert handle_validator_compensation(services, replayed).state == "failed"
 
     terminal = assert_terminal_state(blobs, file_id, "failed")  # the full evidence, not just the archive

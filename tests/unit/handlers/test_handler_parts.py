@@ -33,7 +33,9 @@ pytestmark = pytest.mark.unit
 
 def test_fault_plan_matches_step_and_blob_pattern() -> None:
     plan = FaultPlan.parse("adaptor=acme-payroll/boom-*.csv; creator=*/x.csv")
-    with pytest.raises(InjectedFault, match=r"adaptor=acme-payroll/boom-\*\.csv matches"):
+    with pytest.raises(
+        InjectedFault, match=r"adaptor=acme-payroll/boom-\*\.csv matches"
+    ):
         plan.check("adaptor", "acme-payroll/boom-1.csv")
     plan.check("adaptor", "acme-payroll/fine.csv")
     plan.check("validator", "acme-payroll/boom-1.csv")

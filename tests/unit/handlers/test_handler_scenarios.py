@@ -176,9 +176,8 @@ def test_adaptor_failure_dead_letters_then_validator_compensates_to_failed() -> 
     reason = json.loads(blobs.read("failed", f"{file_id}/reason.json"))
     assert "InjectedFault" in reason["reason"]
     # The registry was released: a corrected copy of the same content can now go through.
-    blobs.put(
-        INCOMING_CONTAINER, "acme-payroll/resubmitted.csv", payment_csv(2, execution_date=FAKE_EXECUTION_DATE)
-    )
+    blobs.put(INCOMING_CONTAINER, "acme-payroll/resubmitted.csv",
+        payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     assert handle_incoming_file(services, "acme-payroll/resubmitted.csv").state == "validated"
 
 

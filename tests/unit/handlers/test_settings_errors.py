@@ -49,16 +49,9 @@ def test_without_service_bus_a_file_is_untouched_then_ends_failed_naming_the_set
     assert not list(blobs.list_names(WORKFLOW_CONTAINER, "registry/"))
     assert not list(blobs.list_names(WORKFLOW_CONTAINER, "archive/"))
 
-    notice = json.dumps(
-        {
-            "Type": "BlobTrigger",
-            "FunctionId": "Host.Functions.FileValidator",
-            "BlobType": "BlockBlob",
-            "ContainerName": "incoming",
-            "BlobName": NAME,
-            "ETag": etag,
-        }
-    ).encode()
+    notice = json.dumps({"Type": "BlobTrigger", "FunctionId": "Host.Functions.FileValidator",
+                         "BlobType": "BlockBlob", "ContainerName": "incoming", "BlobName": NAME,
+                         "ETag": etag}).encode()
     for dequeue in range(1, POISON_QUEUE_MAX_DEQUEUE):
         with pytest.raises(ConfigurationError):
             handle_blob_poison(services, Delivery(body=notice, message_id="q", delivery_count=dequeue))
