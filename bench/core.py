@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -29,9 +31,17 @@ from typing import Any
 
 from lxml import etree
 
+from shared.adapters.clock import clock_from_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 SENDER = "acme-payroll"
-TODAY = date.today()
+
+
+@functools.cache
+def bank_today() -> date:
+    """The bank's date as the functions see it (PIPELINE_TODAY when set), read once per run, not at import;
+    generated dates start the day after."""
+    return clock_from_environment(os.environ).today()
 
 
 def _clock() -> float:
@@ -52,9 +62,8 @@ def generate(path: Path, size: int) -> None:
 
     policy = parse_reference_table(_reference_json()).senders[SENDER]
     with path.open("wb") as out:
-        write_csv(
-            generate_rows(size, sender=SENDER, policy=policy, first_date=TODAY + timedelta(days=1)), out
-        )
+        first_date = bank_today() + timedelta(days=1)
+        write_csv(generate_rows(size, sender=SENDER, policy=policy, first_date=first_date), out)
 
 
 def run_ours(path: Path) -> dict[str, Any]:
@@ -68,7 +77,7 @@ def run_ours(path: Path) -> dict[str, Any]:
     adapter = Adapter(file_id="bench.core.00000000", sender=SENDER, sender_name="ACME Payroll Ltd",
                       creation_time=datetime.now(UTC))  # fmt: skip
     with path.open("rb") as stream:
-        result = validate_payment_file(stream, sender=SENDER, reference=reference, today=TODAY,
+        result = validate_payment_file(stream, sender=SENDER, reference=reference, today=bank_today(),
                                        on_payment=adapter.add, max_bytes=1 << 40)  # fmt: skip
     if not result.valid:
         raise SystemExit(f"generated file is invalid: {result.issues[:3]}")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import re
 import statistics
 import sys
@@ -30,7 +31,7 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
@@ -39,6 +40,7 @@ from azure.storage.blob import BlobServiceClient
 from localdev.stack.stack import LocalStack, StackOptions
 from samples.generate import DEFAULT_REFERENCE, generate_rows, write_csv
 from shared.adapters.azure_blob import AzureBlobStore
+from shared.adapters.clock import clock_from_environment
 from shared.domain.reference import parse_reference_table
 from shared.handlers.identity import incoming_file_id
 from shared.handlers.timeline import read_terminal
@@ -51,12 +53,9 @@ BENCH_AGENT = "bench-e2e"
 def make_file(rows: int, seed: int) -> bytes:
     policy = parse_reference_table(DEFAULT_REFERENCE.read_bytes()).senders[SENDER]
     out = io.BytesIO()
-    write_csv(
-        generate_rows(
-            rows, sender=SENDER, policy=policy, first_date=date.today() + timedelta(days=7), seed=seed
-        ),
-        out,
-    )
+    # The bank's date as the functions see it (PIPELINE_TODAY when set), so the files are never stale.
+    first_date = clock_from_environment(os.environ).today() + timedelta(days=7)
+    write_csv(generate_rows(rows, sender=SENDER, policy=policy, first_date=first_date, seed=seed), out)
     return out.getvalue()
 
 

@@ -18,12 +18,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from shared.domain.business_days import bank_date
+from shared.adapters.clock import SystemClock, clock_from_environment
 from shared.domain.ids import make_file_id, make_msg_id, sender_from_blob_path
 from shared.domain.pipeline import run_offline
 from shared.domain.reference import ReferenceTable, ReferenceTableError, parse_reference_table
 from shared.domain.validation import ValidationResult
-from shared.settings import ConfigurationError, Settings
+from shared.settings import ConfigurationError, parse_pipeline_today
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parent.parent / "samples" / "reference-table.json"
 EXIT_VALID, EXIT_REJECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -42,13 +42,34 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, metavar="REF.json",
                        help=f"reference table (default: {DEFAULT_REFERENCE})")  # fmt: skip
     check.add_argument(
-        "--out", type=Path, metavar="OUT.xml", help="output (default: FILE's <stem>.pain001.xml)"
+        "--out", type=Path, metavar="OUT.xml",
+        help="output (default: <stem of FILE>.pain001.xml in the current folder, never beside FILE)",
     )
     check.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
-    # For tests and rehearsals: pin "today" (the bank's date) and CreDtTm.
-    check.add_argument("--today", type=date.fromisoformat, default=None, help=argparse.SUPPRESS)
+    check.add_argument("--today", type=_bank_date, default=None, metavar="YYYY-MM-DD",
+                       help="the bank's date to check the execution dates against "
+                            "(default: PIPELINE_TODAY, else the clock's, as in the functions)")  # fmt: skip
+    # For tests: pin CreDtTm.
     check.add_argument("--creation-time", type=datetime.fromisoformat, default=None, help=argparse.SUPPRESS)
     return parser
+
+
+def _bank_date(text: str) -> date:
+    try:
+        pinned = parse_pipeline_today(text)
+    except ConfigurationError:
+        pinned = None
+    if pinned is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD")
+    return pinned
+
+
+def _clock() -> SystemClock:
+    """The functions' own clock, with `PIPELINE_TODAY` honoured the same way."""
+    try:
+        return clock_from_environment(os.environ)
+    except ConfigurationError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _load_reference(path: Path) -> ReferenceTable:
@@ -80,10 +101,11 @@ def check(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"--sender {args.sender!r}: {exc}") from None
     file_id = _file_id(args.file, args.sender)
-    out: Path = args.out or args.file.with_name(f"{args.file.stem}.pain001.xml")
+    # Not beside FILE: a dry run inside samples/incoming/ would leave an XML the stack then takes as a sample.
+    out: Path = args.out or Path.cwd() / f"{args.file.stem}.pain001.xml"
     creation_time = (args.creation_time or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     result = _run(args.file, out, blob_path=blob_path, file_id=file_id, reference=reference,
-                  today=args.today or _bank_today(), creation_time=creation_time)  # fmt: skip
+                  today=args.today or _clock().today(), creation_time=creation_time)  # fmt: skip
     if not result.valid:
         print(json.dumps(result.to_report(), ensure_ascii=False, indent=2))
         return EXIT_REJECTED
@@ -104,15 +126,6 @@ def check(args: argparse.Namespace) -> int:
         for warning in result.warnings:
             print(f"warning: {warning.message}" + (f" (on {warning.rows} rows)" if warning.rows > 1 else ""))
     return EXIT_VALID
-
-
-def _bank_today() -> date:
-    """The bank's date by the functions' own rule and settings (BANK_TIME_ZONE, BANK_CUT_OFF)."""
-    try:
-        settings = Settings.from_env()
-        return bank_date(datetime.now(UTC), settings.bank_time_zone, settings.bank_cut_off)
-    except ConfigurationError as exc:
-        raise UsageError(str(exc)) from None
 
 
 def _run(

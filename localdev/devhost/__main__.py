@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from localdev.devhost.debugger import listen_if_asked
 from localdev.devhost.errors import DevhostError
 from localdev.devhost.host import DevHost, HostConfig
 from localdev.devhost.logs import configure
@@ -121,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     try:
+        listen_if_asked()
         host = DevHost(config)
         host.start()
     except DevhostError as exc:
@@ -151,6 +153,7 @@ def _worker(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     try:
+        listen_if_asked()
         host = DevHost(config)
         host.start()
     except DevhostError as exc:

@@ -12,6 +12,8 @@ from typing import Any
 
 from azure.servicebus import ServiceBusClient
 from azure.storage.blob import BlobServiceClient
+from azure.storage.blob import LinearRetry as BlobLinearRetry
+from azure.storage.queue import LinearRetry as QueueLinearRetry
 from azure.storage.queue import QueueServiceClient
 
 from localdev.devhost.settings import resolve_connection
@@ -70,13 +72,21 @@ def transport_options() -> dict[str, Any]:
 USER_AGENT = "devhost"  # tells the host's own storage requests from the app's in a request log
 
 
+def host_retry_policy(policy: type[BlobLinearRetry] | type[QueueLinearRetry] = BlobLinearRetry) -> Any:
+    """The host's own storage calls (scans, receipts, leases, the poison queue) retry briefly: its poll
+    loops retry anyway, and the SDK's default (waits of 15, 18 and 24 s) kept the triggers silent for up to
+    a minute after a few seconds of storage outage. The app's clients have their own policy."""
+    return policy(backoff=1, retry_total=4, random_jitter_range=0.5)  # type: ignore[arg-type]
+
+
 def _build(kind: str, connection_string: str) -> Any:
     if kind == "blob":
         return BlobServiceClient.from_connection_string(
-            connection_string, user_agent=USER_AGENT, **transport_options()
+            connection_string, user_agent=USER_AGENT, retry_policy=host_retry_policy(), **transport_options()
         )
     if kind == "queue":
         return QueueServiceClient.from_connection_string(
-            connection_string, user_agent=USER_AGENT, **transport_options()
+            connection_string, user_agent=USER_AGENT, retry_policy=host_retry_policy(QueueLinearRetry),
+            **transport_options(),
         )
     return ServiceBusClient.from_connection_string(connection_string)

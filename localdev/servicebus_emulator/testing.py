@@ -22,7 +22,10 @@ from typing import IO, Any
 
 from localdev.servicebus_emulator.app import Emulator, Options, connection_string
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+# Run as `python -m <this package>` from wherever the package was imported, so the helper works the same
+# when the emulator is vendored or installed under another name.
+PACKAGE = __package__ or "localdev.servicebus_emulator"
+IMPORT_ROOT = Path(__file__).resolve().parents[len(PACKAGE.split("."))]
 READY = re.compile(r"servicebus-emulator ready: amqp=\S+:(?P<port>\d+) health=(?P<health>\S+)")
 
 
@@ -70,11 +73,15 @@ class EmulatorProcess:
 
     def __init__(self, config_path: Path | str, data_dir: Path | str | None = None, *,
                  health: bool = True, port: int = 0, extra_args: tuple[str, ...] = (),
-                 python: str = sys.executable) -> None:
+                 python: str = sys.executable, log_path: Path | None = None, health_port: int = 0,
+                 host: str = "127.0.0.1") -> None:  # fmt: skip
+        """`health_port` 0 picks a free one when `health`; `log_path` None writes a temporary log."""
         self.config_path = Path(config_path)
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.port = port
-        self.health_port = 0
+        self.health_port = health_port
+        self.host = host
+        self._log_path = log_path
         self.ready_seconds = 0.0
         self.ready_line = ""
         self._health = health
@@ -98,17 +105,25 @@ class EmulatorProcess:
         return Path(self._log.name) if self._log is not None else None
 
     def start(self, timeout: float = 20.0) -> EmulatorProcess:
-        command = [self._python, "-m", "localdev.servicebus_emulator", "--config", str(self.config_path),
-                   "--port", str(self.port), "--health-port", "-1" if self._health else "0", *self._extra]
+        health = (str(self.health_port) if self.health_port else "-1") if self._health else "0"
+        command = [self._python, "-m", PACKAGE, "--config", str(self.config_path),
+                   "--host", self.host, "--port", str(self.port), "--health-port", health, *self._extra]
         if self.data_dir is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
             command += ["--data", str(self.data_dir)]
         # Kept open for the child's lifetime and left on disk afterwards for diagnosis.
-        self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115
-            "w+", prefix="sb-emulator-", suffix=".log", delete=False)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if self._log_path is not None:
+            self._log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = self._log_path.open("a", encoding="utf-8")
+        else:
+            self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+                "w+", prefix="sb-emulator-", suffix=".log", delete=False)
+        paths = [str(IMPORT_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(paths)}
         started = time.perf_counter()
-        self._process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=self._log,
-                                         text=True, env=env)
+        # Its own session, so a Ctrl-C meant for the caller's terminal reaches it only through stop().
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self._log,
+                                         text=True, env=env, start_new_session=True)
         line = self._wait_ready(timeout)
         self.ready_seconds = time.perf_counter() - started
         self.ready_line = line

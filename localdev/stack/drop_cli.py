@@ -1,6 +1,7 @@
 """`python -m localdev.drop FILE [--sender ID]`: upload a file to `incoming/<sender>/` and follow its journey.
 
-The sender is the file's parent folder unless `--sender` is given (the pipeline reads it from the path).
+`--sender` is required unless the file sits in a folder named after a sender the reference table knows (as
+in samples/incoming/<sender>/); the pipeline reads the sender from the blob's path.
 """
 
 from __future__ import annotations
@@ -10,23 +11,24 @@ import sys
 import time
 from pathlib import Path
 
-from localdev.stack.display import row
+from localdev.stack.display import rows
 from localdev.stack.journey import JourneyTracker
 from localdev.stack.processes import StackError
 from localdev.stack.state import load_state
-from localdev.stack.storage import blob_name_for, drop_file
+from localdev.stack.storage import blob_name_for, drop_file, known_senders
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localdev.drop", description=__doc__)
     parser.add_argument("file", type=Path)
-    parser.add_argument("--sender", help="sender id (default: the file's folder name)")
+    parser.add_argument("--sender", help="sender id (default: the file's folder, if it is a known sender)")
     parser.add_argument("--no-wait", action="store_true", help="upload and return without following it")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to follow it (default 120)")
     args = parser.parse_args(argv)
     try:
         storage = load_state().storage
-        blob_name = blob_name_for(args.file, args.sender)
+        senders = known_senders(storage) if args.sender is None else []
+        blob_name = blob_name_for(args.file, args.sender, senders)
         etag = drop_file(storage, args.file, blob_name)
     except StackError as exc:
         print(f"drop: {exc}", file=sys.stderr)
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + args.timeout
     while not journey.complete and time.monotonic() < deadline:
         for changed in tracker.refresh():
-            print(row(changed), flush=True)
+            if changed.terminal is None or changed.complete:  # a finished file once, when complete
+                print("\n".join(rows(changed)), flush=True)
         time.sleep(0.3)
     if not journey.complete:
         print(

@@ -15,7 +15,7 @@ from azure.storage.blob import BlobPrefix, BlobServiceClient
 
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.handlers.identity import incoming_file_id
-from shared.handlers.status import file_status
+from shared.handlers.status import file_status, summarise
 from shared.topology import WORKFLOW_CONTAINER
 
 STEP_EVENTS = ("received", "validated", "adapted", "created", "step_failed", "dead_lettered", "compensated")
@@ -30,6 +30,7 @@ class FileJourney:
     expected: str | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
     terminal: dict[str, Any] | None = None
+    summary: dict[str, Any] = field(default_factory=dict)  # read once, when the journey completes
 
     @property
     def state(self) -> str:
@@ -102,7 +103,7 @@ class JourneyTracker:
         for journey in list(self.files.values()):
             if journey.complete:
                 continue
-            status = file_status(self._store, journey.file_id)
+            status = file_status(self._store, journey.file_id, details=False)
             if status is None:
                 continue
             if len(status["events"]) != len(journey.events) or status["terminal"] != journey.terminal:
@@ -111,6 +112,9 @@ class JourneyTracker:
                     journey.blob_name = next(
                         (str(e["blob_name"]) for e in journey.events if e.get("blob_name")), journey.file_id
                     )
+                if journey.complete:
+                    journey.summary = summarise(self._store, journey.state, journey.terminal or {},
+                                                journey.events)  # fmt: skip
                 changed.append(journey)
         return changed
 

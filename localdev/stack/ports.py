@@ -14,15 +14,17 @@ class Ports:
     table: int
     servicebus: int
     http: int
+    servicebus_admin: int  # the emulator's health/admin HTTP port (its admin CLI's default is 5300)
 
 
-DEFAULTS = Ports(blob=10000, queue=10001, table=10002, servicebus=5672, http=7071)
+DEFAULTS = Ports(blob=10000, queue=10001, table=10002, servicebus=5672, http=7071, servicebus_admin=5300)
 OPTIONS = {
     "blob": "--blob-port",
     "queue": "--queue-port",
     "table": "--table-port",
     "servicebus": "--servicebus-port",
     "http": "--http-port",
+    "servicebus_admin": "--servicebus-admin-port",
 }
 
 

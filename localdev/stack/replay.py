@@ -2,14 +2,17 @@
 
 The archive (`workflow/deadletter/<file id>/<entity>/<message id>.json`, written by the dead-letter
 handlers) keeps the exact body and application properties. The guard is a create-if-absent marker blob,
-`workflow/replays/<file id>/<entity>/<message id>.json`, written before sending (and removed if the send
-fails), so two replays, even concurrent ones, cannot both go out by accident.
+`workflow/replays/<file id>/<entity>/<original message id>.json`, written before sending (and removed if the
+send fails), so two replays, even concurrent ones, cannot both go out by accident. A replayed message that is
+dead-lettered again is archived under its replay id (`…:replay-1`); the guard keys on the original id, so
+that archive is guarded by the same marker and `--force` sends `…:replay-2`, never `…:replay-1:replay-1`.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +23,8 @@ from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from localdev.stack.processes import StackError
 from shared.topology import BLOB_POISON_QUEUE, FILE_FAILED_TOPIC, WORKFLOW_CONTAINER
+
+_REPLAY_SUFFIX = re.compile(r"(:replay-\d+)+$")
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,11 @@ class Archived:
     @property
     def message_id(self) -> str:
         return str(self.record.get("message_id") or "no-message-id")
+
+    @property
+    def original_message_id(self) -> str:
+        """The id the pipeline gave the message, before any replay suffixed it."""
+        return _REPLAY_SUFFIX.sub("", self.message_id)
 
     def body(self) -> bytes:
         body = str(self.record["body"])
@@ -82,7 +92,7 @@ def target_of(entity: str) -> tuple[str, bool]:
 
 def claim_replay(workflow: ContainerClient, archive: Archived, file_id: str, force: bool) -> tuple[str, int]:
     """Write the create-if-absent marker; returns (marker name, replay number)."""
-    base = f"replays/{file_id}/{archive.entity}/{archive.message_id}"
+    base = f"replays/{file_id}/{archive.entity}/{archive.original_message_id}"
     for number in range(1, 100):
         name = f"{base}.json" if number == 1 else f"{base}.{number}.json"
         marker = {
@@ -97,7 +107,7 @@ def claim_replay(workflow: ContainerClient, archive: Archived, file_id: str, for
             if not force:
                 previous = json.loads(workflow.get_blob_client(name).download_blob().readall())
                 raise StackError(
-                    f"{archive.message_id} was already replayed at {previous['replayed_at']} "
+                    f"{archive.original_message_id} was already replayed at {previous['replayed_at']} "
                     f"(marker {WORKFLOW_CONTAINER}/{name}). Pass --force to replay it again."
                 ) from None
     raise StackError("Too many replays of this message.")
@@ -106,7 +116,8 @@ def claim_replay(workflow: ContainerClient, archive: Archived, file_id: str, for
 def send(service_bus: str, archive: Archived, number: int) -> str:
     entity, is_topic = target_of(archive.entity)
     properties = dict(archive.record.get("application_properties") or {})
-    message_id = f"{archive.message_id}:replay-{number}"  # a new id, or duplicate detection would drop it
+    # A new id, or duplicate detection would drop it; from the original id, so replays never chain.
+    message_id = f"{archive.original_message_id}:replay-{number}"
     message = ServiceBusMessage(
         archive.body(),
         message_id=message_id,

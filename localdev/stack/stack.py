@@ -36,6 +36,8 @@ class StackOptions:
     host: str = "devhost"
     keep_data: bool = False
     azurite_in_memory: bool = False
+    # Durable by default, like Azurite: a killed emulator keeps every message it acknowledged.
+    emulator_in_memory: bool = False
     azurite_debug_log: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     workers: int | None = None  # devhost --workers (None: its default), or FUNCTIONS_WORKER_PROCESS_COUNT
@@ -51,6 +53,7 @@ class LocalStack:
         azurite_ports = AzuritePorts(ports.blob, ports.queue, ports.table) if ports else AzuritePorts.free()
         if not options.keep_data:
             shutil.rmtree(options.data_dir / "azurite", ignore_errors=True)
+            shutil.rmtree(self.emulator_data_dir, ignore_errors=True)
         self.azurite = AzuriteProcess(
             options.data_dir / "azurite",
             azurite_ports,
@@ -61,6 +64,10 @@ class LocalStack:
         self.host: ManagedProcess | None = None
 
     @property
+    def emulator_data_dir(self) -> Path:
+        return self.options.data_dir / "servicebus"
+
+    @property
     def storage(self) -> str:
         return self.azurite.connection_string
 
@@ -68,6 +75,12 @@ class LocalStack:
     def service_bus(self) -> str:
         assert self.emulator is not None
         return self.emulator.connection_string
+
+    @property
+    def emulator_admin(self) -> str:
+        """The emulator's health/admin URL, for `python -m localdev.servicebus_emulator.admin --url URL`."""
+        assert self.emulator is not None
+        return f"http://127.0.0.1:{self.emulator.health_port}"
 
     @property
     def http_base(self) -> str:
@@ -94,10 +107,24 @@ class LocalStack:
 
     def _start(self) -> None:
         self.azurite.start_and_wait()
-        port = self.options.ports.servicebus if self.options.ports else 0
-        self.emulator = start_emulator(self.options.topology, self.options.data_dir, port)
+        self.start_emulator(self.options.ports.servicebus if self.options.ports else 0)
         bootstrap(self.storage, REFERENCE_TABLE)
         self.start_host()
+
+    def start_emulator(self, port: int = 0) -> None:
+        """Start the emulator (again, after `stop_emulator`: pass its old port so clients reconnect)."""
+        data = None if self.options.emulator_in_memory else self.emulator_data_dir
+        admin = self.options.ports.servicebus_admin if self.options.ports else 0
+        self.emulator = start_emulator(self.options.topology, self.options.data_dir, port, data_dir=data,
+                                       health_port=admin)  # fmt: skip
+
+    def stop_emulator(self, crash: bool = False) -> int:
+        """Stop the emulator (SIGKILL with `crash`); returns its port for `start_emulator`."""
+        assert self.emulator is not None
+        port = self.emulator.port
+        self.emulator.kill() if crash else self.emulator.stop()
+        self.emulator = None
+        return port
 
     def start_host(self) -> None:
         log = self.options.data_dir / f"{self.options.host}.log"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from localdev.stack.processes import StackError
 
+RUN_PID_KEY = "run"  # the `run` process itself, beside the processes it started: `stop` signals it first
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO / ".localdev"
 STATE_FILE = DATA_DIR / "stack.json"
@@ -44,23 +45,29 @@ def refuse_if_running(path: Path) -> None:
         pids = json.loads(path.read_text(encoding="utf-8")).get("pids", {})
     except (OSError, ValueError):
         return
-    alive = {name: pid for name, pid in pids.items() if _alive(int(pid))}
-    if alive:
-        listed = ", ".join(f"{name} pid {pid}" for name, pid in alive.items())
+    running = {name: pid for name, pid in pids.items() if alive(int(pid))}
+    if running:
+        listed = ", ".join(f"{name} pid {pid}" for name, pid in running.items())
         raise StackError(
-            f"A local stack is already running from {path.parent} ({listed}). Stop it with Ctrl-C "
-            "in its terminal, or start another with --data-dir DIR."
+            f"A local stack is already running from {path.parent} ({listed}). Stop it with `make stop` "
+            "(or Ctrl-C in its terminal), or start another with --data-dir DIR."
         )
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Running (a zombie, exited but not yet reaped by its parent, is not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        # /proc/<pid>/stat: "pid (name) state ..."; the name may hold spaces and parentheses.
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): kill(0) is all there is
+    return state != "Z"
 
 
 def load_state(path: Path = STATE_FILE) -> StackState:

@@ -15,11 +15,12 @@ from azure.storage.blob import BlobPrefix, BlobServiceClient
 
 from localdev.stack.processes import StackError
 from localdev.stack.state import load_state
+from localdev.stack.summary_text import summary_lines
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.handlers.status import file_status
 from shared.topology import WORKFLOW_CONTAINER
 
-_HIDDEN = {"file_id", "event", "occurred_at", "warnings"}
+_HIDDEN = {"file_id", "event", "occurred_at", "warnings"}  # warnings: listed under the table
 
 
 def format_timeline(status: dict[str, Any]) -> str:
@@ -34,13 +35,9 @@ def format_timeline(status: dict[str, Any]) -> str:
         offset = (when - start).total_seconds() if start else 0.0
         details = ", ".join(f"{k}={_short(v)}" for k, v in event.items() if k not in _HIDDEN)
         lines.append(f"{event['occurred_at']:<28} {offset:>9.3f}  {event['event']:<14} {details}")
-    if terminal.get("reason"):
-        lines += ["", f"reason: {terminal['reason']}"]
-    warnings = status.get("warnings") or []
-    if warnings:
-        lines += ["", f"warnings ({len(warnings)} shown; the validated event counts them all):"]
-        lines += [f"  {w.get('message')}" + (f" (on {w['rows']} rows)" if w.get("rows", 1) > 1 else "")
-                  for w in warnings]  # fmt: skip
+    summary = summary_lines(status.get("summary") or {})
+    if summary:
+        lines += ["", *summary]
     return "\n".join(lines)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 
 from shared.domain.business_days import DEFAULT_CUT_OFF, DEFAULT_TIME_ZONE, bank_date
+from shared.settings import Settings
 
 
 class SystemClock:
@@ -27,3 +29,11 @@ class SystemClock:
 
     def today(self) -> date:
         return self.pinned_today or bank_date(self.now(), self.time_zone, self.cut_off)
+
+
+def clock_from_environment(environ: Mapping[str, str]) -> SystemClock:
+    """The clock the functions use, for tools beside them (the dry run, the stack, the benchmarks), so a
+    pinned `PIPELINE_TODAY`, `BANK_TIME_ZONE` and `BANK_CUT_OFF` mean the same day everywhere. A
+    malformed value is a `ConfigurationError`."""
+    settings = Settings.from_env(environ)
+    return SystemClock(settings.pipeline_today, settings.bank_time_zone, settings.bank_cut_off)

@@ -19,6 +19,7 @@ from azure.identity import DefaultAzureCredential
 from azure.servicebus import ServiceBusClient
 from azure.storage.blob import BlobServiceClient
 
+from shared.adapters.retry import storage_retry_policy
 from shared.settings import ConfigurationError
 
 # The SDK defaults buffer up to 32 MiB per download and 64 MiB per single-shot upload; 4 MiB pieces keep a
@@ -142,7 +143,7 @@ def blob_service_client(setting: str, environ: Mapping[str, str]) -> BlobService
     target = resolve_storage(setting, environ)
     options: dict[str, Any] = {
         "max_single_get_size": PIECE, "max_chunk_get_size": PIECE, "max_single_put_size": PIECE,
-        "max_block_size": PIECE, **transport_options(environ),
+        "max_block_size": PIECE, "retry_policy": storage_retry_policy(), **transport_options(environ),
     }
     if target.connection_string:
         return BlobServiceClient.from_connection_string(target.connection_string, **options)

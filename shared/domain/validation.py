@@ -61,7 +61,7 @@ class ValidationResult:
         return [warning.to_dict() for warning in self.warnings]
 
     def to_report(self) -> dict[str, Any]:
-        """The rejection report of DESIGN.md §3 (`state` is "valid" only when there is nothing to report)."""
+        """The rejection report (docs/architecture.md); `state` is "valid" only when nothing is reported."""
         return {
             "state": "valid" if self.valid else "rejected",
             "errors": [issue.to_dict() for issue in self.issues],

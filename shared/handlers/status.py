@@ -1,24 +1,78 @@
-"""A file's journey for the HTTP status function and the `status` command: timeline plus terminal state."""
+"""A file's journey for the HTTP status function and the `status` command: timeline, terminal state, and
+the answer a person wants: why it was rejected (the first errors and a count), what it duplicates, why it
+failed (the step, the reason, the last real error), and the warnings recorded while it was accepted."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from shared.handlers.identity import is_file_id
 from shared.handlers.timeline import read_events, read_terminal
-from shared.ports import BlobStore
+from shared.ports import BlobNotFound, BlobStore
 
-__all__ = ["file_status", "is_file_id"]
+__all__ = ["FIRST_ERRORS", "file_status", "is_file_id", "summarise"]
+
+FIRST_ERRORS = 10  # enough to start fixing the file; the report has them all
 
 
-def file_status(blobs: BlobStore, file_id: str) -> dict[str, Any] | None:
-    """`{file_id, state, terminal, events, warnings}`, state `in_progress` until terminal; None if never
-    seen. `warnings` are the validator's (what it changed in a file it accepted: a transliterated name, a
-    shifted date), from the `validated` event, so a delivered file can say what was changed."""
+def file_status(blobs: BlobStore, file_id: str, *, details: bool = True) -> dict[str, Any] | None:
+    """`{file_id, state, terminal, events, summary}`, state `in_progress` until terminal; None if never
+    seen. `details=False` skips the summary (and the report read it may need), for pollers."""
     events = read_events(blobs, file_id)
     terminal = read_terminal(blobs, file_id)
     if not events and terminal is None:
         return None
     state = str(terminal["state"]) if terminal else "in_progress"
-    warnings = [w for e in events if e.get("event") == "validated" for w in e.get("warnings") or []]
-    return {"file_id": file_id, "state": state, "terminal": terminal, "events": events, "warnings": warnings}
+    status: dict[str, Any] = {"file_id": file_id, "state": state, "terminal": terminal, "events": events}
+    if details:
+        status["summary"] = summarise(blobs, state, terminal or {}, events)
+    return status
+
+
+def summarise(blobs: BlobStore, state: str, terminal: dict[str, Any], events: list[dict[str, Any]]
+              ) -> dict[str, Any]:  # fmt: skip
+    """What to tell the sender or the operator, by state; never raises for a missing or odd report."""
+    summary: dict[str, Any] = {}
+    warnings = [w for e in events for w in (e.get("warnings") or [])]
+    if warnings:
+        summary["warnings"] = warnings
+    last_error = _last_error(events)
+    if state in ("rejected", "duplicate"):
+        report = _report(blobs, str(terminal.get("report", "")))
+        if state == "rejected":
+            errors = list(report.get("errors") or [])
+            summary["error_count"] = int(report.get("error_count", terminal.get("error_count", len(errors))))
+            summary["errors"] = errors[:FIRST_ERRORS]
+        else:
+            summary["duplicate_of"] = report.get("duplicate_of", terminal.get("duplicate_of"))
+            for key in ("message", "duplicate_payments"):
+                if key in report:
+                    summary[key] = report[key]
+    elif state == "failed":
+        for key in ("failed_step", "reason", "needs_attention", "compensation_failure"):
+            if terminal.get(key) not in (None, ""):
+                summary[key] = terminal[key]
+        if last_error:
+            summary["last_error"] = last_error
+    elif state == "in_progress" and last_error:
+        summary["last_error"] = last_error  # still being retried: say what keeps failing
+    return summary
+
+
+def _last_error(events: list[dict[str, Any]]) -> str | None:
+    for event in reversed(events):
+        if event.get("event") == "step_failed":
+            return f"{event.get('step')}: {event.get('error_type')}: {event.get('error_message')}"
+    return None
+
+
+def _report(blobs: BlobStore, path: str) -> dict[str, Any]:
+    container, _, name = path.partition("/")
+    if not container or not name:
+        return {}
+    try:
+        loaded = json.loads(blobs.read(container, name))
+    except (BlobNotFound, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}

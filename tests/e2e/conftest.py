@@ -10,7 +10,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,10 @@ from azure.storage.blob import BlobServiceClient
 
 from localdev.stack.stack import LocalStack, StackOptions
 from shared.adapters.azure_blob import AzureBlobStore
-from shared.domain.business_days import bank_date
+from shared.adapters.clock import clock_from_environment
 from shared.handlers.identity import incoming_file_id
 from shared.handlers.timeline import read_events, read_terminal
-from shared.settings import PIPELINE_TODAY_SETTING, parse_pipeline_today
+from shared.settings import PIPELINE_TODAY_SETTING
 from shared.topology import INCOMING_CONTAINER
 from tests.samplefiles import execution_date_after
 
@@ -31,10 +31,10 @@ FAULTS = "validator=*/boom-validator*;adaptor=*/boom-adaptor*;creator=*/boom-cre
 
 def bank_today() -> date:
     """The bank's date for this session: `PIPELINE_TODAY` from the test run's environment when set (so
-    `PIPELINE_TODAY=2029-02-08 pytest -m e2e` rehearses that day), else the bank's date at session
-    start (`business_days.bank_date`). The stack is always started with it pinned, so the files the
-    tests build and the app's verdicts agree even across midnight."""
-    return parse_pipeline_today(os.environ.get(PIPELINE_TODAY_SETTING, "")) or bank_date(datetime.now(UTC))
+    `PIPELINE_TODAY=2029-02-08 pytest -m e2e` rehearses that day), else the bank's date at session start
+    (the functions' own clock: time zone and cut-off). The stack is always started with it pinned, so the
+    files the tests build and the app's verdicts agree even across midnight."""
+    return clock_from_environment(os.environ).today()
 
 
 class Pipeline:

@@ -6,16 +6,21 @@ others reach the session's stack through the same settings the app uses.
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from localdev.stack.processes import free_port
+from localdev.stack.state import alive
 from tests.e2e.conftest import Pipeline
-from tests.samplefiles import payment_csv
+from tests.samplefiles import invalid_csv, payment_csv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
@@ -24,7 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _run_once(data_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     ports = [
         arg
-        for name in ("blob", "queue", "table", "servicebus", "http")
+        for name in ("blob", "queue", "table", "servicebus", "http", "servicebus-admin")
         for arg in (f"--{name}-port", str(free_port()))
     ]
     return subprocess.run(
@@ -102,3 +107,114 @@ def test_drop_then_status_then_replay_guard(pipeline: Pipeline, tag: str, tmp_pa
     )
     replay = _cli(pipeline, "localdev.replay", file_id)
     assert replay.returncode == 2 and "No dead-letter archive" in replay.stderr
+
+
+def test_status_list_and_the_live_journey_say_why_a_file_was_rejected(
+    pipeline: Pipeline, tag: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "acme-payroll" / f"bad name {tag}.csv"  # a space in the name, the folder a sender's
+    path.parent.mkdir()
+    path.write_bytes(invalid_csv(pipeline.execution_date))
+    dropped = _cli(pipeline, "localdev.drop", str(path))
+    assert dropped.returncode == 0, dropped.stderr
+    assert f"incoming/acme-payroll/bad name {tag}.csv" in dropped.stdout
+    assert "3 error(s)" in dropped.stdout and "[invalid_iban]" in dropped.stdout  # under the journey's row
+    file_id = dropped.stdout.split("(file id ")[1].split(")")[0]
+    status = _cli(pipeline, "localdev.status", file_id)
+    assert "3 error(s):" in status.stdout and "creditor_iban" in status.stdout
+    assert "[invalid_date]" in status.stdout
+    listed = _cli(pipeline, "localdev.status", "--list")
+    assert any(line.split() == [file_id, "rejected"] for line in listed.stdout.splitlines())
+    with urllib.request.urlopen(f"{pipeline.stack.http_base}/api/files/{file_id}", timeout=10) as response:
+        summary = json.load(response)["summary"]
+    assert summary["error_count"] == 3 and {e["column"] for e in summary["errors"]} >= {"creditor_iban"}
+
+
+def test_drop_refuses_an_unknown_folder_and_a_sender_that_is_not_one_folder(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    path = tmp_path / "nc_tools" / "a.csv"
+    path.parent.mkdir()
+    path.write_bytes(b"x\n")
+    unknown = _cli(pipeline, "localdev.drop", str(path))
+    assert unknown.returncode == 2 and "'nc_tools' is not a known sender" in unknown.stderr
+    assert "acme-payroll" in unknown.stderr and "Traceback" not in unknown.stderr
+    escaping = _cli(pipeline, "localdev.drop", str(path), "--sender", "acme-payroll/../globex-suppliers")
+    assert escaping.returncode == 2 and "is not a sender id" in escaping.stderr
+    assert len(escaping.stderr.strip().splitlines()) == 1
+
+
+def test_dlq_shows_the_dead_letter_queues_and_the_archive_of_a_failed_file(
+    pipeline: Pipeline, tag: str
+) -> None:
+    file_id = pipeline.upload(f"acme-payroll/boom-creator-dlq-{tag}.csv",
+                              payment_csv(2, tag=tag, execution_date=pipeline.execution_date))  # fmt: skip
+    pipeline.wait_terminal(file_id, timeout=90)
+    shown = _cli(pipeline, "localdev.dlq")
+    assert shown.returncode == 0, shown.stderr
+    assert "file-adapted/$DeadLetterQueue" in shown.stdout
+    assert "file-failed/Subscriptions/validator-compensation/$DeadLetterQueue" in shown.stdout
+    line = next(line for line in shown.stdout.splitlines() if file_id in line)
+    assert "from file-adapted" in line and "InjectedFault" in line
+    status = _cli(pipeline, "localdev.status", file_id)
+    assert "failed in creator" in status.stdout and "last error: creator: InjectedFault" in status.stdout
+
+
+def _stop(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "localdev.stop", "--data-dir", str(data_dir)],
+                          cwd=REPO, capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+
+
+def _start_run(data_dir: Path) -> subprocess.Popen[str]:
+    ports = [arg for name in ("blob", "queue", "table", "servicebus", "http", "servicebus-admin")
+             for arg in (f"--{name}-port", str(free_port()))]  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localdev.run", "--no-samples", "--data-dir", str(data_dir), *ports],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (data_dir / "stack.json").exists():
+        assert process.poll() is None and time.monotonic() < deadline, "run did not start"
+        time.sleep(0.2)
+    return process
+
+
+def _pids(data_dir: Path) -> dict[str, int]:
+    return {k: int(v) for k, v in json.loads((data_dir / "stack.json").read_text())["pids"].items()}
+
+
+def _gone(pids: dict[str, int], timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(alive(pid) for pid in pids.values()):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_make_stop_stops_a_stack_from_another_terminal(tmp_path: Path) -> None:
+    process = _start_run(tmp_path)
+    pids = _pids(tmp_path)
+    assert set(pids) == {"run", "azurite", "servicebus-emulator", "devhost"}
+    try:
+        stopped = _stop(tmp_path)
+        assert stopped.returncode == 0 and "stopped the stack" in stopped.stdout, stopped.stdout
+        assert _gone(pids) and not (tmp_path / "stack.json").exists()
+        again = _stop(tmp_path)
+        assert again.returncode == 0 and "no local stack is running" in again.stdout
+    finally:
+        process.kill()
+        process.wait(30)
+
+
+def test_a_stack_whose_terminal_goes_away_stops_itself(tmp_path: Path) -> None:
+    process = _start_run(tmp_path)
+    pids = _pids(tmp_path)
+    try:
+        process.stdout.close() if process.stdout else None  # nobody reads its output any more
+        os.kill(process.pid, signal.SIGHUP)
+        process.wait(60)
+        assert _gone(pids), f"orphans left: {[n for n, p in pids.items() if alive(p)]}"
+        assert not (tmp_path / "stack.json").exists()
+    finally:
+        process.kill()

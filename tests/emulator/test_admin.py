@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
 
-from localdev.servicebus_emulator.testing import REPO_ROOT, EmulatorProcess
+from localdev.servicebus_emulator.testing import IMPORT_ROOT, EmulatorProcess
 
 pytestmark = [pytest.mark.emulator, pytest.mark.integration]
 
@@ -27,7 +27,7 @@ def _config(tmp_path: Path, queue: str) -> Path:
 def _admin(port: int, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "localdev.servicebus_emulator.admin",
                            "--url", f"http://127.0.0.1:{port}", *args],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=30, check=False)
+                          cwd=IMPORT_ROOT, capture_output=True, text=True, timeout=30, check=False)
 
 
 def test_health_and_admin_cli(tmp_path: Path, entity: str) -> None:
@@ -68,7 +68,7 @@ def test_invalid_config_is_a_clear_error(tmp_path: Path) -> None:
         {"Name": "q", "Properties": {"LockDuration": "one minute"}}]}]}}), "utf-8")
     result = subprocess.run([sys.executable, "-m", "localdev.servicebus_emulator", "--config", str(bad),
                              "--port", "0", "--health-port", "0"],
-                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=30, check=False)
+                            cwd=IMPORT_ROOT, capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 2
     assert "UserConfig.Namespaces[0].Queues[0].Properties.LockDuration" in result.stderr
     assert "Traceback" not in result.stderr
@@ -81,7 +81,7 @@ def test_busy_port_is_a_clear_error(tmp_path: Path, entity: str) -> None:
         port = busy.getsockname()[1]
         result = subprocess.run([sys.executable, "-m", "localdev.servicebus_emulator", "--config",
                                  str(_config(tmp_path, entity)), "--port", str(port), "--health-port", "0"],
-                                cwd=REPO_ROOT, capture_output=True, text=True, timeout=30, check=False)
+                                cwd=IMPORT_ROOT, capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 3
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr

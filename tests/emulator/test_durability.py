@@ -3,6 +3,7 @@
 A sender and a completing receiver run against the emulator (a child process, `--data DIR`) until it
 is SIGKILLed mid-load. After a restart on the same folder, every message whose send was acknowledged is
 either still there or was acknowledged as completed, and nothing acknowledged as completed comes back.
+The one completion the kill may interrupt is in doubt either way (durable, but its echo never arrived).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class Load:
         self.queue = queue
         self.acknowledged: set[str] = set()
         self.completed: set[str] = set()
+        # A completion the kill interrupted: the emulator may have made it durable and died before its
+        # echo reached us, so this message may rightly be gone or still there. At most one: completions
+        # go one at a time.
+        self.in_doubt: set[str] = set()
         self.stop = threading.Event()
 
     def send(self) -> None:
@@ -51,8 +56,10 @@ class Load:
             while not self.stop.is_set():
                 try:
                     for message in receiver.receive_messages(max_message_count=20, max_wait_time=1):
+                        self.in_doubt = {str(message)}
                         receiver.complete_message(message)
                         self.completed.add(str(message))
+                        self.in_doubt = set()
                 except Exception:
                     return
 
@@ -107,7 +114,7 @@ def test_kill_dash_nine_loses_nothing_acknowledged(tmp_path: Path, entity: str) 
 
     survivors = set(remaining)
     assert len(remaining) == len(survivors), "a message was restored twice"
-    lost = acknowledged - survivors - completed
+    lost = acknowledged - survivors - completed - load.in_doubt
     assert not lost, f"{len(lost)} acknowledged messages were lost, e.g. {sorted(lost)[:5]}"
     resurrected = completed & survivors
     assert not resurrected, f"completed messages came back: {sorted(resurrected)[:5]}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +21,12 @@ INVALID = SAMPLES / "incoming" / "globex-suppliers" / "2028-02-08-with-errors.cs
 PINNED = ["--today", "2026-11-22", "--creation-time", "2026-11-22T08:00:00+00:00"]
 
 
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "shared.cli", *map(str, args)], cwd=ROOT,
+def cli(*args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None
+        ) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    # A PIPELINE_TODAY of the test run's own (the e2e rehearsal) must not leak into these pinned checks.
+    environment = {k: v for k, v in os.environ.items() if k != "PIPELINE_TODAY"}
+    environment.update({"PYTHONPATH": str(ROOT), **(env or {})})
+    return subprocess.run([sys.executable, "-m", "shared.cli", *map(str, args)], cwd=cwd, env=environment,
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
 
 
@@ -39,15 +44,31 @@ def test_valid_file_exit_0_and_json_summary(tmp_path: Path) -> None:
     assert f"<MsgId>{summary['msg_id']}</MsgId>".encode() in out.read_bytes()
 
 
-def test_rerun_is_byte_identical_and_default_out_is_next_to_file(tmp_path: Path) -> None:
-    source = tmp_path / "payroll.csv"
+def test_rerun_is_byte_identical_and_default_out_is_the_current_folder_not_beside_the_file(
+    tmp_path: Path,
+) -> None:
+    inbox, here = tmp_path / "incoming", tmp_path / "here"
+    inbox.mkdir()
+    here.mkdir()
+    source = inbox / "payroll.csv"
     source.write_bytes(VALID.read_bytes())
     outputs = []
     for _ in range(2):
-        assert cli("check", source, "--sender", "acme-payroll", *PINNED).returncode == 0
-        outputs.append((tmp_path / "payroll.pain001.xml").read_bytes())
+        assert cli("check", source, "--sender", "acme-payroll", *PINNED, cwd=here).returncode == 0
+        outputs.append((here / "payroll.pain001.xml").read_bytes())
     assert outputs[0] == outputs[1]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["payroll.csv", "payroll.pain001.xml"]
+    assert [p.name for p in inbox.iterdir()] == ["payroll.csv"]  # the samples tree stays clean
+
+
+def test_today_comes_from_pipeline_today_like_the_functions_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    creation = PINNED[2:]
+    late = cli("check", VALID, "--sender", "acme-payroll", "--out", tmp_path / "o.xml", *creation,
+               env={"PIPELINE_TODAY": "2028-06-01"})  # fmt: skip
+    assert late.returncode == 1 and "date_outside_window" in late.stdout  # the samples' dates have passed
+    bad = cli("check", VALID, "--sender", "acme-payroll", *creation, env={"PIPELINE_TODAY": "1/6/2028"})
+    assert bad.returncode == 2 and "PIPELINE_TODAY" in bad.stderr and "Traceback" not in bad.stderr
+    flag = cli("check", VALID, "--sender", "acme-payroll", "--today", "2028-6-1", *creation)
+    assert flag.returncode == 2 and "YYYY-MM-DD" in flag.stderr
 
 
 def test_rejected_file_exit_1_with_the_report_on_stdout(tmp_path: Path) -> None:

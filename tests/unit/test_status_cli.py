@@ -17,8 +17,8 @@ def test_the_timeline_lists_the_warnings_under_the_table() -> None:
         "file_id": "acme.f.00000000", "state": "delivered", "terminal": {"output": "outgoing/x.xml"},
         "events": [{"event": "validated", "occurred_at": "2026-11-20T08:00:00+00:00", "warning_count": 1,
                     "warnings": [warning]}],
-        "warnings": [warning],
+        "summary": {"warnings": [warning]},
     }  # fmt: skip
     text = format_timeline(status)
     assert "warning_count=1" in text and "warnings=" not in text  # not a JSON dump in the table
-    assert text.endswith("row 3, creditor_name: 'Jörg Müller' is sent as 'Jorg Muller': ... (on 4 rows)")
+    assert "'Jorg Muller': ... [transliterated] (on 4 rows)" in text

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from domain_testkit import ADDRESS_HEADER, TODAY, csv_file, row
 
+from localdev.stack.samples import load_samples
 from shared.domain.ids import make_file_id
 from shared.domain.pain001 import validate_pain001
 from shared.domain.pipeline import run_offline
@@ -21,10 +22,11 @@ SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 CREATED = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
 
-def _run(data: bytes, reference: ReferenceTable, blob_path: str = "acme/f.csv") -> tuple[bool, bytes]:
+def _run(data: bytes, reference: ReferenceTable, blob_path: str = "acme/f.csv",
+         today: date = TODAY) -> tuple[bool, bytes]:  # fmt: skip
     out = io.BytesIO()
     result = run_offline(io.BytesIO(data), blob_path=blob_path, file_id=make_file_id(blob_path, "v1"),
-                         reference=reference, today=TODAY, creation_time=CREATED, out=out)  # fmt: skip
+                         reference=reference, today=today, creation_time=CREATED, out=out)  # fmt: skip
     return result.valid, out.getvalue()
 
 
@@ -58,6 +60,22 @@ def test_samples_reach_their_expected_state(name: str, state: str) -> None:
     assert valid == (state == "delivered")
     if valid:
         validate_pain001(xml)
+
+
+_VALID_UNTIL = date.fromisoformat(json.loads((SAMPLES / "expected.json").read_text())["_dates_valid_until"])
+
+
+@pytest.mark.parametrize("today", [_VALID_UNTIL, _VALID_UNTIL + timedelta(days=1),
+                                   _VALID_UNTIL + timedelta(days=1000), date(2061, 3, 1)])  # fmt: skip
+def test_samples_keep_their_states_on_any_later_day_as_the_stack_drops_them(today: date) -> None:
+    """What `make run ONCE=1` drops on `today`: the samples with their dates moved as the stack moves them.
+    `_dates_valid_until` itself is checked too: on that day the samples must pass unshifted."""
+    reference = parse_reference_table((SAMPLES / "reference-table.json").read_bytes())
+    sample_set = load_samples(today, SAMPLES)
+    assert (sample_set.weeks_shifted == 0) == (today <= _VALID_UNTIL)
+    for sample in sample_set.samples:
+        valid, _ = _run(sample.content, reference, blob_path=sample.blob_name, today=today)
+        assert valid == (sample.expected == "delivered"), f"{sample.blob_name} on {today}"
 
 
 def test_large_sample_needs_the_claim_check() -> None:

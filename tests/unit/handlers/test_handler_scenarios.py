@@ -78,7 +78,7 @@ def test_a_delivered_file_says_what_validation_changed() -> None:
     assert handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE)).state == "delivered"
     status = file_status(blobs, file_id)
     assert status is not None and status["state"] == "delivered"
-    [warning] = status["warnings"]
+    [warning] = status["summary"]["warnings"]
     assert (warning["row"], warning["column"], warning["before"], warning["after"]) == (
         2, "creditor_name", "Jörg Müller", "Jorg Muller")  # fmt: skip
     validated = next(e for e in status["events"] if e["event"] == "validated")

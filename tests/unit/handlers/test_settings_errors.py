@@ -6,9 +6,11 @@ calls first), so the status function keeps working and a file still ends `failed
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from shared.adapters.clock import SystemClock
 from shared.adapters.connections import resolve_service_bus, resolve_storage, service_bus_client
 from shared.bootstrap import build_services
 from shared.handlers.inbound import Delivery
@@ -114,3 +116,31 @@ def test_without_service_bus_an_invalid_file_is_still_rejected() -> None:
     blobs.put(INCOMING_CONTAINER, NAME, b"not,a,payment,file\n")
     outcome = handle_incoming_file(services, NAME)
     assert_terminal_state(blobs, outcome.file_id, "rejected")
+
+
+def test_pipeline_today_pins_the_banks_date_loudly_and_leaves_timestamps_real(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="shared.bootstrap"):
+        services = build_services(Settings.from_env({**STORAGE, "PIPELINE_TODAY": "2029-02-08"}))
+    assert services.clock.today().isoformat() == "2029-02-08"
+    assert abs(services.clock.now() - datetime.now(UTC)) < timedelta(minutes=1)  # timestamps stay real
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("PIPELINE_TODAY=2029-02-08" in message for message in warnings)
+
+
+def test_without_pipeline_today_the_banks_date_is_the_clocks_and_nothing_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="shared.bootstrap"):
+        services = build_services(Settings.from_env(STORAGE))
+    clock = services.clock
+    assert isinstance(clock, SystemClock) and clock.pinned_today is None
+    assert (clock.time_zone, clock.cut_off) == ("Europe/Berlin", time(15, 0))  # the bank's date by default
+    assert not [r for r in caplog.records if "PIPELINE_TODAY" in r.getMessage()]
+
+
+@pytest.mark.parametrize("value", ["8.2.2029", "2029-02-30", "20290208", "tomorrow"])
+def test_a_malformed_pipeline_today_names_the_setting_and_the_format(value: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"PIPELINE_TODAY=.* is invalid: set it to a date as YYYY-"):
+        build_services(Settings.from_env({**STORAGE, "PIPELINE_TODAY": value}))
