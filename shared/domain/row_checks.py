@@ -82,7 +82,7 @@ class RowChecker:
             tuple[str, ...], tuple[Address | None, Found, list[tuple[str, str, str]]]
         ] = {}
         self._day_seen: dict[tuple[str, str], tuple[date | Problem, date | None]] = {}
-        self._parties_seen: dict[tuple[str, str, str | None, str, bool], tuple[bool, Found, bool]] = {}
+        self._parties_seen: dict[tuple[str, str | None, str, bool, bool], tuple[bool, Found, bool]] = {}
 
     def check(self, row: int, fields: list[str]) -> tuple[Payment | None, list[ValidationIssue]]:
         """The payment (and no issues), or None and every issue the row has."""
@@ -137,12 +137,14 @@ class RowChecker:
             return False
         if bic is not None and type(bic) is not str:
             return False  # a malformed BIC is its own problem
-        key = (debtor, creditor, bic, currency, given)
+        if creditor == debtor:
+            found.append(("creditor_iban", parties.same_account(creditor)))
+        # Keyed by the debtor's scheme membership, not its IBAN: a payroll file pays many creditors
+        # from few accounts, so the verdict is shared by every row to that creditor.
+        key = (creditor, bic, currency, given, parties.iban_country(debtor)[1])
         known = self._parties_seen.get(key)
         if known is None:
-            known = _remember(
-                self._parties_seen, key, self._party_verdict(debtor, creditor, bic, currency, given)
-            )
+            known = _remember(self._parties_seen, key, self._party_verdict(*key))
         sepa, problems, bic_known = known
         if problems:
             found += problems
@@ -151,14 +153,13 @@ class RowChecker:
         return sepa
 
     def _party_verdict(
-        self, debtor: str, creditor: str, bic: str | None, currency: str, given: bool
+        self, creditor: str, bic: str | None, currency: str, given: bool, debtor_sepa: bool
     ) -> tuple[bool, Found, bool]:
-        """(SEPA or not, the parties' problems, whether the BIC is known), the same for every row with
-        these accounts, BIC and currency (and an address given or not)."""
-        country, sepa = parties.payment_scheme(currency, debtor, creditor)
+        """(SEPA or not, the problems of creditor, BIC and scheme, whether the BIC is known), the same
+        for every row with this creditor, BIC and currency (and an address given or not)."""
+        country, creditor_sepa = parties.iban_country(creditor)
+        sepa = parties.sepa_scheme(currency, debtor_sepa, creditor_sepa)
         found: Found = []
-        if creditor == debtor:
-            found.append(("creditor_iban", parties.same_account(creditor)))
         if bic and (mismatch := parties.bic_problem(bic, country)) is not None:
             found.append(("creditor_bic", mismatch))
         # An address given but wrong is reported as such, not as missing.

@@ -129,3 +129,13 @@ def test_sepa_and_other_payments_go_in_their_own_blocks_with_what_banks_require(
 def test_an_eight_character_bic_is_known_by_its_head_office_form(reference: ReferenceTable) -> None:
     result, _ = run_validation(csv_file(row(creditor_bic="DEUTDEBB")), reference)  # registry: DEUTDEBBXXX
     assert result.valid and result.warnings == []
+
+
+@pytest.mark.parametrize(("iban", "sepa"), [(TURKEY, False), ("CH9300762011623852957", True),
+                                             ("GB29NWBK60161331926819", True), (DEBTOR, True)])  # fmt: skip
+def test_the_sepa_scheme_is_schwiftys(iban: str, sepa: bool) -> None:
+    from schwifty import IBAN
+
+    from shared.domain.parties import iban_country
+
+    assert iban_country(iban) == (iban[:2], sepa) == (IBAN(iban).country_code, IBAN(iban).in_sepa_zone)
