@@ -150,8 +150,8 @@ def amount(value: str, currency_code: str | None, limit: Decimal | None, sender:
     if limit is not None and money > limit:
         return Problem(
             codes.AMOUNT_OVER_LIMIT,
-            f"{value} {currency_code} exceeds sender {sender!r}'s per-payment limit of "
-            f"{limit} {currency_code}",
+            f"{value} {currency_code} exceeds the per-payment limit of {limit} {currency_code} "
+            f"for sender {sender!r}",
         )
     return money
 

@@ -209,8 +209,8 @@ def _check_file_limits(policy: SenderPolicy, sender: str, result: ValidationResu
         if total > limit:
             result.add(ValidationIssue(
                 None, None, codes.FILE_AMOUNT_OVER_LIMIT,
-                f"the valid {currency} payments add up to {total:f} {currency}, over sender {sender!r}'s "
-                f"file limit of {limit} {currency}; split the file or ask for a higher {currency} limit",
+                f"the valid {currency} payments add up to {total:f} {currency}, over the file limit of "
+                f"{limit} {currency} for sender {sender!r}; split the file or ask for a higher limit",
             ))  # fmt: skip
 
 
