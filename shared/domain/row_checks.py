@@ -40,6 +40,14 @@ _new_payment = positional_constructor(Payment)
 Found = list[tuple[str | None, Problem]]
 
 
+class _InSepa(dict[str, bool]):
+    """Debtor IBAN -> in the SEPA scheme, looked up once per account (a file has few)."""
+
+    def __missing__(self, iban: str) -> bool:
+        value = self[iban] = parties.iban_country(iban)[1]
+        return value
+
+
 def _remember(memory: dict[_K, _V], key: _K, verdict: _V) -> _V:
     if len(memory) < _REMEMBER_AT_MOST:
         memory[key] = verdict
@@ -72,6 +80,7 @@ class RowChecker:
         self._currencies = frozenset(policy.currencies) if policy else None
         self._payment_limits = {c: policy.payment_limit(c) for c in policy.currencies} if policy else {}
         self._debtor_address_known = policy is None or policy.address is not None
+        self._debtor_in_sepa = _InSepa()
         # Verdicts (normalised value or Problem) by the value as written in the file.
         self._debtor_seen: dict[str, str | Problem] = {}
         self._iban_seen: dict[str, str | Problem] = {}
@@ -96,8 +105,10 @@ class RowChecker:
             found = [(c, v) for c, v in zip(COLUMNS, verdicts, strict=False) if type(v) is Problem]
         given = self._optional and any(values[10:])  # some part of the creditor's address
         address = self._creditor_address(row, values, found) if given else None
-        if verdicts[2] != values[2] or verdicts[4] != values[4] or verdicts[9] != values[9]:
-            self._note_texts(row, values, verdicts)
+        for index, column in _TEXT_COLUMNS:  # what the SEPA Latin set changed is a warning
+            sent = verdicts[index]
+            if sent != values[index] and type(sent) is str:
+                self._notes.changed(row, column, values[index], sent)
         moved_from = verdicts[10]
         if isinstance(moved_from, date):
             why = business_days.why_closed(moved_from, str(verdicts[7]))
@@ -114,12 +125,6 @@ class RowChecker:
             ]  # fmt: skip
         return _new_payment(row, values[0], verdicts[1], verdicts[2], verdicts[3], verdicts[4], verdicts[5],
                             money, verdicts[7], verdicts[8], verdicts[9], address), []  # fmt: skip
-
-    def _note_texts(self, row: int, values: list[str], verdicts: list[object]) -> None:
-        for index, column in _TEXT_COLUMNS:
-            sent = verdicts[index]
-            if type(sent) is str and sent != values[index]:
-                self._notes.changed(row, column, values[index], sent)
 
     def _execution_day(self, written: str, currency: str | None) -> tuple[date | Problem, date | None]:
         """(The date the payment is requested for, or why not; the date as written when the sender's
@@ -141,7 +146,7 @@ class RowChecker:
             found.append(("creditor_iban", parties.same_account(creditor)))
         # Keyed by the debtor's scheme membership, not its IBAN: a payroll file pays many creditors
         # from few accounts, so the verdict is shared by every row to that creditor.
-        key = (creditor, bic, currency, given, parties.iban_country(debtor)[1])
+        key = (creditor, bic, currency, given, self._debtor_in_sepa[debtor])
         known = self._parties_seen.get(key)
         if known is None:
             known = _remember(self._parties_seen, key, self._party_verdict(*key))
