@@ -165,7 +165,7 @@ def _check_rows(
     remember = seen.add
     add = result.add
     check = checker.check
-    total = zero = Decimal(0)
+    zero = Decimal(0)
     totals = result.currency_totals
     rows = 0
     for record in records:
@@ -189,12 +189,11 @@ def _check_rows(
                 "payment ids must be unique within a file",
             ))  # fmt: skip
         elif payment is not None:
-            total += payment.amount
             totals[payment.currency] = totals.get(payment.currency, zero) + payment.amount
             if on_payment is not None:
                 on_payment(payment)
     result.row_count += rows
-    result.control_sum = total
+    result.control_sum = sum(totals.values(), zero)  # the per-currency totals are kept anyway
 
 
 def _check_file_limits(policy: SenderPolicy, sender: str, result: ValidationResult) -> None:
