@@ -69,7 +69,8 @@ class Adapter:
         debtor = debtor or Debtor(sender_name)
         # The registered name may be written in any script; pain.001 carries its SEPA Latin form.
         self._debtor = Debtor(to_sepa_latin(debtor.name)[0][:MAX_DEBTOR_NAME] or sender, *_rest(debtor))
-        self._holder = self._debtor.name.casefold()
+        self._holder_name = self._debtor.name
+        self._holder = self._holder_name.casefold()
         self._creation_time = creation_time.astimezone(UTC)
         self._groups: dict[GroupKey, _GroupTotals] = {}
         self._spill = GroupSpill()
@@ -87,7 +88,7 @@ class Adapter:
         self._spill.add(totals.index, (
             payment.payment_id, str(payment.amount), payment.creditor_name, payment.creditor_iban,
             payment.creditor_bic, payment.remittance_info,
-            None if name == self._debtor.name or name.casefold() == self._holder else name,
+            None if name == self._holder_name or name.casefold() == self._holder else name,
             None if address is None else (address.country, address.town, address.postcode, address.street,
                                           address.building),
         ))  # fmt: skip

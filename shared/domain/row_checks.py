@@ -81,6 +81,8 @@ class RowChecker:
         self._payment_limits = {c: policy.payment_limit(c) for c in policy.currencies} if policy else {}
         self._debtor_address_known = policy is None or policy.address is not None
         self._debtor_in_sepa = _InSepa()
+        # A sender whose euro limit is below the SEPA maximum can never reach it: skip the comparison.
+        self._sepa_cap = policy is None or policy.payment_limit("EUR") > parties.SEPA_MAXIMUM
         # Verdicts (normalised value or Problem) by the value as written in the file.
         self._debtor_seen: dict[str, str | Problem] = {}
         self._iban_seen: dict[str, str | Problem] = {}
@@ -105,17 +107,18 @@ class RowChecker:
             found = [(c, v) for c, v in zip(COLUMNS, verdicts, strict=False) if type(v) is Problem]
         given = self._optional and any(values[10:])  # some part of the creditor's address
         address = self._creditor_address(row, values, found) if given else None
-        for index, column in _TEXT_COLUMNS:  # what the SEPA Latin set changed is a warning
-            sent = verdicts[index]
-            if sent != values[index] and type(sent) is str:
-                self._notes.changed(row, column, values[index], sent)
+        if verdicts[4] != values[4] or verdicts[2] != values[2] or verdicts[9] != values[9]:
+            for index, column in _TEXT_COLUMNS:  # what the SEPA Latin set changed is a warning
+                sent = verdicts[index]
+                if sent != values[index] and type(sent) is str:
+                    self._notes.changed(row, column, values[index], sent)
         moved_from = verdicts[10]
         if isinstance(moved_from, date):
             why = business_days.why_closed(moved_from, str(verdicts[7]))
             self._notes.shifted(row, values[8], str(verdicts[8]), why)
         money = verdicts[6]
         sepa = self._parties(row, verdicts, bool(given), found)
-        if sepa and isinstance(money, Decimal) and money > parties.SEPA_MAXIMUM:
+        if sepa and self._sepa_cap and isinstance(money, Decimal) and money > parties.SEPA_MAXIMUM:
             found.append(("amount", parties.over_sepa_maximum(money)))
         if found:
             return None, [
