@@ -2,8 +2,10 @@
 
 Used by the benchmark, the property tests and to build the large sample. Rows use the sender's
 registered debtor accounts and allowed currencies from the reference table, amounts within its
-per-payment limit, execution dates from `--first-date` on, and a fixed pool of creditors (real IBAN
-checksums computed with schwifty), with some accented names to exercise transliteration.
+per-payment limit, execution dates on business days from `--first-date` on, and a fixed pool of
+creditors (real IBAN checksums computed with schwifty), with some accented names to exercise
+transliteration. A payment that is not in euro is not a SEPA credit transfer, so it gets a creditor
+with a BIC and the optional address columns.
 
     python -m samples.generate --sender acme-payroll --rows 2000 --out samples/incoming/acme-payroll/big.csv
 """
@@ -23,9 +25,13 @@ from typing import BinaryIO
 
 from schwifty import IBAN
 
+from shared.domain.business_days import is_business_day
 from shared.domain.currencies import minor_units
 from shared.domain.reference import SenderPolicy, parse_reference_table
 from shared.domain.row_checks import COLUMNS
+
+ADDRESS_COLUMNS = ("creditor_country", "creditor_town")
+_TOWNS = ("Berlin", "München", "Köln", "Hamburg", "Düsseldorf")
 
 DEFAULT_REFERENCE = Path(__file__).with_name("reference-table.json")
 _BANKS = ("37040044", "50010517", "10070000", "20041111", "70020270", "60050101")
@@ -72,11 +78,18 @@ def generate_rows(
     """`count` valid CSV rows (without header) for `sender`; amounts keep the file under its limits."""
     rng = random.Random(seed)
     creditors = pool if pool is not None else creditor_pool()
+    with_bic = [creditor for creditor in creditors if creditor[2]]
     cap = min(policy.max_payment_amount, policy.max_file_amount / max(count, 1), Decimal("5000"))
+    dates = business_days(first_date, days, policy.currencies)
     for n in range(1, count + 1):
         debtor = policy.debtor_accounts[n % len(policy.debtor_accounts)]
-        currency = policy.currencies[(n // 7) % len(policy.currencies)]
-        iban, name, bic = creditors[rng.randrange(len(creditors))]
+        # Mostly the sender's first (home) currency, as in a real payroll or supplier run; every tenth
+        # row in one of its other currencies, so that non-SEPA blocks and addresses are always there.
+        others = policy.currencies[1:] or policy.currencies
+        currency = others[(n // 10) % len(others)] if n % 10 == 0 else policy.currencies[0]
+        sepa = currency == "EUR"  # every debtor and creditor here is in the SEPA scheme
+        candidates = creditors if sepa else with_bic
+        iban, name, bic = candidates[rng.randrange(len(candidates))]
         yield [
             f"{sender[:12].upper()}-{seed}-{n:07d}",
             debtor,
@@ -86,9 +99,18 @@ def generate_rows(
             bic,
             _amount(rng, cap, currency),
             currency,
-            (first_date + timedelta(days=rng.randrange(days))).isoformat(),
+            dates[rng.randrange(len(dates))].isoformat(),
             f"{rng.choice(_PURPOSE)} {first_date:%Y-%m} ref {n}",
+            "" if sepa else "DE",
+            "" if sepa else _TOWNS[n % len(_TOWNS)],
         ]
+
+
+def business_days(first: date, span: int, currencies: list[str]) -> list[date]:
+    """The days among the `span` from `first` that are business days for every one of `currencies`
+    (the app's own calendar), so that no generated date is shifted or rejected."""
+    days = [first + timedelta(days=n) for n in range(span)]
+    return [day for day in days if all(is_business_day(day, code) for code in currencies)] or [first]
 
 
 def _amount(rng: random.Random, cap: Decimal, currency: str) -> str:
@@ -102,7 +124,7 @@ def write_csv(rows: Iterator[list[str]], out: BinaryIO) -> int:
     """Write the header and the rows as UTF-8 CSV with \\n line ends; return the number of rows."""
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(COLUMNS + ADDRESS_COLUMNS)
     count = 0
     for row in rows:
         writer.writerow(row)

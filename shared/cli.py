@@ -115,12 +115,16 @@ def check(args: argparse.Namespace) -> int:
         "nb_of_txs": result.row_count,
         "ctrl_sum": format(result.control_sum, "f"),
         "msg_id": make_msg_id(file_id),
+        "warnings": result.warnings_report(),
+        "warning_count": result.warning_count,
     }
     if args.json:
         print(json.dumps(summary))
     else:
         print(f"valid: {summary['nb_of_txs']} payments, control sum {summary['ctrl_sum']}, "
               f"MsgId {summary['msg_id']}; pain.001.001.09 written to {out}")  # fmt: skip
+        for warning in result.warnings:
+            print(f"warning: {warning.message}" + (f" (on {warning.rows} rows)" if warning.rows > 1 else ""))
     return EXIT_VALID
 
 

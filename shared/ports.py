@@ -109,7 +109,9 @@ class Clock(Protocol):
 
     def today(self) -> date:
         """The bank's business date: the execution-date window and every calendar rule use it.
-        The UTC date of `now()`, unless pinned (`PIPELINE_TODAY`, for tests and rehearsals)."""
+        The date of `now()` in the bank's time zone, the next business day once the cut-off time has
+        passed (`BANK_TIME_ZONE`, `BANK_CUT_OFF`), unless pinned (`PIPELINE_TODAY`, for tests and
+        rehearsals)."""
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,18 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.domain.business_days import DEFAULT_CUT_OFF, DEFAULT_TIME_ZONE
 from shared.topology import HOST_STORAGE_SETTING, PAYMENTS_STORAGE_SETTING, SERVICE_BUS_SETTING
 
 PIPELINE_FAULTS_SETTING = "PIPELINE_FAULTS"
 BLOB_TRIGGER_SOURCE_SETTING = "BLOB_TRIGGER_SOURCE"
 REFERENCE_CACHE_SECONDS_SETTING = "REFERENCE_CACHE_SECONDS"
 PIPELINE_TODAY_SETTING = "PIPELINE_TODAY"
+BANK_TIME_ZONE_SETTING = "BANK_TIME_ZONE"
+BANK_CUT_OFF_SETTING = "BANK_CUT_OFF"
 DEFAULT_REFERENCE_CACHE_SECONDS = 60.0
 RECONCILE_SCHEDULE_SETTING = "RECONCILE_SCHEDULE"
 DEFAULT_RECONCILE_SCHEDULE = "0 */5 * * * *"  # every five minutes: a lost file is found within ~10
@@ -50,6 +54,35 @@ class Settings:
     def pipeline_today(self) -> date | None:
         """The pinned bank date (test and rehearsal setting), or None for the clock's own date."""
         return parse_pipeline_today(self.environ.get(PIPELINE_TODAY_SETTING, ""))
+
+    @property
+    def bank_time_zone(self) -> str:
+        """The IANA zone whose date is the bank's (default Europe/Berlin)."""
+        raw = self.environ.get(BANK_TIME_ZONE_SETTING, "").strip() or DEFAULT_TIME_ZONE
+        try:
+            ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigurationError(
+                f"setting {BANK_TIME_ZONE_SETTING}={raw!r} is invalid: set it to an IANA time zone such as "
+                f"Europe/Berlin, or remove it for the default of {DEFAULT_TIME_ZONE}"
+            ) from None
+        return raw
+
+    @property
+    def bank_cut_off(self) -> time:
+        """The time of day (bank time) from which today's files are executed the next business day."""
+        raw = self.environ.get(BANK_CUT_OFF_SETTING, "").strip()
+        if not raw:
+            return DEFAULT_CUT_OFF
+        try:
+            if len(raw) == 5:
+                return time.fromisoformat(raw)
+        except ValueError:
+            pass
+        raise ConfigurationError(
+            f"setting {BANK_CUT_OFF_SETTING}={raw!r} is invalid: set it to a time HH:MM such as 15:00, "
+            "or remove it for the default of 15:00"
+        )
 
     @property
     def reference_cache_seconds(self) -> float:

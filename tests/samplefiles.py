@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from shared.domain.business_days import next_business_day
+
 HEADER = (
     "payment_id,debtor_iban,debtor_name,creditor_iban,creditor_name,creditor_bic,"
     "amount,currency,execution_date,remittance_info"
@@ -16,12 +18,10 @@ CREDITORS = (
 
 
 def execution_date_after(today: date, days: int = 7) -> date:
-    """A realistic requested execution date: `days` after the bank's `today`, moved on to a weekday.
+    """A realistic requested execution date: `days` after the bank's `today`, moved on to a business
+    day by the app's own calendar (weekends and TARGET2 closing days), so no date rule shifts it.
     Tests take `today` from the clock of the code under test, never from the wall clock."""
-    candidate = today + timedelta(days=days)
-    while candidate.weekday() >= 5:  # Saturday, Sunday
-        candidate += timedelta(days=1)
-    return candidate
+    return next_business_day(today + timedelta(days=days), "EUR")
 
 
 def payment_csv(

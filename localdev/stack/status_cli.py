@@ -21,7 +21,7 @@ from shared.handlers.status import file_status
 from shared.ports import BlobNotFound
 from shared.topology import WORKFLOW_CONTAINER
 
-_HIDDEN = {"file_id", "event", "occurred_at", "traceparent"}
+_HIDDEN = {"file_id", "event", "occurred_at", "traceparent", "warnings"}  # warnings: listed under the table
 
 
 def format_timeline(status: dict[str, Any], report: dict[str, Any] | None = None) -> str:

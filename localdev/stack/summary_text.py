@@ -38,8 +38,14 @@ def summary_lines(summary: dict[str, Any], limit: int | None = None) -> list[str
     if warnings:
         shown_warnings = warnings if limit is None else warnings[:limit]
         lines.append(f"{len(warnings)} warning(s):")
-        lines += [f"  {_error(w)}" for w in shown_warnings]
+        lines += [f"  {_error(w)}{_rows(w)}" for w in shown_warnings]
     return lines
+
+
+def _rows(warning: Any) -> str:
+    """` (on 4 rows)` for a change the validator made on several rows (it reports each once)."""
+    rows = warning.get("rows") if isinstance(warning, dict) else None
+    return f" (on {rows} rows)" if isinstance(rows, int) and rows > 1 else ""
 
 
 def _error(item: Any) -> str:

@@ -13,7 +13,9 @@ from shared.contracts.codec import (
 )
 from shared.contracts.messages import (
     MODELS,
+    AddressData,
     CompensateTarget,
+    DebtorData,
     Envelope,
     FailedStep,
     FileAdapted,
@@ -28,8 +30,10 @@ from shared.contracts.payloads import BlobReference, InlineRecords, Payload
 __all__ = [
     "MESSAGE_ADAPTER",
     "MODELS",
+    "AddressData",
     "BlobReference",
     "CompensateTarget",
+    "DebtorData",
     "Envelope",
     "FailedStep",
     "FileAdapted",

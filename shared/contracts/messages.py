@@ -37,6 +37,29 @@ class Envelope(BaseModel):
         return value.isoformat().replace("+00:00", "Z")
 
 
+class AddressData(BaseModel):
+    """A structured postal address, its text already in the SEPA Latin set."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    town: str = Field(min_length=1)
+    postcode: str = ""
+    street: str = ""
+    building: str = ""
+
+
+class DebtorData(BaseModel):
+    """What the reference table registers about the account holder, for the adaptor (which never reads
+    the table): its address, the charge bearer of non-SEPA payments and the category purpose."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    address: AddressData | None = None
+    charge_bearer: Literal["SHAR", "DEBT", "CRED"] = "SHAR"
+    category_purpose: str | None = None
+
+
 class FileValidatedData(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -48,6 +71,7 @@ class FileValidatedData(BaseModel):
     row_count: int = Field(ge=0)
     control_sum: DecimalString
     payload: Payload
+    debtor: DebtorData = Field(default_factory=DebtorData)
 
 
 class FileAdaptedData(BaseModel):

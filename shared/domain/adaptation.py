@@ -1,9 +1,13 @@
 """Adaptation: validated payments -> the canonical document (grouped, normalised, with control sums).
 
-Payments are grouped into payment-information blocks by (debtor IBAN, execution date, currency); the
-blocks are ordered by that key and transactions keep file order inside a block. Names and remittance
-text are transliterated to the SEPA Latin set. Transactions are spilled to a temporary file as they
-arrive (`GroupSpill`), so memory does not grow with the file, only with the number of groups.
+Payments are grouped into payment-information blocks by (debtor IBAN, execution date, currency, SEPA
+or not): SEPA credit transfers carry service level SEPA and charge bearer SLEV, the others the sender's
+charge bearer. The blocks are ordered by that key and transactions keep file order inside a block.
+The debtor is the account holder the reference table registers; a row's differing `debtor_name`
+becomes the transaction's ultimate debtor. Names and remittance text arrive already in the SEPA Latin
+set (validation converts them, once, and reports what changed). Transactions are spilled to a
+temporary file as they arrive (`GroupSpill`), so memory does not grow with the file, only with the
+number of groups.
 """
 
 from __future__ import annotations
@@ -13,28 +17,34 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from shared.domain.addresses import Address
 from shared.domain.canonical import CanonicalDocument, CanonicalHeader, CreditTransfer, PaymentGroup
 from shared.domain.charset import to_sepa_latin
 from shared.domain.frozen import positional_constructor
 from shared.domain.ids import make_msg_id, make_pmt_inf_id
+from shared.domain.parties import is_sepa
 from shared.domain.payments import Payment
-from shared.domain.row_checks import MAX_NAME, MAX_REMITTANCE
+from shared.domain.reference import SenderPolicy
 from shared.domain.spill import GroupSpill
 
-GroupKey = tuple[str, date, str]
-_NAMES_REMEMBERED = 20_000
+GroupKey = tuple[str, date, str, bool]
 _new_credit_transfer = positional_constructor(CreditTransfer)
+MAX_DEBTOR_NAME = 70  # SEPA Nm
 
 
-def sepa_text(text: str, limit: int) -> str:
-    """The pain.001 form of a name or remittance line (validation has already checked it fits)."""
-    return to_sepa_latin(text)[0][:limit]
+@dataclass(frozen=True, slots=True)
+class Debtor:
+    """The account holder as the reference table registers it (the adaptor itself never reads the table)."""
+
+    name: str
+    address: Address | None = None
+    charge_bearer: str = "SHAR"  # for payments that are not SEPA credit transfers
+    category_purpose: str | None = None
 
 
 @dataclass(slots=True)
 class _GroupTotals:
     index: int
-    debtor_name: str
     nb_of_txs: int = 0
     ctrl_sum: Decimal = Decimal(0)
 
@@ -42,35 +52,45 @@ class _GroupTotals:
 class Adapter:
     """Incremental `adapt`: `add()` payments as they are validated, then `finish()` once."""
 
-    def __init__(self, *, file_id: str, sender: str, sender_name: str, creation_time: datetime) -> None:
+    def __init__(
+        self,
+        *,
+        file_id: str,
+        sender: str,
+        sender_name: str,
+        creation_time: datetime,
+        debtor: Debtor | None = None,
+    ) -> None:
         if creation_time.tzinfo is None:
             raise ValueError("creation_time must be time-zone aware (UTC), so that CreDtTm is unambiguous")
         self._file_id = file_id
         self._sender = sender
         self._sender_name = sender_name
+        debtor = debtor or Debtor(sender_name)
+        # The registered name may be written in any script; pain.001 carries its SEPA Latin form.
+        self._debtor = Debtor(to_sepa_latin(debtor.name)[0][:MAX_DEBTOR_NAME] or sender, *_rest(debtor))
+        self._holder_name = self._debtor.name
+        self._holder = self._holder_name.casefold()
         self._creation_time = creation_time.astimezone(UTC)
         self._groups: dict[GroupKey, _GroupTotals] = {}
         self._spill = GroupSpill()
-        self._names: dict[str, str] = {}  # creditor names repeat: their pain.001 form, computed once
 
     def add(self, payment: Payment) -> None:
-        key = (payment.debtor_iban, payment.execution_date, payment.currency)
+        sepa = is_sepa(payment.currency, payment.debtor_iban, payment.creditor_iban)
+        key = (payment.debtor_iban, payment.execution_date, payment.currency, sepa)
         totals = self._groups.get(key)
         if totals is None:
-            totals = self._groups[key] = _GroupTotals(
-                len(self._groups), sepa_text(payment.debtor_name, MAX_NAME)
-            )
+            totals = self._groups[key] = _GroupTotals(len(self._groups))
         totals.nb_of_txs += 1
         totals.ctrl_sum += payment.amount
-        name = payment.creditor_name
-        sepa_name = self._names.get(name)
-        if sepa_name is None:
-            sepa_name = sepa_text(name, MAX_NAME)
-            if len(self._names) < _NAMES_REMEMBERED:
-                self._names[name] = sepa_name
+        name = payment.debtor_name
+        address = payment.creditor_address
         self._spill.add(totals.index, (
-            payment.payment_id, str(payment.amount), sepa_name, payment.creditor_iban,
-            payment.creditor_bic, sepa_text(payment.remittance_info, MAX_REMITTANCE),
+            payment.payment_id, str(payment.amount), payment.creditor_name, payment.creditor_iban,
+            payment.creditor_bic, payment.remittance_info,
+            None if name == self._holder_name or name.casefold() == self._holder else name,
+            None if address is None else (address.country, address.town, address.postcode, address.street,
+                                          address.building),
         ))  # fmt: skip
 
     def close(self) -> None:
@@ -83,15 +103,17 @@ class Adapter:
         self._spill.close_writing()
         msg_id = make_msg_id(self._file_id)
         ordered = sorted(self._groups.items())
+        debtor = self._debtor
         groups = [
-            PaymentGroup(make_pmt_inf_id(msg_id, n), key[0], totals.debtor_name, key[1], key[2],
-                         totals.nb_of_txs, totals.ctrl_sum)
-            for n, (key, totals) in enumerate(ordered, start=1)
+            PaymentGroup(make_pmt_inf_id(msg_id, n), iban, debtor.name, when, currency, totals.nb_of_txs,
+                         totals.ctrl_sum, "SEPA" if sepa else None, "SLEV" if sepa else debtor.charge_bearer,
+                         debtor.category_purpose, debtor.address)
+            for n, ((iban, when, currency, sepa), totals) in enumerate(ordered, start=1)
         ]  # fmt: skip
         header = CanonicalHeader(
             file_id=self._file_id,
             sender=self._sender,
-            sender_name=self._sender_name,
+            sender_name=to_sepa_latin(self._sender_name)[0][:MAX_DEBTOR_NAME] or self._sender,  # InitgPty/Nm
             msg_id=msg_id,
             creation_time=self._creation_time,
             nb_of_txs=sum(g.nb_of_txs for g in groups),
@@ -105,19 +127,41 @@ class Adapter:
             new_transfer = _new_credit_transfer
             for group, index in zip(groups, indexes, strict=True):
                 pmt_inf_id, currency = group.pmt_inf_id, group.currency
-                for pid, amount, name, iban, bic, remittance in spill.rows(index):
-                    yield new_transfer(
-                        pmt_inf_id, pid, Decimal(amount), currency, name, iban, bic, remittance
-                    )
+                for pid, amount, name, iban, bic, remittance, ultimate, address in spill.rows(index):
+                    yield new_transfer(pmt_inf_id, pid, Decimal(amount), currency, name, iban, bic,
+                                       remittance, ultimate, address and Address(*address))  # fmt: skip
 
         return CanonicalDocument(header, transactions, close=spill.close)
 
 
+def registered_debtor(policy: SenderPolicy) -> Debtor:
+    """The account holder of a sender's accounts, in the SEPA Latin form pain.001 carries."""
+    address = policy.address  # its text is already SEPA Latin within pain.001's limits (reference.py)
+    return Debtor(
+        policy.name,
+        None if address is None else Address(address.country, address.town, address.postcode or "",
+                                             address.street or "", address.building or ""),
+        policy.charge_bearer,
+        policy.category_purpose,
+    )  # fmt: skip
+
+
+def _rest(debtor: Debtor) -> tuple[Address | None, str, str | None]:
+    return debtor.address, debtor.charge_bearer, debtor.category_purpose
+
+
 def adapt(
-    payments: Iterable[Payment], *, file_id: str, sender: str, sender_name: str, creation_time: datetime
+    payments: Iterable[Payment],
+    *,
+    file_id: str,
+    sender: str,
+    sender_name: str,
+    creation_time: datetime,
+    debtor: Debtor | None = None,
 ) -> CanonicalDocument:
     """Group, normalise and total `payments` into a canonical document (re-iterable until closed)."""
-    adapter = Adapter(file_id=file_id, sender=sender, sender_name=sender_name, creation_time=creation_time)
+    adapter = Adapter(file_id=file_id, sender=sender, sender_name=sender_name, creation_time=creation_time,
+                      debtor=debtor)  # fmt: skip
     for payment in payments:
         adapter.add(payment)
     return adapter.finish()

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from shared.domain.addresses import Address
 from shared.domain.ndjson import NdjsonError, read_ndjson, write_ndjson
 
 __all__ = [
@@ -36,7 +37,10 @@ class CanonicalDocumentError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class PaymentGroup:
-    """One payment-information block: a debtor account, an execution date and a currency."""
+    """One payment-information block: a debtor account, an execution date, a currency and a scheme.
+
+    `service_level` is `SEPA` for a block of SEPA credit transfers (then `charge_bearer` is `SLEV`),
+    None otherwise; `debtor_name` is the account holder's registered name."""
 
     pmt_inf_id: str
     debtor_iban: str
@@ -45,6 +49,10 @@ class PaymentGroup:
     currency: str
     nb_of_txs: int
     ctrl_sum: Decimal
+    service_level: str | None = None
+    charge_bearer: str | None = None
+    category_purpose: str | None = None
+    debtor_address: Address | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +81,8 @@ class CreditTransfer:
     creditor_iban: str
     creditor_bic: str | None
     remittance_info: str
+    ultimate_debtor: str | None = None  # the name the file gave, when it is not the account holder's
+    creditor_address: Address | None = None
 
 
 class CanonicalDocument:
@@ -117,6 +127,8 @@ def document_records(doc: CanonicalDocument) -> Iterator[dict[str, Any]]:
             "creditor_iban": tx.creditor_iban,
             "creditor_bic": tx.creditor_bic,
             "remittance_info": tx.remittance_info,
+            "ultimate_debtor": tx.ultimate_debtor,
+            "creditor_address": _address_record(tx.creditor_address),
         }
 
 
@@ -139,10 +151,18 @@ def _header_record(header: CanonicalHeader) -> dict[str, Any]:
                 "currency": g.currency,
                 "nb_of_txs": g.nb_of_txs,
                 "ctrl_sum": str(g.ctrl_sum),
+                "service_level": g.service_level,
+                "charge_bearer": g.charge_bearer,
+                "category_purpose": g.category_purpose,
+                "debtor_address": _address_record(g.debtor_address),
             }
             for g in header.groups
         ],
     }
+
+
+def _address_record(address: Address | None) -> dict[str, str] | None:
+    return None if address is None else address.to_record()
 
 
 def document_from_records(records: Iterable[dict[str, Any]]) -> CanonicalDocument:

@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from shared.domain.addresses import Address
 from shared.domain.canonical import (
     CanonicalDocumentError,
     CanonicalHeader,
@@ -25,6 +26,21 @@ def _field(record: dict[str, Any], name: str, kind: type, where: str) -> Any:
     if not isinstance(value, kind) or isinstance(value, bool):
         raise CanonicalDocumentError(f"{where}: field {name!r} must be {kind.__name__}, got {value!r}")
     return value
+
+
+def _optional(record: dict[str, Any], name: str, where: str) -> str | None:
+    """A field added after version 1 of the records: absent or null means "none"."""
+    value = record.get(name)
+    if value is not None and not isinstance(value, str):
+        raise CanonicalDocumentError(f"{where}: field {name!r} must be a string or null, got {value!r}")
+    return value or None
+
+
+def _address(record: dict[str, Any], name: str, where: str) -> Address | None:
+    try:
+        return Address.from_record(record.get(name))
+    except ValueError as exc:
+        raise CanonicalDocumentError(f"{where}: field {name!r}: {exc}") from None
 
 
 def _amount(record: dict[str, Any], name: str, where: str) -> Decimal:
@@ -80,6 +96,10 @@ def _group(raw: Any, number: int) -> PaymentGroup:
         currency=_field(raw, "currency", str, where),
         nb_of_txs=_field(raw, "nb_of_txs", int, where),
         ctrl_sum=_amount(raw, "ctrl_sum", where),
+        service_level=_optional(raw, "service_level", where),
+        charge_bearer=_optional(raw, "charge_bearer", where),
+        category_purpose=_optional(raw, "category_purpose", where),
+        debtor_address=_address(raw, "debtor_address", where),
     )
     if group.nb_of_txs < 1:
         raise CanonicalDocumentError(f"{where}: nb_of_txs must be at least 1, got {group.nb_of_txs}")
@@ -102,6 +122,8 @@ def _transaction(record: Any, number: int) -> CreditTransfer:
         creditor_iban=_field(record, "creditor_iban", str, where),
         creditor_bic=bic or None,
         remittance_info=_field(record, "remittance_info", str, where),
+        ultimate_debtor=_optional(record, "ultimate_debtor", where),
+        creditor_address=_address(record, "creditor_address", where),
     )
 
 

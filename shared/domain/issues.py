@@ -1,7 +1,9 @@
-"""Validation issues: one per problem found in a payment file, with a stable snake_case code.
+"""Validation issues and warnings, each with a stable snake_case code.
 
-File-level issues have `row = None`; row-level issues carry the physical line number (header = line 1)
-and, where one column is at fault, its header name.
+An issue rejects the file; a warning does not, but says what the pipeline changed (a transliterated
+name, a shifted date) so that a delivered file can be explained. File-level entries have `row = None`;
+row-level ones carry the physical line number (header = line 1) and, where one column is at fault, its
+header name.
 """
 
 from __future__ import annotations
@@ -38,6 +40,20 @@ UNKNOWN_SENDER = "unknown_sender"
 SENDER_SUSPENDED = "sender_suspended"
 DEBTOR_NOT_REGISTERED = "debtor_not_registered"
 MISSING_VALUE = "missing_value"
+TEXT_LOST = "text_lost"
+CONTROL_SUM_TOO_LARGE = "control_sum_too_large"
+CREDITOR_IS_DEBTOR = "creditor_is_debtor"
+BIC_COUNTRY_MISMATCH = "bic_country_mismatch"
+CREDITOR_BIC_REQUIRED = "creditor_bic_required"
+CREDITOR_ADDRESS_REQUIRED = "creditor_address_required"
+INCOMPLETE_ADDRESS = "incomplete_address"
+INVALID_COUNTRY = "invalid_country"
+DEBTOR_ADDRESS_MISSING = "debtor_address_missing"
+NOT_A_BUSINESS_DAY = "not_a_business_day"
+# Warning codes: the file is delivered, and the sender is told what was changed.
+TRANSLITERATED = "transliterated"
+BIC_UNKNOWN = "bic_unknown"
+DATE_SHIFTED = "date_shifted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +67,23 @@ class ValidationIssue:
 
     def to_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
+
+
+@dataclass(slots=True)
+class ValidationWarning:
+    """Something the pipeline changed or doubts, with the value before and after when there is one.
+
+    The same change on many rows (one name on every payroll line) is one warning: `row` is the first
+    row and `rows` counts them all."""
+
+    row: int | None
+    column: str | None
+    code: str
+    message: str
+    before: str | None = None
+    after: str | None = None
+    rows: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message,
+                "before": self.before, "after": self.after, "rows": self.rows}  # fmt: skip

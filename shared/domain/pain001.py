@@ -1,28 +1,25 @@
 """pain.001.001.09 (Customer Credit Transfer Initiation): streaming writer and bounded-memory XSD check.
 
-The writer streams one line per transaction, so a million transactions never sit in memory. Its
-bytes are exactly what lxml's `etree.xmlfile` writes for the same elements: headers are lxml
-elements, and a transaction is formatted from a template when libxml2 would write its values
-verbatim (else built as elements and serialised by lxml, which escapes or refuses them). Everything
-in the output comes from the canonical document, including CreDtTm, so a re-run produces a
-byte-identical file. The XSD is the official one that
-sepaxml ships (`sepaxml/schemas/pain.001.001.09.xsd`).
+The writer streams one line per transaction, so a million transactions never sit in memory; the
+elements themselves are defined once, in `pain001_elements`. Everything in the output comes from the
+canonical document, including CreDtTm, so a re-run produces a byte-identical file. The XSD is the
+official one that sepaxml ships (`sepaxml/schemas/pain.001.001.09.xsd`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import BinaryIO, cast
 
 from lxml import etree
 from schwifty import IBAN
 
+from shared.domain import pain001_elements as xml
 from shared.domain.canonical import CanonicalDocument, CanonicalDocumentError, CreditTransfer, PaymentGroup
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
@@ -51,133 +48,36 @@ def _debtor_agent_bic(iban: str) -> str | None:
     return None if bic is None else str(bic.compact)
 
 
-def _text(parent: etree._Element, tag: str, text: str) -> etree._Element:
-    element = etree.SubElement(parent, tag)
-    element.text = text
-    return element
-
-
-def _party(parent: etree._Element, tag: str, name: str) -> None:
-    _text(etree.SubElement(parent, tag), "Nm", name)
-
-
-def _account(parent: etree._Element, tag: str, iban: str) -> None:
-    _text(etree.SubElement(etree.SubElement(parent, tag), "Id"), "IBAN", iban)
-
-
-def _agent(parent: etree._Element, tag: str, bic: str | None) -> None:
-    institution = etree.SubElement(etree.SubElement(parent, tag), "FinInstnId")
-    if bic:
-        _text(institution, "BICFI", bic)
-    else:
-        _text(etree.SubElement(institution, "Othr"), "Id", "NOTPROVIDED")
-
-
-def _group_header(doc: CanonicalDocument) -> etree._Element:
-    header = doc.header
-    element = etree.Element("GrpHdr")
-    _text(element, "MsgId", header.msg_id)
-    _text(element, "CreDtTm", header.creation_time.strftime("%Y-%m-%dT%H:%M:%S+00:00"))
-    _text(element, "NbOfTxs", str(header.nb_of_txs))
-    _text(element, "CtrlSum", format(header.ctrl_sum, "f"))
-    _party(element, "InitgPty", header.sender_name)
-    return element
-
-
-def _payment_info_start(group: PaymentGroup) -> list[etree._Element]:
-    """The elements of a PmtInf block that come before its transactions, in schema order."""
-    holder = etree.Element("PmtInf")
-    _text(holder, "PmtInfId", group.pmt_inf_id)
-    _text(holder, "PmtMtd", "TRF")
-    _text(holder, "NbOfTxs", str(group.nb_of_txs))
-    _text(holder, "CtrlSum", format(group.ctrl_sum, "f"))
-    _text(etree.SubElement(holder, "ReqdExctnDt"), "Dt", group.execution_date.isoformat())
-    _party(holder, "Dbtr", group.debtor_name)
-    _account(holder, "DbtrAcct", group.debtor_iban)
-    _agent(holder, "DbtrAgt", _debtor_agent_bic(group.debtor_iban))
-    return list(holder)
-
-
-def _transaction_template(with_bic: bool, with_remittance: bool) -> etree._Element:
-    element = etree.Element("CdtTrfTxInf")
-    _text(etree.SubElement(element, "PmtId"), "EndToEndId", "")
-    _text(etree.SubElement(element, "Amt"), "InstdAmt", "")
-    if with_bic:
-        _agent(element, "CdtrAgt", "X")
-    _party(element, "Cdtr", "")
-    _account(element, "CdtrAcct", "")
-    if with_remittance:
-        _text(etree.SubElement(element, "RmtInf"), "Ustrd", "")
-    return element
-
-
-# One template per shape; copying one (in C) is about twice as fast as building 14 elements in Python.
-_TEMPLATES = {(bic, rmt): _transaction_template(bic, rmt) for bic in (True, False) for rmt in (True, False)}
-
-
-def _transaction(tx: CreditTransfer) -> etree._Element:
-    bic, remittance = tx.creditor_bic, tx.remittance_info
-    element: etree._Element = cast(Any, _TEMPLATES[bool(bic), bool(remittance)]).__copy__()  # deep, in C
-    # Children by position (see _transaction_template): PmtId, Amt, [CdtrAgt], Cdtr, CdtrAcct, [RmtInf].
-    element[0][0].text = tx.end_to_end_id
-    amount = element[1][0]
-    amount.text = format(tx.amount, "f")
-    amount.set("Ccy", tx.currency)
-    position = 2
-    if bic:
-        element[2][0][0].text = bic
-        position = 3
-    element[position][0].text = tx.creditor_name
-    element[position + 1][0][0].text = tx.creditor_iban
-    if remittance:
-        element[position + 2][0].text = remittance
-    return element
+_PROLOGUE = (
+    f"<?xml version='1.0' encoding='UTF-8'?>\n<Document xmlns=\"{NAMESPACE}\"><CstmrCdtTrfInitn>\n".encode()
+)
+_EPILOGUE = b"</CstmrCdtTrfInitn></Document>"
+_BATCH = 256
 
 
 def write_pain001(doc: CanonicalDocument, out: BinaryIO) -> None:
     """Stream the document as pain.001.001.09 to `out` (UTF-8)."""
     transactions = doc.iter_transactions()
     write = out.write
-    # The same bytes as lxml's `etree.xmlfile` writing these elements (tests/unit/domain compares
-    # the two). Children are written without a namespace inside the default-namespace root, so the
-    # text carries one xmlns declaration instead of one per element; parsed, they are all in NAMESPACE.
-    # One transaction per line: compact, yet a schema error's line number points at one payment.
+    # Children are written without a namespace inside the default-namespace root, so the text carries
+    # one xmlns declaration instead of one per element; parsed, they are all in NAMESPACE. One
+    # transaction per line: compact, yet a schema error's line number points at one payment.
     write(_PROLOGUE)
-    write(_serialise(_group_header(doc)) + b"\n")
+    write(xml.group_header(doc.header).encode() + b"\n")
     for group in doc.header.groups:
-        write(b"<PmtInf>" + b"".join(map(_serialise, _payment_info_start(group))) + b"\n")
+        write(xml.payment_info_start(group, _debtor_agent_bic(group.debtor_iban)).encode() + b"\n")
         for batch in _batches(transactions, group):
             write(batch)
-        write(b"</PmtInf>\n")
+        write(xml.PAYMENT_INFO_END.encode() + b"\n")
     write(_EPILOGUE)
     if next(transactions, None) is not None:
         raise CanonicalDocumentError("the document has more transactions than its header's groups announce")
 
 
-_PROLOGUE = (
-    f"<?xml version='1.0' encoding='UTF-8'?>\n<Document xmlns=\"{NAMESPACE}\"><CstmrCdtTrfInitn>\n".encode()
-)
-_EPILOGUE = b"</CstmrCdtTrfInitn></Document>"
-# Text made only of these characters is serialised by libxml2 exactly as it is: printable ASCII
-# without & < > (escaped in text) and " (escaped in attributes). Anything else takes lxml's own path.
-_VERBATIM = re.compile(r"[ !#-%'-;=?-~]*")
-_BATCH = 256
-
-
-def _serialise(element: etree._Element) -> bytes:
-    return etree.tostring(element, encoding="UTF-8", xml_declaration=False)
-
-
 def _batches(transactions: Iterator[CreditTransfer], group: PaymentGroup) -> Iterator[bytes]:
-    """The group's transactions as UTF-8 lines, in blocks of up to 256.
-
-    A transaction whose values libxml2 would write verbatim is formatted from a template (several
-    times faster than building and serialising 14 elements); any other one, with characters to escape
-    or that XML cannot carry, is built as elements and serialised by lxml, so escaping and errors are
-    exactly lxml's.
-    """
+    """The group's transactions as UTF-8 lines, in blocks of up to 256 (fewer, larger writes)."""
     remaining = group.nb_of_txs
-    verbatim = _VERBATIM.fullmatch
+    transaction = xml.transaction
     while remaining:
         lines: list[str] = []
         for _ in range(min(remaining, _BATCH)):
@@ -186,22 +86,9 @@ def _batches(transactions: Iterator[CreditTransfer], group: PaymentGroup) -> Ite
                 raise CanonicalDocumentError(
                     f"{group.pmt_inf_id} announces {group.nb_of_txs} transactions, the document has fewer"
                 )
-            bic, remittance = tx.creditor_bic, tx.remittance_info
-            if verbatim(
-                f"{tx.end_to_end_id}{tx.currency}{tx.creditor_name}{tx.creditor_iban}{bic or ''}{remittance}"
-            ):
-                agent = f"<CdtrAgt><FinInstnId><BICFI>{bic}</BICFI></FinInstnId></CdtrAgt>" if bic else ""
-                info = f"<RmtInf><Ustrd>{remittance}</Ustrd></RmtInf>" if remittance else ""
-                lines.append(
-                    f"<CdtTrfTxInf><PmtId><EndToEndId>{tx.end_to_end_id}</EndToEndId></PmtId>"
-                    f'<Amt><InstdAmt Ccy="{tx.currency}">{tx.amount:f}</InstdAmt></Amt>{agent}'
-                    f"<Cdtr><Nm>{tx.creditor_name}</Nm></Cdtr>"
-                    f"<CdtrAcct><Id><IBAN>{tx.creditor_iban}</IBAN></Id></CdtrAcct>{info}</CdtTrfTxInf>\n"
-                )
-            else:
-                lines.append(_serialise(_transaction(tx)).decode() + "\n")
+            lines.append(transaction(tx))
         remaining -= len(lines)
-        yield "".join(lines).encode()
+        yield ("\n".join(lines) + "\n").encode()
 
 
 def validate_pain001(source: BinaryIO | Path | bytes) -> None:

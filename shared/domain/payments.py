@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from shared.domain.addresses import Address
+
 _STR_FIELDS = (
     "payment_id",
     "debtor_iban",
@@ -41,6 +43,7 @@ class Payment:
     currency: str
     execution_date: date
     remittance_info: str
+    creditor_address: Address | None = None
 
     def to_record(self) -> dict[str, Any]:
         """JSON-safe form: the amount as a decimal string (never a float), the date as ISO 8601."""
@@ -56,6 +59,7 @@ class Payment:
             "currency": self.currency,
             "execution_date": self.execution_date.isoformat(),
             "remittance_info": self.remittance_info,
+            "creditor_address": None if self.creditor_address is None else self.creditor_address.to_record(),
         }
 
     @classmethod
@@ -70,8 +74,13 @@ class Payment:
         bic = record.get("creditor_bic")
         if bic is not None and not isinstance(bic, str):
             raise PaymentRecordError(f"payment record field 'creditor_bic' must be a string or null: {bic!r}")
+        try:
+            address = Address.from_record(record.get("creditor_address"))
+        except ValueError as exc:
+            raise PaymentRecordError(f"payment record field 'creditor_address': {exc}") from None
         return cls(
             row=row,
+            creditor_address=address,
             creditor_bic=bic or None,
             amount=parse_record_amount(record, "amount"),
             execution_date=parse_record_date(record, "execution_date"),

@@ -13,7 +13,7 @@ import tempfile
 from datetime import date, datetime
 from typing import BinaryIO
 
-from shared.domain.adaptation import Adapter
+from shared.domain.adaptation import Adapter, registered_debtor
 from shared.domain.ids import sender_from_blob_path
 from shared.domain.pain001 import validate_pain001, write_pain001
 from shared.domain.reference import ReferenceTable
@@ -39,6 +39,7 @@ def run_offline(
         sender=sender,
         sender_name=policy.name if policy else sender,
         creation_time=creation_time,
+        debtor=registered_debtor(policy) if policy else None,
     )
     try:
         result = validate_payment_file(

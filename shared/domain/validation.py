@@ -15,16 +15,20 @@ from decimal import Decimal
 from typing import Any, BinaryIO
 
 from shared.domain import issues as codes
+from shared.domain.addresses import CREDITOR_ADDRESS_COLUMNS
 from shared.domain.csv_source import CsvSource
 from shared.domain.dedup import SeenIds
-from shared.domain.issues import ValidationIssue
+from shared.domain.issues import ValidationIssue, ValidationWarning
 from shared.domain.payments import Payment
 from shared.domain.reference import ReferenceTable, SenderPolicy
 from shared.domain.row_checks import COLUMNS, RowChecker
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_REPORTED_ISSUES = 1000
+MAX_REPORTED_WARNINGS = 100  # the first ones; `warning_count` says how many there were
+MAX_CONTROL_SUM_DIGITS = 18  # GrpHdr/CtrlSum and PmtInf/CtrlSum: DecimalNumber, totalDigits 18
 HEADER = ",".join(COLUMNS)
+OPTIONAL_COLUMNS = tuple(CREDITOR_ADDRESS_COLUMNS)  # after the required ones, in any order
 
 
 @dataclass(slots=True)
@@ -33,8 +37,11 @@ class ValidationResult:
 
     issues: list[ValidationIssue] = field(default_factory=list)
     issue_count: int = 0
+    warnings: list[ValidationWarning] = field(default_factory=list)
+    warning_count: int = 0
     row_count: int = 0
     control_sum: Decimal = Decimal(0)
+    currency_totals: dict[str, Decimal] = field(default_factory=dict)  # valid payments, per currency
 
     @property
     def valid(self) -> bool:
@@ -45,12 +52,22 @@ class ValidationResult:
         if len(self.issues) < MAX_REPORTED_ISSUES:
             self.issues.append(issue)
 
+    def warn(self, warning: ValidationWarning) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_REPORTED_WARNINGS:
+            self.warnings.append(warning)
+
+    def warnings_report(self) -> list[dict[str, Any]]:
+        return [warning.to_dict() for warning in self.warnings]
+
     def to_report(self) -> dict[str, Any]:
         """The rejection report (docs/architecture.md); `state` is "valid" only when nothing is reported."""
         return {
             "state": "valid" if self.valid else "rejected",
             "errors": [issue.to_dict() for issue in self.issues],
             "error_count": self.issue_count,
+            "warnings": self.warnings_report(),
+            "warning_count": self.warning_count,
         }
 
 
@@ -67,9 +84,7 @@ def validate_payment_file(
     result = ValidationResult()
     policy = _sender_policy(sender, reference, result)
     window = reference.execution_window_days
-    checker = RowChecker(
-        policy, sender, today - timedelta(days=window.past), today + timedelta(days=window.future)
-    )
+    earliest, latest = today - timedelta(days=window.past), today + timedelta(days=window.future)
     source = CsvSource(stream, max_bytes)
     records = iter(source)
     header = next(records, None)
@@ -78,7 +93,8 @@ def validate_payment_file(
             result.add(
                 ValidationIssue(None, None, codes.EMPTY_FILE, f"file is empty; expected the header {HEADER}")
             )
-    elif _header_ok(header.fields, header.issue, result):
+    elif (optional := _optional_columns(header.fields, header.issue, result)) is not None:
+        checker = RowChecker(policy, sender, earliest, latest, warn=result.warn, optional=optional)
         _check_rows(records, checker, result, on_payment)
         if result.row_count == 0 and source.too_large is None:
             result.add(ValidationIssue(None, None, codes.EMPTY_FILE, "file has a header but no payment rows"))
@@ -86,6 +102,7 @@ def validate_payment_file(
         result.add(source.too_large)
     if policy is not None:
         _check_file_limits(policy, sender, result)
+    _check_control_sum(result)
     return result
 
 
@@ -106,26 +123,36 @@ def _sender_policy(sender: str, reference: ReferenceTable, result: ValidationRes
     return policy
 
 
-def _header_ok(fields: list[str], issue: ValidationIssue | None, result: ValidationResult) -> bool:
+def _optional_columns(
+    fields: list[str], issue: ValidationIssue | None, result: ValidationResult
+) -> tuple[str, ...] | None:
+    """The optional columns after the ten required ones, or None (and an issue) for a wrong header."""
     if issue is not None:
         result.add(issue)
-        return False
-    if tuple(fields) == COLUMNS:
-        return True
+        return None
+    required, optional = tuple(fields[: len(COLUMNS)]), tuple(fields[len(COLUMNS) :])
+    unknown = [name for name in optional if name not in OPTIONAL_COLUMNS]
+    repeated = sorted({name for name in optional if optional.count(name) > 1})
+    if required == COLUMNS and not unknown and not repeated:
+        return optional
     got = ",".join(fields)
     wrong = [
         f"column {n}: expected {want!r}, got {have!r}"
         for n, (want, have) in enumerate(zip(COLUMNS, fields, strict=False), start=1)
         if want != have
     ]
-    if len(fields) != len(COLUMNS):
-        wrong.append(f"{len(fields)} columns instead of {len(COLUMNS)}")
+    if len(fields) < len(COLUMNS):
+        wrong.append(f"{len(fields)} columns instead of at least {len(COLUMNS)}")
+    if unknown:
+        wrong.append(f"unknown optional columns {', '.join(map(repr, unknown))}")
+    if repeated:
+        wrong.append(f"columns given twice: {', '.join(map(repr, repeated))}")
     result.add(ValidationIssue(
         1, None, codes.HEADER_MISMATCH,
-        f"the header must be exactly {HEADER!r}; got {got!r} ({'; '.join(wrong[:3])}). "
-        "Rows were not checked.",
+        f"the header must start with exactly {HEADER!r}, optionally followed by any of "
+        f"{', '.join(OPTIONAL_COLUMNS)}; got {got!r} ({'; '.join(wrong[:3])}). Rows were not checked.",
     ))  # fmt: skip
-    return False
+    return None
 
 
 def _check_rows(
@@ -138,8 +165,8 @@ def _check_rows(
     remember = seen.add
     add = result.add
     check = checker.check
-    columns = len(COLUMNS)
-    total = Decimal(0)
+    zero = Decimal(0)
+    totals = result.currency_totals
     rows = 0
     for record in records:
         rows += 1
@@ -153,7 +180,7 @@ def _check_rows(
         else:
             for issue in found:
                 add(issue)
-            payment_id = fields[0].strip() if len(fields) == columns else ""
+            payment_id = fields[0].strip() if len(fields) >= len(COLUMNS) else ""
         first = remember(payment_id, record.row) if payment_id else None
         if first is not None:
             add(ValidationIssue(
@@ -162,11 +189,11 @@ def _check_rows(
                 "payment ids must be unique within a file",
             ))  # fmt: skip
         elif payment is not None:
-            total += payment.amount
+            totals[payment.currency] = totals.get(payment.currency, zero) + payment.amount
             if on_payment is not None:
                 on_payment(payment)
     result.row_count += rows
-    result.control_sum = total
+    result.control_sum = sum(totals.values(), zero)  # the per-currency totals are kept anyway
 
 
 def _check_file_limits(policy: SenderPolicy, sender: str, result: ValidationResult) -> None:
@@ -176,9 +203,22 @@ def _check_file_limits(policy: SenderPolicy, sender: str, result: ValidationResu
             f"file has {result.row_count} payment rows; sender {sender!r} may send at most "
             f"{policy.max_rows} per file. Split it into several files.",
         ))  # fmt: skip
-    if result.control_sum > policy.max_file_amount:
+    for currency, total in sorted(result.currency_totals.items()):
+        limit = policy.file_limit(currency)
+        if total > limit:
+            result.add(ValidationIssue(
+                None, None, codes.FILE_AMOUNT_OVER_LIMIT,
+                f"the valid {currency} payments add up to {total:f} {currency}, over the file limit of "
+                f"{limit} {currency} for sender {sender!r}; split the file or ask for a higher limit",
+            ))  # fmt: skip
+
+
+def _check_control_sum(result: ValidationResult) -> None:
+    """pain.001 carries the file's total in 18 digits; a larger total cannot be written at all."""
+    digits = len(result.control_sum.as_tuple().digits)
+    if digits > MAX_CONTROL_SUM_DIGITS:
         result.add(ValidationIssue(
-            None, None, codes.FILE_AMOUNT_OVER_LIMIT,
-            f"the valid payments add up to {result.control_sum}, over sender {sender!r}'s file limit "
-            f"of {policy.max_file_amount}",
+            None, None, codes.CONTROL_SUM_TOO_LARGE,
+            f"the payments add up to {result.control_sum:f}, {digits} digits; pain.001 can carry a total "
+            f"of at most {MAX_CONTROL_SUM_DIGITS} digits. Split the file into several smaller ones.",
         ))  # fmt: skip

@@ -11,6 +11,7 @@ from shared.domain.adaptation import adapt
 from shared.domain.canonical import CanonicalHeader, document_records
 from shared.domain.payments import Payment
 from shared.handlers.claimcheck import RecordSpool, iter_records, staging_prefix
+from shared.handlers.debtor import debtor_from
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.outcome import StepOutcome, already_ended, discard_if_ended
 from shared.handlers.publishing import publish
@@ -61,7 +62,7 @@ def _canonical(services: Services, message: FileValidated) -> tuple[CanonicalHea
     data = message.data
     payments = (Payment.from_record(record) for record in iter_records(services.blobs, data.payload))
     document = adapt(payments, file_id=data.file_id, sender=data.sender, sender_name=data.sender_name,
-                     creation_time=message.occurred_at)
+                     creation_time=message.occurred_at, debtor=debtor_from(data))
     with RecordSpool() as spool:
         for record in document_records(document):
             spool.add(record)

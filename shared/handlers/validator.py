@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal, cast
 
-from shared.contracts import BlobReference, FileValidated, FileValidatedData, Payload
+from shared.contracts import BlobReference, DebtorData, FileValidated, FileValidatedData, Payload
 from shared.domain.fingerprint import PaymentsFingerprint
 from shared.domain.payments import Payment
 from shared.domain.reference import ReferenceTable
@@ -23,6 +23,7 @@ from shared.domain.validation import ValidationResult, validate_payment_file
 from shared.handlers import registry
 from shared.handlers.blobops import base_name, copy_blob
 from shared.handlers.claimcheck import RecordSpool, staging_prefix
+from shared.handlers.debtor import debtor_data
 from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
 from shared.handlers.inbound import record_failure
 from shared.handlers.payment_claims import ClaimRequest, claim_payments, duplicate_report, release_payments
@@ -148,7 +149,7 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
             report = duplicate_report(duplicates, file.sender, policy.duplicate_window_days)
             return _reject(services, file, report, original, duplicate_of=report["duplicate_of"])
         return _accept(services, file, result, spool, tally.hexdigest, original=original,
-                       sender_name=policy.name)
+                       sender_name=policy.name, debtor=debtor_data(policy))
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def _validate(services: Services, sender: str, reference: ReferenceTable, tally:
 
 
 def _accept(services: Services, file: IncomingFile, result: ValidationResult, spool: RecordSpool,
-            sha256: str, *, original: BinaryIO, sender_name: str) -> ValidatorOutcome:
+            sha256: str, *, original: BinaryIO, sender_name: str, debtor: DebtorData) -> ValidatorOutcome:
     sender = file.sender or ""
     archive = f"archive/{file.file_id}/{base_name(file.blob_name)}"
     _store_original(services, file, original, (WORKFLOW_CONTAINER, archive))
@@ -192,13 +193,14 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
     data = FileValidatedData(file_id=file.file_id, sender=sender, sender_name=sender_name,
                              blob_name=file.blob_name,
                              content_sha256=sha256, row_count=result.row_count,
-                             control_sum=result.control_sum, payload=payload)
+                             control_sum=result.control_sum, payload=payload, debtor=debtor)
     message = FileValidated(message_id=f"{file.file_id}:validated", correlation_id=file.file_id,
                             causation_id=f"{file.file_id}:received", occurred_at=services.clock.now(),
                             source="FileValidator", data=data)
     publish(services, FILE_VALIDATED_QUEUE, message)
     record_event(services.blobs, services.clock, file.file_id, "validated", row_count=result.row_count,
-                 control_sum=str(result.control_sum), payload=payload.kind, archive=f"workflow/{archive}")
+                 control_sum=str(result.control_sum), payload=payload.kind, archive=f"workflow/{archive}",
+                 warning_count=result.warning_count, warnings=result.warnings_report())
     _delete_incoming(services, file)
     return ValidatorOutcome("validated", file.file_id)
 

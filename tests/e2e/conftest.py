@@ -31,9 +31,9 @@ FAULTS = "validator=*/boom-validator*;adaptor=*/boom-adaptor*;creator=*/boom-cre
 
 def bank_today() -> date:
     """The bank's date for this session: `PIPELINE_TODAY` from the test run's environment when set (so
-    `PIPELINE_TODAY=2029-02-08 pytest -m e2e` rehearses that day), else the UTC date at session start. The
-    stack is always started with it pinned, so the files the tests build and the app's verdicts agree
-    even across midnight."""
+    `PIPELINE_TODAY=2029-02-08 pytest -m e2e` rehearses that day), else the bank's date at session start
+    (the functions' own clock: time zone and cut-off). The stack is always started with it pinned, so the
+    files the tests build and the app's verdicts agree even across midnight."""
     return clock_from_environment(os.environ).today()
 
 

@@ -56,7 +56,7 @@ def _run_once(data_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 def test_run_once_processes_every_sample_to_its_expected_state(tmp_path: Path) -> None:
     result = _run_once(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "5/5 samples reached their expected state." in result.stdout
+    assert "6/6 samples reached their expected state." in result.stdout
     assert "⇒ outgoing/acme-payroll/acme-payroll.2028-01-14-payroll." in result.stdout
     assert not (tmp_path / "stack.json").exists()  # cleared on the way out
 
@@ -64,7 +64,7 @@ def test_run_once_processes_every_sample_to_its_expected_state(tmp_path: Path) -
 def test_run_once_fails_when_a_sample_misses_its_state(tmp_path: Path) -> None:
     result = _run_once(tmp_path, "--faults", "creator=acme-payroll/2028-01-14-payroll*")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "4/5 samples reached their expected state." in result.stdout
+    assert "5/6 samples reached their expected state." in result.stdout
     assert "FAIL acme-payroll/2028-01-14-payroll.csv: expected delivered, got failed" in result.stderr
 
 

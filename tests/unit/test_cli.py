@@ -35,8 +35,10 @@ def test_valid_file_exit_0_and_json_summary(tmp_path: Path) -> None:
     done = cli("check", VALID, "--sender", "acme-payroll", "--out", out, "--json", *PINNED)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
-    assert summary == {"state": "valid", "output": str(out), "nb_of_txs": 10, "ctrl_sum": "29138.70",
-                       "msg_id": summary["msg_id"]}  # fmt: skip
+    warnings = summary.pop("warnings")
+    assert summary == {"state": "valid", "output": str(out), "nb_of_txs": 11, "ctrl_sum": "29618.70",
+                       "msg_id": summary["msg_id"], "warning_count": len(warnings)}  # fmt: skip
+    assert {"before": "Jörg Müller", "after": "Jorg Muller"}.items() <= warnings[0].items()
     assert len(summary["msg_id"]) <= 35
     validate_pain001(out)
     assert f"<MsgId>{summary['msg_id']}</MsgId>".encode() in out.read_bytes()

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from schwifty import IBAN
 
 from shared.domain.pain001 import NAMESPACE
 from shared.domain.pipeline import run_offline
@@ -30,10 +31,18 @@ REFERENCE = parse_reference_table(
     + str(DEBTORS).replace("'", '"')
     + ","
     '"currencies": ["EUR", "CHF", "JPY", "KWD"], "max_payment_amount": "999999.999",'
-    '"max_file_amount": "999999999", "max_rows": 1000}}}'
+    '"max_file_amount": "999999999", "max_rows": 1000,'
+    '"address": {"country": "DE", "town": "Berlin"}}}}'
 )
+# A BIC of each creditor's own country (a BIC of another country is an error); not SEPA needs one.
+BICS = {iban: str(IBAN(iban).bic.compact) if IBAN(iban).bic else f"BANK{iban[:2]}MM" for iban in CREDITORS}
 NAME_CHARS = st.sampled_from(list("abcxyzABCXYZ0189 .,-'()+/?:éüßØŁñ&"))
 ID_CHARS = st.sampled_from(list("ABCXYZabcxyz0189-.:+?()"))
+
+
+def _meaningful(text: str) -> bool:
+    """Text validation keeps: some letter or digit (an accented one becomes its base letter)."""
+    return any(ch.isalnum() for ch in text)
 
 
 @st.composite
@@ -42,18 +51,23 @@ def payment_rows(draw: st.DrawFn) -> list[str]:
     places = DECIMALS[currency]
     units = draw(st.integers(min_value=1, max_value=999_999 * 10**places))
     amount = str(Decimal(units).scaleb(-places))
-    name = draw(st.text(NAME_CHARS, min_size=1, max_size=30).filter(lambda s: s.strip()))
+    name = draw(st.text(NAME_CHARS, min_size=1, max_size=30).filter(_meaningful))
+    creditor = draw(st.sampled_from(CREDITORS))
+    sepa = currency == "EUR"
     return [
         "",  # payment_id is set below, unique per file
         draw(st.sampled_from(DEBTORS)),
         "ACME Payroll Ltd",
-        draw(st.sampled_from(CREDITORS)),
+        creditor,
         name,
-        draw(st.sampled_from(["", "DEUTDEBBXXX", "INGBNL2A"])),
+        draw(st.sampled_from(["", BICS[creditor]])) if sepa else BICS[creditor],
         amount,
         currency,
         (TODAY + timedelta(days=draw(st.integers(0, 60)))).isoformat(),
-        draw(st.text(NAME_CHARS, max_size=70)),  # "ß" becomes "ss": 70 characters stay within 140
+        # "ß" becomes "ss": 70 characters stay within 140
+        draw(st.text(NAME_CHARS, max_size=70).filter(lambda s: not s.strip() or _meaningful(s))),
+        "" if sepa else creditor[:2],  # outside SEPA the creditor's country and town are needed
+        "" if sepa else draw(st.text(NAME_CHARS, min_size=1, max_size=17).filter(_meaningful)),  # ß: 2
     ]
 
 
@@ -65,7 +79,7 @@ def payment_files(draw: st.DrawFn) -> tuple[bytes, list[list[str]]]:
         row[0] = f"{prefix}-{n}"
     text = io.StringIO()
     writer = csv.writer(text, lineterminator=draw(st.sampled_from(["\n", "\r\n"])))
-    writer.writerow(COLUMNS)
+    writer.writerow((*COLUMNS, "creditor_country", "creditor_town"))
     writer.writerows(rows)
     bom = draw(st.sampled_from([b"", b"\xef\xbb\xbf"]))
     return bom + text.getvalue().encode("utf-8"), rows

@@ -31,6 +31,7 @@ REFERENCE: dict[str, Any] = {
             "max_payment_amount": "50000.00",
             "max_file_amount": "100000.00",
             "max_rows": 5,
+            "address": {"country": "DE", "town": "Berlin", "street": "Unter den Linden", "building": "1"},
         },
         "dormant": {
             "name": "Dormant SA",
@@ -45,8 +46,12 @@ REFERENCE: dict[str, Any] = {
 }
 
 
+ADDRESS_HEADER = HEADER + ",creditor_country,creditor_town"
+
+
 def row(**overrides: str) -> str:
-    """One valid CSV line for sender `acme`, with some columns replaced."""
+    """One valid CSV line for sender `acme`, with some columns replaced. Giving `creditor_country` or
+    `creditor_town` appends both columns (for ADDRESS_HEADER), as a non-SEPA payment needs them."""
     values = {
         "payment_id": "P-1",
         "debtor_iban": DEBTOR,
@@ -60,7 +65,11 @@ def row(**overrides: str) -> str:
         "remittance_info": "Salary",
     }
     values.update(overrides)
-    return ",".join(values[name] for name in COLUMNS)
+    address = ("creditor_country", "creditor_town")
+    names = COLUMNS + address if any(name in overrides for name in address) else COLUMNS
+    values.setdefault("creditor_country", "DE")
+    values.setdefault("creditor_town", "Berlin")
+    return ",".join(values[name] for name in names)
 
 
 def csv_file(*lines: str, header: str = HEADER) -> bytes:

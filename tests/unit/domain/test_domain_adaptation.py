@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from domain_testkit import DEBTOR, DEBTOR_2, payment
+from domain_testkit import DEBTOR, DEBTOR_2, csv_file, make_reference, payment, row, run_validation
 
 from shared.domain.adaptation import adapt
 from shared.domain.canonical import CanonicalDocument
@@ -68,11 +68,13 @@ def test_ids_are_deterministic() -> None:
     assert [tx.end_to_end_id for tx in doc.iter_transactions()] == ["P-1", "P-2"]
 
 
-def test_names_and_remittance_are_normalised() -> None:
-    doc = _adapt([payment(1, debtor_name="Bäckerei Groß", creditor_name="Łukasz Nowak",
-                          remittance_info="Lohn März & Bonus", creditor_bic="DEUTDEBBXXX")])  # fmt: skip
+def test_names_and_remittance_reach_the_document_in_the_sepa_form_validation_gave_them() -> None:
+    data = csv_file(row(debtor_name="ACME Payroll Ltd", creditor_name="Łukasz Nowak",
+                        remittance_info="Lohn März + Bonus"))  # fmt: skip
+    result, payments = run_validation(data, make_reference())
+    assert result.valid, result.issues
+    doc = _adapt(payments)
     tx = next(doc.iter_transactions())
-    assert doc.header.groups[0].debtor_name == "Backerei Gross"
     assert (tx.creditor_name, tx.remittance_info, tx.creditor_bic) == (
         "Lukasz Nowak",
         "Lohn Marz + Bonus",

@@ -15,7 +15,7 @@ from shared.domain.payments import Payment
 pytestmark = pytest.mark.unit
 
 PAYMENT = (7, "P-1", "DE89370400440532013000", "ACME", "DE67100700000012345678", "Jane Doe", None,
-           Decimal("10.50"), "EUR", date(2026, 11, 30), "Salary")  # fmt: skip
+           Decimal("10.50"), "EUR", date(2026, 11, 30), "Salary", None)  # fmt: skip
 TRANSFER = (
     "MSG-G1",
     "E2E-1",
@@ -25,6 +25,8 @@ TRANSFER = (
     "DE67100700000012345678",
     "DEUTDEBBXXX",
     "",
+    None,
+    None,
 )
 
 

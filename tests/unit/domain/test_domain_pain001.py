@@ -23,7 +23,7 @@ CREATED = datetime(2026, 11, 22, 8, 30, 5, tzinfo=UTC)
 
 def _document() -> CanonicalDocument:
     payments = [
-        payment(1, creditor_bic="DEUTDEBBXXX", creditor_name="Jörg Müller"),
+        payment(1, creditor_bic="DEUTDEBBXXX", creditor_name="Jorg Muller"),  # validation made it SEPA Latin
         payment(2, debtor_iban=DEBTOR_2, amount=Decimal("0.01"), remittance_info=""),
         payment(3, currency="JPY", amount=Decimal("125000")),
         payment(4, amount=Decimal("99.99")),

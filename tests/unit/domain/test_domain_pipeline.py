@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from domain_testkit import TODAY, csv_file, row
+from domain_testkit import ADDRESS_HEADER, TODAY, csv_file, row
 
 from localdev.stack.samples import load_samples
 from shared.domain.ids import make_file_id
@@ -31,7 +31,8 @@ def _run(data: bytes, reference: ReferenceTable, blob_path: str = "acme/f.csv",
 
 
 def test_valid_file_produces_schema_valid_pain001(reference: ReferenceTable) -> None:
-    valid, xml = _run(csv_file(row(), row(payment_id="P-2", currency="JPY", amount="5000")), reference)
+    jpy = row(payment_id="P-2", currency="JPY", amount="5000", creditor_country="DE")  # not SEPA: an address
+    valid, xml = _run(csv_file(row(creditor_country="DE"), jpy, header=ADDRESS_HEADER), reference)
     assert valid
     validate_pain001(xml)
     assert b"<NbOfTxs>2</NbOfTxs>" in xml

@@ -78,3 +78,60 @@ def test_errors_name_the_field_path(path: list[str], value: Any, expected: str) 
 def test_not_json() -> None:
     with pytest.raises(ReferenceTableError, match="not valid JSON"):
         parse_reference_table(b"{nope")
+
+
+def test_a_version_1_document_gets_the_documented_defaults() -> None:
+    policy = parse_reference_table(DESIGN_EXAMPLE).senders["acme-payroll"]
+    assert policy.currency_limits == {} and policy.address is None and policy.category_purpose is None
+    assert (policy.charge_bearer, policy.non_business_day) == ("SHAR", "next")
+    assert policy.payment_limit("EUR") == Decimal("50000.00") == policy.payment_limit("JPY")
+
+
+NEW_FIELDS = {
+    "currency_limits": {"JPY": {"max_payment_amount": "8000000"}},
+    "address": {"country": "DE", "town": "Berlin", "postcode": "10115", "street": "Invalidenstrasse",
+                "building": "1"},
+    "charge_bearer": "DEBT", "category_purpose": "SALA", "non_business_day": "reject",
+}  # fmt: skip
+
+
+def test_the_new_fields_parse() -> None:
+    document = json.loads(json.dumps(REFERENCE))
+    document["senders"]["acme"].update(NEW_FIELDS)
+    policy = parse_reference_table(json.dumps(document)).senders["acme"]
+    assert policy.payment_limit("JPY") == Decimal("8000000") and policy.file_limit("JPY") == Decimal(
+        "100000.00"
+    )
+    assert policy.address is not None and policy.address.town == "Berlin"
+    assert (policy.charge_bearer, policy.category_purpose, policy.non_business_day) == (
+        "DEBT",
+        "SALA",
+        "reject",
+    )
+
+
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("currency_limits", {"JPY": {"max_payment": "1"}}, "currency_limits.JPY.max_payment"),
+        ("currency_limits", {"XYZ": {"max_payment_amount": "1"}}, "'XYZ' is not an ISO 4217"),
+        ("address", {"country": "DE", "town": "Berlin", "zip": "1"}, "address.zip"),
+        ("address", {"country": "Germany", "town": "Berlin"}, "address.country"),
+        ("charge_bearer", "SLEV", "charge_bearer"),
+        ("category_purpose", "salary", "category_purpose"),
+        ("non_business_day", "skip", "non_business_day"),
+    ],
+)
+def test_the_new_fields_refuse_mistakes(field: str, value: Any, expected: str) -> None:
+    with pytest.raises(ReferenceTableError, match=expected):
+        parse_reference_table(_broken(["senders", "acme", field], value))
+
+
+def test_an_address_is_kept_in_the_form_pain001_carries_and_must_fit_it() -> None:
+    document = json.loads(json.dumps(REFERENCE))
+    document["senders"]["acme"]["address"] = {"country": "CH", "town": "Zürich"}
+    address = parse_reference_table(json.dumps(document)).senders["acme"].address
+    assert address is not None and address.town == "Zurich"
+    document["senders"]["acme"]["address"] = {"country": "DE", "town": "ß" * 20}  # 40 once converted
+    with pytest.raises(ReferenceTableError, match=r"address\.town: is 40 characters"):
+        parse_reference_table(json.dumps(document))

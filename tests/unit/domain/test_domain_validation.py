@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from domain_testkit import (
+    ADDRESS_HEADER,
     CREDITOR,
     DEBTOR,
     HEADER,
+    REFERENCE,
     TODAY,
     codes_at,
     csv_file,
@@ -19,10 +22,12 @@ from domain_testkit import (
     run_validation,
 )
 
-from shared.domain.reference import ReferenceTable
+from shared.domain.reference import ReferenceTable, parse_reference_table
 from shared.domain.validation import MAX_REPORTED_ISSUES, validate_payment_file
 
 pytestmark = pytest.mark.unit
+FULL_WIDTH = "\uff11\uff10\uff10.\uff10\uff10"  # 100.00 in full-width digits
+ARABIC_INDIC = "\u0661\u0660\u0660"  # 100 in Arabic-Indic digits
 
 
 def test_a_valid_file_has_no_issues_and_hands_over_every_payment(reference: ReferenceTable) -> None:
@@ -78,9 +83,12 @@ ROW_CASES = {
     "invalid_amount_comma": ([row(amount='"1,000.00"')], (2, "amount", "invalid_amount")),
     "invalid_amount_exponent": ([row(amount="1e3")], (2, "amount", "invalid_amount")),
     "invalid_amount_digits": ([row(amount="1" * 17 + ".00")], (2, "amount", "invalid_amount")),
+    "invalid_amount_fullwidth": ([row(amount=FULL_WIDTH)], (2, "amount", "invalid_amount")),
+    "invalid_amount_arabic_indic": ([row(amount=ARABIC_INDIC)], (2, "amount", "invalid_amount")),
+    "invalid_amount_plus": ([row(amount="+100.00")], (2, "amount", "invalid_amount")),
+    "invalid_amount_padded": ([row(amount=" 100.00 ")], (2, "amount", "invalid_amount")),
+    "invalid_amount_leading_zeros": ([row(amount="007.00")], (2, "amount", "invalid_amount")),
     "amount_decimals_eur": ([row(amount="100.001")], (2, "amount", "amount_decimals")),
-    "amount_decimals_jpy": ([row(amount="100.5", currency="JPY")], (2, "amount", "amount_decimals")),
-    "amount_decimals_kwd": ([row(amount="1.0001", currency="KWD")], (2, "amount", "amount_decimals")),
     "amount_not_positive_zero": ([row(amount="0.00")], (2, "amount", "amount_not_positive")),
     "amount_not_positive_negative": ([row(amount="-5.00")], (2, "amount", "amount_not_positive")),
     "amount_over_limit": ([row(amount="50000.01")], (2, "amount", "amount_over_limit")),
@@ -110,6 +118,18 @@ def test_row_level_issue(reference: ReferenceTable, lines: list[str], expected: 
     message = result.issues[0].message
     assert message.startswith(f"row {expected[0]}")
     assert expected[0] not in [p.row for p in payments]
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [(FULL_WIDTH, "ASCII digits"), ("+100.00", "without one"), (" 100.00 ", "spaces"),
+     ("-5.00", "negative"), ("007.00", "leading zeros"), ("1" * 19, "more than 18 digits")],
+)  # fmt: skip
+def test_an_amount_error_quotes_the_value_and_says_what_to_do(
+    reference: ReferenceTable, value: str, says: str
+) -> None:
+    result, _ = run_validation(csv_file(row(amount=value)), reference)
+    assert repr(value) in result.issues[0].message and says in result.issues[0].message
 
 
 @pytest.mark.parametrize("column", ["payment_id", "debtor_iban", "debtor_name", "creditor_iban",
@@ -246,3 +266,132 @@ def test_reads_line_by_line(reference: ReferenceTable) -> None:
     stream = _NoSlurp(csv_file(row(), row(payment_id="P-2")))
     result = validate_payment_file(stream, sender="acme", reference=reference, today=TODAY)
     assert result.valid and result.row_count == 2
+
+
+@pytest.mark.parametrize("name", ["%%%", "<<>>", "$"])
+def test_a_name_that_would_lose_its_meaning_is_an_error(reference: ReferenceTable, name: str) -> None:
+    result, _ = run_validation(csv_file(row(creditor_name=name)), reference)
+    assert codes_at(result) == [(2, "creditor_name", "text_lost")]
+    assert repr(name) in result.issues[0].message
+
+
+def test_every_transliteration_is_a_warning_with_before_and_after(reference: ReferenceTable) -> None:
+    data = csv_file(
+        row(payment_id="P-1", creditor_name="<script>", remittance_info="5% fee $3"),
+        row(payment_id="P-2", creditor_name="Jörg Müller"),
+        row(payment_id="P-3", creditor_name="Jörg Müller"),
+    )
+    result, payments = run_validation(data, reference)
+    assert result.valid, result.issues
+    seen = [(w.row, w.column, w.code, w.before, w.after, w.rows) for w in result.warnings]
+    assert seen == [
+        (2, "creditor_name", "transliterated", "<script>", "(script)", 1),
+        (2, "remittance_info", "transliterated", "5% fee $3", "5 fee 3", 1),
+        (3, "creditor_name", "transliterated", "Jörg Müller", "Jorg Muller", 2),
+    ]
+    assert result.warning_count == 3 and result.to_report()["warnings"][0]["after"] == "(script)"
+    assert [p.creditor_name for p in payments] == ["(script)", "Jorg Muller", "Jorg Muller"]
+
+
+def test_a_file_total_beyond_what_pain001_can_carry_is_rejected() -> None:
+    reference = make_reference(max_payment_amount="999999999999999999", max_file_amount="9" * 20)
+    huge = "999999999999999999"
+    jpy = {"currency": "JPY", "creditor_country": "DE"}  # JPY is not SEPA: it needs the address
+    data = csv_file(row(payment_id="P-1", amount=huge, **jpy), row(payment_id="P-2", amount=huge, **jpy),
+                    header=ADDRESS_HEADER)  # fmt: skip
+    result, _ = run_validation(data, reference)
+    assert codes_at(result) == [(None, None, "control_sum_too_large")]
+    assert "1999999999999999998" in result.issues[0].message
+
+
+def test_limits_are_per_currency_and_file_totals_do_not_mix_currencies() -> None:
+    reference = make_reference(
+        max_payment_amount="50000.00", max_file_amount="60000.00",
+        currency_limits={"JPY": {"max_payment_amount": "8000000", "max_file_amount": "9000000"}},
+    )  # fmt: skip
+    jpy = {"currency": "JPY", "creditor_country": "DE"}
+    eur = {"creditor_country": "DE"}
+    fine = csv_file(row(payment_id="P-1", amount="3000000", **jpy),
+                    row(payment_id="P-2", amount="50000.00", **eur),
+                    row(payment_id="P-3", amount="5000000", **jpy), header=ADDRESS_HEADER)  # fmt: skip
+    result, _ = run_validation(fine, reference)
+    assert result.valid, result.issues  # JPY 8,000,000 and EUR 50,000 are never added together
+    assert result.currency_totals == {"JPY": Decimal("8000000"), "EUR": Decimal("50000.00")}
+    over = csv_file(row(payment_id="P-1", amount="6000000", **jpy),
+                    row(payment_id="P-2", amount="4000000", **jpy),
+                    row(payment_id="P-3", amount="8000001", **jpy), header=ADDRESS_HEADER)  # fmt: skip
+    result, _ = run_validation(over, reference)
+    assert codes_at(result) == [(4, "amount", "amount_over_limit"), (None, None, "file_amount_over_limit")]
+    assert "8000000 JPY" in result.issues[0].message and "10000000 JPY" in result.issues[1].message
+
+
+@pytest.mark.parametrize(("amount", "currency"), [("100.5", "JPY"), ("1.0001", "KWD")])
+def test_decimals_follow_the_currency(reference: ReferenceTable, amount: str, currency: str) -> None:
+    # JPY and KWD are not SEPA: the rows carry the creditor's address.
+    data = csv_file(row(amount=amount, currency=currency, creditor_country="DE"), header=ADDRESS_HEADER)
+    result, _ = run_validation(data, reference)
+    assert codes_at(result) == [(2, "amount", "amount_decimals")]
+
+
+SATURDAY, CHRISTMAS, GOOD_FRIDAY = "2026-11-28", "2026-12-25", "2027-03-26"
+
+
+def _a_year_ahead() -> ReferenceTable:
+    return parse_reference_table(
+        json.dumps({**REFERENCE, "execution_window_days": {"past": 0, "future": 400}})
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "executed", "why"),
+    [
+        (SATURDAY, "2026-11-30", "a Saturday"),
+        (CHRISTMAS, "2026-12-28", "Christmas Day (a TARGET2 closing day)"),
+    ],
+)
+def test_a_date_that_is_no_business_day_moves_to_the_next_with_a_warning(
+    written: str, executed: str, why: str
+) -> None:
+    result, payments = run_validation(csv_file(row(execution_date=written)), _a_year_ahead())
+    assert result.valid, result.issues
+    assert payments[0].execution_date == date.fromisoformat(executed)
+    [warning] = result.warnings
+    assert (warning.code, warning.column, warning.before, warning.after) == ("date_shifted", "execution_date",
+                                                                            written, executed)  # fmt: skip
+    assert why in warning.message
+
+
+def test_good_friday_is_closed_for_euro() -> None:
+    result, payments = run_validation(csv_file(row(execution_date=GOOD_FRIDAY)), _a_year_ahead())
+    assert result.valid and payments[0].execution_date == date(2027, 3, 30)  # Easter Monday is closed too
+
+
+def test_the_policy_can_move_back_or_reject() -> None:
+    previous = make_reference(non_business_day="previous")
+    result, payments = run_validation(csv_file(row(execution_date=SATURDAY)), previous)
+    assert payments[0].execution_date == date(2026, 11, 27)
+    result, _ = run_validation(csv_file(row(execution_date="2026-11-22")), previous)  # Sunday = today
+    assert codes_at(result) == [(2, "execution_date", "not_a_business_day")]  # Friday is already past
+    result, _ = run_validation(
+        csv_file(row(execution_date=SATURDAY)), make_reference(non_business_day="reject")
+    )
+    assert codes_at(result) == [(2, "execution_date", "not_a_business_day")]
+    assert "2026-11-28 is a Saturday" in result.issues[0].message and "2026-11-30" in result.issues[0].message
+
+
+def test_optional_columns_follow_the_required_ones_in_any_order(reference: ReferenceTable) -> None:
+    header = HEADER + ",creditor_town,creditor_country"  # town before country
+    result, payments = run_validation(csv_file(row(currency="JPY", amount="5000") + ",Berlin,DE",
+                                               header=header), reference)  # fmt: skip
+    assert result.valid, result.issues
+    address = payments[0].creditor_address
+    assert address is not None and (address.country, address.town) == ("DE", "Berlin")
+
+
+@pytest.mark.parametrize("extra", [",creditor_zip", ",creditor_town,creditor_town"])
+def test_an_unknown_or_repeated_optional_column_is_a_header_mismatch(
+    reference: ReferenceTable, extra: str
+) -> None:
+    result, _ = run_validation(csv_file(row(), header=HEADER + extra), reference)
+    assert codes_at(result) == [(1, None, "header_mismatch")]
+    assert "creditor_country" in result.issues[0].message  # it names the columns that may follow

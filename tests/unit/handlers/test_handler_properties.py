@@ -38,9 +38,9 @@ def test_any_valid_file_is_delivered_with_matching_sums(
     rows: list[tuple[str, Decimal, str]], threshold: int
 ) -> None:
     services, blobs, publisher, _ = make_services(threshold=threshold)
-    lines = [HEADER] + [
+    lines = [HEADER + ",creditor_country,creditor_town"] + [  # CHF is not SEPA: it needs the address
         f"P-{n},{debtor},ACME Payroll Ltd,NL91ABNA0417164300,Jan de Vries,ABNANL2A,"
-        f"{amount},{CURRENCY[debtor]},{day},x"
+        f"{amount},{CURRENCY[debtor]},{day},x,NL,Amsterdam"
         for n, (debtor, amount, day) in enumerate(rows)
     ]
     blobs.put(INCOMING_CONTAINER, "acme-payroll/p.csv", ("\n".join(lines) + "\n").encode())

@@ -14,6 +14,7 @@ from shared.handlers.compensation import handle_adaptor_compensation, handle_val
 from shared.handlers.creator import handle_file_adapted
 from shared.handlers.deadletter import handle_dead_lettered
 from shared.handlers.faults import InjectedFault
+from shared.handlers.status import file_status
 from shared.handlers.timeline import read_events
 from shared.handlers.validator import handle_incoming_file
 from shared.topology import (
@@ -64,6 +65,24 @@ def test_happy_path_delivers_a_valid_pain001_with_the_input_control_sum() -> Non
     assert_terminal_state(blobs, outcome.file_id, "delivered")
     events = [e["event"] for e in read_events(blobs, outcome.file_id)]
     assert events == ["received", "validated", "adapted", "created", "delivered"]
+
+
+def test_a_delivered_file_says_what_validation_changed() -> None:
+    services, blobs, publisher, _ = make_services()
+    data = payment_csv(2, execution_date=FAKE_EXECUTION_DATE).replace(
+        b"Jan de Vries", b"J\xc3\xb6rg M\xc3\xbcller"
+    )
+    blobs.put(INCOMING_CONTAINER, NAME, data)
+    file_id = handle_incoming_file(services, NAME).file_id
+    handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
+    assert handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE)).state == "delivered"
+    status = file_status(blobs, file_id)
+    assert status is not None and status["state"] == "delivered"
+    [warning] = status["summary"]["warnings"]
+    assert (warning["row"], warning["column"], warning["before"], warning["after"]) == (
+        2, "creditor_name", "Jörg Müller", "Jorg Muller")  # fmt: skip
+    validated = next(e for e in status["events"] if e["event"] == "validated")
+    assert validated["warning_count"] == 1
 
 
 def test_redelivery_is_idempotent_and_output_is_byte_identical() -> None:

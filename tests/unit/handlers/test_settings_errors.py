@@ -6,10 +6,11 @@ calls first), so the status function keeps working and a file still ends `failed
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from shared.adapters.clock import SystemClock
 from shared.adapters.connections import resolve_service_bus, resolve_storage, service_bus_client
 from shared.bootstrap import build_services
 from shared.handlers.inbound import Delivery
@@ -133,7 +134,9 @@ def test_without_pipeline_today_the_banks_date_is_the_clocks_and_nothing_is_logg
 ) -> None:
     with caplog.at_level("WARNING", logger="shared.bootstrap"):
         services = build_services(Settings.from_env(STORAGE))
-    assert services.clock.today() == services.clock.now().date()
+    clock = services.clock
+    assert isinstance(clock, SystemClock) and clock.pinned_today is None
+    assert (clock.time_zone, clock.cut_off) == ("Europe/Berlin", time(15, 0))  # the bank's date by default
     assert not [r for r in caplog.records if "PIPELINE_TODAY" in r.getMessage()]
 
 
