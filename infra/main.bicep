@@ -54,6 +54,7 @@ var appContainers = [
   'failed'
   'reference'
   'workflow'
+  'reports'
 ]
 var deploymentContainerName = 'app-package'
 var eventGridDeadLetterContainerName = 'eventgrid-deadletter'

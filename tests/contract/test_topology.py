@@ -75,5 +75,5 @@ def test_every_container_constant_used_by_the_code_is_declared() -> None:
         } & names
     assert used, "the handlers name no container constants at all?"
     assert {getattr(topology, n) for n in used} <= set(topology.CONTAINERS)
-    literal = {"incoming", "outgoing", "rejected", "failed", "reference", "workflow"}
+    literal = {"incoming", "outgoing", "rejected", "failed", "reference", "workflow", "reports"}
     assert literal == set(topology.CONTAINERS)

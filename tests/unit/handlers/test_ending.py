@@ -1,0 +1,106 @@
+"""The ending seam over fakes: every terminal state is announced once per file, a publish that fails
+after the state was recorded never changes it and is repaired by the redelivery, and a long list of
+errors travels by claim-check."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from shared.contracts import BlobReference, FileEnded, InlineRecords, decode_as
+from shared.handlers.adaptor import handle_file_validated
+from shared.handlers.claimcheck import iter_records
+from shared.handlers.creator import handle_file_adapted
+from shared.handlers.timeline import read_terminal
+from shared.handlers.validator import handle_incoming_file
+from shared.topology import FILE_ADAPTED_QUEUE, FILE_ENDED_TOPIC, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER
+from tests.fakes import FAKE_EXECUTION_DATE, make_services
+from tests.samplefiles import HEADER, invalid_csv, payment_csv
+from tests.unit.handlers.driver import deliver
+
+pytestmark = pytest.mark.unit
+NAME = "acme-payroll/2026-11-20.csv"
+
+
+def ended(body: bytes) -> FileEnded:
+    return decode_as(body, FileEnded)
+
+
+def test_a_rejected_file_is_announced_with_each_error_naming_its_payment() -> None:
+    services, blobs, publisher, _ = make_services()
+    blobs.put(INCOMING_CONTAINER, NAME, invalid_csv(FAKE_EXECUTION_DATE))
+    outcome = handle_incoming_file(services, NAME)
+
+    (message,) = publisher.to(FILE_ENDED_TOPIC)
+    event = ended(message.body)
+    assert message.message_id == f"{outcome.file_id}:ended"
+    assert message.application_properties["state"] == "rejected"
+    assert isinstance(event.data.issues, InlineRecords)
+    assert [(r["row"], r["payment_id"], r["code"]) for r in event.data.issues.records] == [
+        (2, "P-1", "invalid_iban"), (3, "P-2", "amount_not_positive"), (3, "P-2", "invalid_date")]
+    assert event.data.error_count == 3 and event.data.evidence == f"rejected/{outcome.file_id}/report.json"
+
+
+def test_a_delivered_file_is_announced_once_with_the_msg_id_of_its_pain001() -> None:
+    services, blobs, publisher, _ = make_services()
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(3, execution_date=FAKE_EXECUTION_DATE))
+    handle_incoming_file(services, NAME)
+    handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
+    adapted = deliver(publisher, FILE_ADAPTED_QUEUE)
+    handle_file_adapted(services, adapted)
+    handle_file_adapted(services, replace(adapted, delivery_count=2))  # a late redelivery re-announces
+
+    first, again = publisher.to(FILE_ENDED_TOPIC)
+    assert first.message_id == again.message_id and first.body == again.body  # the topic drops the copy
+    data = ended(first.body).data
+    xml = blobs.read("outgoing", f"acme-payroll/{data.file_id}.xml").decode()
+    assert (data.state, data.nb_of_txs, str(data.ctrl_sum)) == ("delivered", 3, "376.50")
+    assert f"<MsgId>{data.msg_id}</MsgId>" in xml
+
+
+def test_a_failed_publish_keeps_the_state_and_the_redelivery_announces_it() -> None:
+    services, blobs, publisher, _ = make_services()
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
+    handle_incoming_file(services, NAME)
+    handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
+    adapted = deliver(publisher, FILE_ADAPTED_QUEUE)
+    publisher.fail_next = 1  # the broker is away just after the state was recorded
+    with pytest.raises(ConnectionError):
+        handle_file_adapted(services, adapted)
+    assert (read_terminal(blobs, adapted.correlation_id or "") or {}).get("state") == "delivered"
+    assert publisher.to(FILE_ENDED_TOPIC) == []
+
+    outcome = handle_file_adapted(services, replace(adapted, delivery_count=2))
+    assert outcome.state == "skipped"
+    (message,) = publisher.to(FILE_ENDED_TOPIC)
+    assert ended(message.body).data.state == "delivered"
+
+
+def test_a_rejection_the_broker_refused_is_announced_by_the_blob_triggers_retry() -> None:
+    services, blobs, publisher, _ = make_services()
+    blobs.put(INCOMING_CONTAINER, NAME, invalid_csv(FAKE_EXECUTION_DATE))
+    publisher.fail_next = 1
+    with pytest.raises(ConnectionError):
+        handle_incoming_file(services, NAME)
+    assert blobs.exists(INCOMING_CONTAINER, NAME)  # left for the retry
+
+    assert handle_incoming_file(services, NAME).state == "already_processed"
+    assert [ended(m.body).data.state for m in publisher.to(FILE_ENDED_TOPIC)] == ["rejected"]
+    assert not blobs.exists(INCOMING_CONTAINER, NAME)
+
+
+def test_many_errors_travel_by_claim_check_beside_the_timeline() -> None:
+    services, blobs, publisher, _ = make_services(threshold=16 * 1024)
+    rows = [f"P-{n},DE89370400440532013000,ACME,FR0000000000000000000000000,Bad,,1.00,EUR,"
+            f"{FAKE_EXECUTION_DATE.isoformat()},x" for n in range(400)]
+    blobs.put(INCOMING_CONTAINER, NAME, ("\n".join([HEADER, *rows]) + "\n").encode())
+    handle_incoming_file(services, NAME)
+
+    data = ended(publisher.to(FILE_ENDED_TOPIC)[0].body).data
+    assert isinstance(data.issues, BlobReference)
+    assert data.issues.name == f"timeline/{data.file_id}/ended-issues.ndjson"
+    records = list(iter_records(blobs, data.issues))
+    assert len(records) == data.error_count == 400 and records[-1]["payment_id"] == "P-399"
+    assert json.loads(json.dumps(records[0]))["severity"] == "error"
