@@ -9,6 +9,8 @@ from functions import (
     file_adapted_dead_letter,
     file_adaptor,
     file_creator,
+    file_reporter,
+    file_reporter_dead_letter,
     file_status,
     file_validated_dead_letter,
     file_validator,
@@ -28,3 +30,5 @@ app.register_functions(adaptor_compensation_dead_letter.bp)
 app.register_functions(validator_compensation_dead_letter.bp)
 app.register_functions(blob_poison.bp)
 app.register_functions(file_status.bp)
+app.register_functions(file_reporter.bp)
+app.register_functions(file_reporter_dead_letter.bp)

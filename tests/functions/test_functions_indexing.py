@@ -27,6 +27,8 @@ EXPECTED = {
     "ValidatorCompensationDeadLetter": "serviceBusTrigger",
     "BlobPoison": "queueTrigger",
     "FileStatus": "httpTrigger",
+    "FileReporter": "serviceBusTrigger",
+    "FileReporterDeadLetter": "serviceBusTrigger",
 }
 
 
