@@ -136,7 +136,8 @@ def _reason(code: str, text: str) -> iso.StatusReasonInformation12:
 
 def _lines(text: str) -> list[str]:
     """`AddtlInf` lines of at most 105 characters, cut between words where possible."""
-    return textwrap.wrap(" ".join(text.split()), MAX_TEXT, break_long_words=True) or ["-"]
+    # Never at hyphens: file ids and IBAN-like values must stay whole on one line.
+    return textwrap.wrap(" ".join(text.split()), MAX_TEXT, break_on_hyphens=False) or ["-"]
 
 
 def _when(moment: datetime) -> XmlDateTime:
