@@ -15,22 +15,13 @@ from shared.domain.pain002 import ReportFacts, build_pain002, issues_from
 from shared.handlers.claimcheck import iter_records
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.outcome import StepOutcome
+from shared.handlers.report_location import report_name
 from shared.ports import BlobAlreadyExists
 from shared.services import Services
 from shared.topology import REPORTS_CONTAINER
 
 log = logging.getLogger(__name__)
 STEP = "reporter"
-NO_SENDER = "unknown-sender"  # a file outside any sender folder still gets its report, kept apart
-
-
-def report_name(sender: str, file_id: str) -> str:
-    return f"{sender or NO_SENDER}/{file_id}.pain.002.xml"
-
-
-def report_path(sender: str, file_id: str) -> str:
-    """`reports/<sender>/<file id>.pain.002.xml`, as status and the docs name it."""
-    return f"{REPORTS_CONTAINER}/{report_name(sender, file_id)}"
 
 
 def handle_file_ended(services: Services, delivery: Delivery) -> StepOutcome:

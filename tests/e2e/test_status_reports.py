@@ -4,7 +4,9 @@ detection and the reporter's create-if-absent write keep it to one)."""
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 
 import pytest
 from lxml import etree
@@ -65,6 +67,10 @@ def test_each_terminal_state_gives_its_sender_exactly_one_report(pipeline: Pipel
     assert "adaptor step failed" in " ".join("".join(reports[failed].itertext()).split())
     assert sorted(reports_for(pipeline, list(expected))) == sorted(
         f"acme-payroll/{f}.pain.002.xml" for f in expected)
+    with urllib.request.urlopen(f"{pipeline.stack.http_base}/api/files/{rejected}", timeout=10) as response:
+        summary = json.load(response)["summary"]
+    assert summary["status_report"] == f"reports/acme-payroll/{rejected}.pain.002.xml"
+    assert summary["status_report_written"] is True
 
 
 def test_a_host_killed_mid_batch_still_gives_each_file_one_report(pipeline: Pipeline, tag: str) -> None:

@@ -9,6 +9,7 @@ import json
 import pytest
 from lxml import etree
 
+from localdev.stack.summary_text import summary_lines
 from shared.domain.pain002_schema import NAMESPACE, validate_pain002
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.compensation import handle_validator_compensation
@@ -17,6 +18,7 @@ from shared.handlers.deadletter import handle_dead_lettered
 from shared.handlers.faults import InjectedFault
 from shared.handlers.reporter import handle_file_ended
 from shared.handlers.reporter_deadletter import handle_report_dead_lettered
+from shared.handlers.status import file_status
 from shared.handlers.timeline import read_terminal
 from shared.handlers.validator import handle_incoming_file
 from shared.services import Services
@@ -139,3 +141,14 @@ def test_a_reporter_that_keeps_failing_is_archived_and_the_state_stays() -> None
     assert archive["entity"] == ENDED and archive["last_error"]["error_type"] == "InjectedFault"
     assert (read_terminal(blobs, file_id) or {})["state"] == "delivered"
     assert list(blobs.list_names("reports")) == [] and publisher.pipeline_sent() == []
+
+
+def test_status_names_the_report_and_whether_it_is_written_yet() -> None:
+    services, blobs, publisher, file_id = delivered_file()
+    path = f"reports/acme-payroll/{file_id}.pain.002.xml"
+    pending = (file_status(blobs, file_id) or {})["summary"]
+    assert (pending["status_report"], pending["status_report_written"]) == (path, False)
+    report_all(services, publisher)
+    summary = (file_status(blobs, file_id) or {})["summary"]
+    assert (summary["status_report"], summary["status_report_written"]) == (path, True)
+    assert f"status report (pain.002): {path}" in summary_lines(summary)
