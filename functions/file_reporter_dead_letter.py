@@ -8,7 +8,7 @@ import azure.functions as func
 
 from functions.convert import delivery_from, log_outcome, new_blueprint
 from shared.bootstrap import get_services
-from shared.handlers.reporter_deadletter import handle_report_dead_lettered
+from shared.handlers.participant_deadletter import handle_participant_dead_lettered
 from shared.topology import DEAD_LETTER_SUFFIX, FILE_ENDED_TOPIC, REPORTER_SUBSCRIPTION, SERVICE_BUS_SETTING
 
 log = logging.getLogger(__name__)
@@ -24,5 +24,7 @@ ENTITY = f"{FILE_ENDED_TOPIC}/{REPORTER_SUBSCRIPTION}{DEAD_LETTER_SUFFIX}"
     connection=SERVICE_BUS_SETTING,
 )
 def file_reporter_dead_letter(msg: func.ServiceBusMessage) -> None:
-    outcome = handle_report_dead_lettered(get_services(), delivery_from(msg, ENTITY))
+    outcome = handle_participant_dead_lettered(
+        get_services(), delivery_from(msg, ENTITY), REPORTER_SUBSCRIPTION
+    )
     log_outcome(log, "FileReporterDeadLetter", msg.message_id, outcome)

@@ -16,8 +16,8 @@ from shared.handlers.compensation import handle_validator_compensation
 from shared.handlers.creator import handle_file_adapted
 from shared.handlers.deadletter import handle_dead_lettered
 from shared.handlers.faults import InjectedFault
+from shared.handlers.participant_deadletter import handle_participant_dead_lettered
 from shared.handlers.reporter import handle_file_ended
-from shared.handlers.reporter_deadletter import handle_report_dead_lettered
 from shared.handlers.status import file_status
 from shared.handlers.timeline import read_terminal
 from shared.handlers.validator import handle_incoming_file
@@ -134,9 +134,9 @@ def test_a_reporter_that_keeps_failing_is_archived_and_the_state_stays() -> None
     services, blobs, publisher, file_id = delivered_file(faults="reporter=acme-payroll/*")
     dead = fail_until_dead_lettered(lambda d: handle_file_ended(services, d),
                                     deliver(publisher, FILE_ENDED_TOPIC), InjectedFault, 5)
-    outcome = handle_report_dead_lettered(services, dead)
+    outcome = handle_participant_dead_lettered(services, dead, "reporter")
 
-    assert outcome.state == "report_missing"
+    assert outcome.state == "gave_up"
     archive = json.loads(blobs.read("workflow", outcome.detail.removeprefix("workflow/")))
     assert archive["entity"] == ENDED and archive["last_error"]["error_type"] == "InjectedFault"
     assert (read_terminal(blobs, file_id) or {})["state"] == "delivered"
