@@ -9,6 +9,8 @@ from functions import (
     file_adapted_dead_letter,
     file_adaptor,
     file_creator,
+    file_notifier,
+    file_notifier_dead_letter,
     file_reporter,
     file_reporter_dead_letter,
     file_status,
@@ -32,3 +34,5 @@ app.register_functions(blob_poison.bp)
 app.register_functions(file_status.bp)
 app.register_functions(file_reporter.bp)
 app.register_functions(file_reporter_dead_letter.bp)
+app.register_functions(file_notifier.bp)
+app.register_functions(file_notifier_dead_letter.bp)

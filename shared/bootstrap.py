@@ -18,6 +18,7 @@ from shared.adapters.azure_blob import AzureBlobStore
 from shared.adapters.azure_servicebus import ServiceBusPublisher
 from shared.adapters.clock import SystemClock
 from shared.adapters.connections import blob_service_client, resolve_service_bus, service_bus_client
+from shared.adapters.webhook import HttpWebhook
 from shared.handlers.faults import FaultPlan
 from shared.handlers.reference_loader import CachedReferenceTable
 from shared.services import Services
@@ -68,12 +69,14 @@ def build_services(settings: Settings) -> Services:
                     "rehearsal setting; never set it in Azure)", pinned.isoformat(), pinned.isoformat())
     clock = SystemClock(pinned_today=pinned)
     publisher = ServiceBusPublisher(_service_bus_factory(settings))
+    webhook_url = settings.notifier_webhook_url
     return Services(
         blobs=blobs,
         publisher=publisher,
         clock=clock,
         reference=CachedReferenceTable(blobs, clock, settings.reference_cache_seconds),
         faults=FaultPlan.parse(settings.pipeline_faults),
+        webhook=HttpWebhook(webhook_url) if webhook_url else None,
     )
 
 

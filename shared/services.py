@@ -10,7 +10,7 @@ from typing import Protocol
 
 from shared.domain.reference import ReferenceTable
 from shared.handlers.faults import FaultPlan
-from shared.ports import BlobStore, Clock, Publisher
+from shared.ports import BlobStore, Clock, Publisher, Webhook
 
 # A message body above this goes to a blob (claim-check); Service Bus Standard allows 256 KiB in total.
 CLAIM_CHECK_THRESHOLD = 192 * 1024
@@ -31,3 +31,4 @@ class Services:
     reference: ReferenceSource
     faults: FaultPlan = field(default_factory=FaultPlan)
     claim_check_threshold: int = CLAIM_CHECK_THRESHOLD
+    webhook: Webhook | None = None  # NOTIFIER_WEBHOOK_URL; None: nobody asked to be notified

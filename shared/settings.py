@@ -18,6 +18,7 @@ PIPELINE_FAULTS_SETTING = "PIPELINE_FAULTS"
 BLOB_TRIGGER_SOURCE_SETTING = "BLOB_TRIGGER_SOURCE"
 REFERENCE_CACHE_SECONDS_SETTING = "REFERENCE_CACHE_SECONDS"
 PIPELINE_TODAY_SETTING = "PIPELINE_TODAY"
+NOTIFIER_WEBHOOK_URL_SETTING = "NOTIFIER_WEBHOOK_URL"
 DEFAULT_REFERENCE_CACHE_SECONDS = 60.0
 
 
@@ -46,6 +47,20 @@ class Settings:
     def pipeline_today(self) -> date | None:
         """The pinned bank date (test and rehearsal setting), or None for the clock's own date."""
         return parse_pipeline_today(self.environ.get(PIPELINE_TODAY_SETTING, ""))
+
+    @property
+    def notifier_webhook_url(self) -> str | None:
+        """Where FileNotifier posts each ending; None (unset) means it posts nothing."""
+        raw = self.environ.get(NOTIFIER_WEBHOOK_URL_SETTING, "").strip()
+        if not raw:
+            return None
+        scheme, _, rest = raw.partition("://")
+        if scheme.lower() not in ("http", "https") or not rest.split("/")[0]:
+            raise ConfigurationError(
+                f"setting {NOTIFIER_WEBHOOK_URL_SETTING}={raw!r} is invalid: set it to an http:// or "
+                "https:// URL, or remove it to send no notifications"
+            )
+        return raw
 
     @property
     def reference_cache_seconds(self) -> float:

@@ -23,6 +23,7 @@ VALIDATOR_COMPENSATION_SUBSCRIPTION = "validator-compensation"
 # Lifecycle: one `file.ended` per file; participants join by adding a subscription here.
 FILE_ENDED_TOPIC = "file-ended"
 REPORTER_SUBSCRIPTION = "reporter"
+NOTIFIER_SUBSCRIPTION = "notifier"
 DEAD_LETTER_SUFFIX = "/$DeadLetterQueue"
 
 # Storage containers on the PaymentsStorage account.

@@ -41,7 +41,7 @@ def test_every_service_bus_binding_exists_in_the_topology() -> None:
         else:
             assert binding["topicName"] in subs, binding
             assert binding["subscriptionName"].removesuffix(DLQ) in subs[binding["topicName"]], binding
-    assert seen == 10
+    assert seen == 12
 
 
 def test_every_queue_and_subscription_has_a_consumer_and_a_dead_letter_handler() -> None:

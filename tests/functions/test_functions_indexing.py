@@ -29,6 +29,8 @@ EXPECTED = {
     "FileStatus": "httpTrigger",
     "FileReporter": "serviceBusTrigger",
     "FileReporterDeadLetter": "serviceBusTrigger",
+    "FileNotifier": "serviceBusTrigger",
+    "FileNotifierDeadLetter": "serviceBusTrigger",
 }
 
 
