@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 REHEARSAL_TODAY ?= $(shell date -u -d '+3 years' +%F)
 
 .PHONY: help install install-run run stop test rehearse lint unit e2e bench drop status list dlq reference replay \
-	emulator clean
+	report emulator clean
 
 # Passed to the commands through the environment, so any file name (spaces, quotes) arrives intact.
 export FILE SENDER ID
@@ -27,6 +27,7 @@ help:
 	@echo "make dlq            what sits in each dead-letter queue, and what the handlers archived"
 	@echo "make reference [FILE=table.json]   check and upload a reference table to the running stack"
 	@echo "make replay ID=<file id>    re-send an archived dead-lettered payload (once, unless ARGS=--force)"
+	@echo "make report ID=<file id>    re-make the file's pain.002 status report from its stored ending"
 	@echo "make bench          print the benchmarks' figures"
 
 # Running needs less than testing: requirements-local.txt and Azurite alone. `make test` adds the rest.
@@ -107,6 +108,10 @@ reference: install-run
 replay: install-run
 	@test -n "$$ID" || { echo "make replay: give ID=<file id>; make dlq shows the archived ones"; exit 2; }
 	$(PY) -m localdev.replay "$$ID" $(ARGS)
+
+report: install-run
+	@test -n "$$ID" || { echo "make report: give ID=<file id>; make list shows them"; exit 2; }
+	$(PY) -m localdev.reports "$$ID" $(ARGS)
 
 emulator: install-run
 	$(PY) -m localdev.servicebus_emulator --config shared/topology/servicebus-config.json

@@ -32,14 +32,23 @@ def handle_file_ended(services: Services, delivery: Delivery) -> StepOutcome:
 def _report(services: Services, message: FileEnded) -> StepOutcome:
     data = message.data
     services.faults.check(STEP, data.blob_name)
+    written = write_report(services, message)
+    if written is None:
+        log.info("file %s already has its status report", data.file_id)
+        return StepOutcome("skipped", data.file_id, "already reported")
+    return StepOutcome("reported", data.file_id, f"{written} ({data.state})")
+
+
+def write_report(services: Services, message: FileEnded, *, overwrite: bool = False) -> str | None:
+    """Build, check and write the report; its `reports/…` path, or None if one was there (and kept)."""
+    data = message.data
     xml = build_pain002(report_facts(services, message))
     name = report_name(data.sender, data.file_id)
     try:
-        services.blobs.write(REPORTS_CONTAINER, name, xml, overwrite=False)
+        services.blobs.write(REPORTS_CONTAINER, name, xml, overwrite=overwrite)
     except BlobAlreadyExists:
-        log.info("file %s already has its status report %s/%s", data.file_id, REPORTS_CONTAINER, name)
-        return StepOutcome("skipped", data.file_id, "already reported")
-    return StepOutcome("reported", data.file_id, f"{REPORTS_CONTAINER}/{name} ({data.state})")
+        return None
+    return f"{REPORTS_CONTAINER}/{name}"
 
 
 def report_facts(services: Services, message: FileEnded) -> ReportFacts:

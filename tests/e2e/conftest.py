@@ -27,7 +27,8 @@ from shared.settings import NOTIFIER_WEBHOOK_URL_SETTING, PIPELINE_TODAY_SETTING
 from shared.topology import INCOMING_CONTAINER
 from tests.samplefiles import execution_date_after
 
-FAULTS = "validator=*/boom-validator*;adaptor=*/boom-adaptor*;creator=*/boom-creator*"
+FAULTS = ("validator=*/boom-validator*;adaptor=*/boom-adaptor*;creator=*/boom-creator*;"
+          "reporter=*/boom-reporter*")
 
 
 def bank_today() -> date:

@@ -94,3 +94,21 @@ def test_a_host_killed_mid_batch_still_gives_each_file_one_report(pipeline: Pipe
         wait_report(pipeline, file_id, timeout=90)
     expected = sorted(f"acme-payroll/{f}.pain.002.xml" for f in file_ids)
     assert sorted(reports_for(pipeline, file_ids)) == expected
+
+
+def test_a_reporter_that_keeps_failing_dead_letters_alerts_and_leaves_the_state(
+        pipeline: Pipeline, tag: str) -> None:
+    file_id = pipeline.upload(f"acme-payroll/boom-reporter-{tag}.csv",
+                              payment_csv(2, tag=tag, execution_date=pipeline.execution_date))
+    assert pipeline.wait_terminal(file_id)["state"] == "delivered"
+    pipeline.wait_for_count(file_id, "dead_lettered", 1, timeout=90)
+    names = pipeline.names(file_id)
+    assert names.count("step_failed") == 5 and names[-1] == "dead_lettered"
+    archive_names = list(pipeline.store.list_names("workflow", f"deadletter/{file_id}/file-ended/reporter/"))
+    assert len(archive_names) == 1
+    archive = json.loads(pipeline.store.read("workflow", archive_names[0]))
+    assert archive["dead_letter_reason"] == "MaxDeliveryCountExceeded"
+    assert archive["last_error"]["error_type"] == "InjectedFault"
+    assert (read_terminal(pipeline.store, file_id) or {})["state"] == "delivered"
+    assert not reports_for(pipeline, [file_id])
+    assert "ALERT: reporter gave up on file " + file_id in pipeline.host_log()

@@ -9,6 +9,8 @@ import json
 import pytest
 from lxml import etree
 
+from localdev.stack.processes import StackError
+from localdev.stack.reports_cli import remake_report
 from localdev.stack.summary_text import summary_lines
 from shared.domain.pain002_schema import NAMESPACE, validate_pain002
 from shared.handlers.adaptor import handle_file_validated
@@ -152,3 +154,16 @@ def test_status_names_the_report_and_whether_it_is_written_yet() -> None:
     summary = (file_status(blobs, file_id) or {})["summary"]
     assert (summary["status_report"], summary["status_report_written"]) == (path, True)
     assert f"status report (pain.002): {path}" in summary_lines(summary)
+
+
+def test_a_lost_report_is_re_made_from_the_stored_ending_with_the_same_bytes() -> None:
+    services, blobs, publisher, file_id = delivered_file()
+    report_all(services, publisher)
+    name = f"acme-payroll/{file_id}.pain.002.xml"
+    original = blobs.read("reports", name)
+    assert "already there" in remake_report(blobs, file_id)
+    blobs.delete("reports", name)
+    assert remake_report(blobs, file_id) == f"wrote reports/{name} (delivered)"
+    assert blobs.read("reports", name) == original
+    with pytest.raises(StackError, match="has not ended"):
+        remake_report(blobs, "acme-payroll.never.0000000a")
