@@ -32,7 +32,7 @@ def dry_run_facts(result: ValidationResult, source: Path, *, file_id: str, blob_
     for error in errors:
         error["payment_id"] = ids.get(error["row"]) if isinstance(error.get("row"), int) else None
     return ReportFacts(file_id=file_id, state="rejected", blob_name=blob_path, ended_at=ended_at,
-                       errors=issues_from(errors, "error"))
+                       errors=issues_from(errors, "error"), error_count=result.issue_count)
 
 
 def write_status_report(facts: ReportFacts, out: Path) -> None:

@@ -58,6 +58,7 @@ class ReportFacts:
     nb_of_txs: int | None = None
     ctrl_sum: Decimal | None = None
     errors: tuple[Issue, ...] = ()
+    error_count: int | None = None  # all the errors found; `errors` may list only the first of them
     warnings: tuple[Issue, ...] = ()
     duplicate_of: str | None = None
     failed_step: str | None = None
@@ -106,8 +107,13 @@ def _group_reasons(facts: ReportFacts) -> list[tuple[str, str]]:
         return [(FAILED_FILE, f"the bank could not process {name} (its {step} step failed); nothing in it "
                  "was paid. Send it again, or contact the bank quoting file id " + facts.file_id + ".")]
     rows = {e.row for e in facts.errors if e.row is not None}
-    summary = (f"{name} was rejected with {len(facts.errors)} error(s) in {len(rows)} payment(s); nothing in "
-               "it was paid. Correct the errors and send the whole file again.")
+    count = max(facts.error_count or 0, len(facts.errors))
+    if count == len(facts.errors):
+        found = f"{count} error(s) in {len(rows)} payment(s)"
+    else:  # the validator keeps the first errors only (MAX_REPORTED_ISSUES); say so rather than undercount
+        found = f"{count} error(s), the first {len(facts.errors)} listed here (in {len(rows)} payment(s))"
+    summary = (f"{name} was rejected with {found}; nothing in it was paid. Correct the errors and send the "
+               "whole file again.")
     return [("NARR", summary), *((iso_reason(e.code), e.message) for e in facts.errors if e.row is None)]
 
 

@@ -58,5 +58,6 @@ def report_facts(services: Services, message: FileEnded) -> ReportFacts:
     return ReportFacts(file_id=data.file_id, state=data.state, blob_name=data.blob_name,
                        ended_at=message.occurred_at, msg_id=data.msg_id, nb_of_txs=data.nb_of_txs,
                        ctrl_sum=data.ctrl_sum, errors=issues_from(records, "error"),
+                       error_count=data.error_count,
                        warnings=issues_from(records, "warning"), duplicate_of=data.duplicate_of,
                        failed_step=data.failed_step)

@@ -113,3 +113,11 @@ def test_the_schema_refuses_what_the_iso_schema_refuses(old: str, new: str, comp
         return
     with pytest.raises(Pain002SchemaError, match=complaint):
         validate_pain002(bad)
+
+
+def test_a_report_that_lists_only_the_first_errors_says_how_many_there_were() -> None:
+    errors = tuple(Issue("invalid_iban", f"row {n}: bad", n, f"P-{n}") for n in range(2, 5))
+    root = parse(build_pain002(facts("rejected", errors=errors, error_count=1200)))
+    summary = " ".join(texts(root, ".//p:OrgnlGrpInfAndSts/p:StsRsnInf/p:AddtlInf"))
+    assert "1200 error(s), the first 3 listed here" in summary
+    assert len(root.findall(".//p:TxInfAndSts", NS)) == 3
