@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +46,12 @@ def test_the_codes_the_issue_names(ours: str, iso: str) -> None:
 
 def test_a_code_the_table_does_not_know_is_narrative() -> None:
     assert iso_reason("something_new") == "NARR"
+
+
+def test_the_table_in_the_architecture_page_is_this_table() -> None:
+    page = (Path(__file__).resolve().parents[3] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = page.split("### Our codes → ISO External Status Reason codes", 1)[1].split("\n## ", 1)[0]
+    documented: dict[str, str] = {}
+    for iso, ours in re.findall(r"^\| `([A-Z0-9]{4})` \| [^|]+ \| ([^|]+) \|$", section, re.M):
+        documented.update({code: iso for code in re.findall(r"`([a-z_]+)`", ours)})
+    assert documented == REASONS
