@@ -11,6 +11,7 @@ import urllib.request
 import pytest
 from lxml import etree
 
+from localdev.stack.webhook_receiver import WebhookReceiver
 from shared.domain.pain002_schema import NAMESPACE, validate_pain002
 from shared.handlers.timeline import read_terminal
 from shared.topology import REPORTS_CONTAINER
@@ -73,7 +74,8 @@ def test_each_terminal_state_gives_its_sender_exactly_one_report(pipeline: Pipel
     assert summary["status_report_written"] is True
 
 
-def test_a_host_killed_mid_batch_still_gives_each_file_one_report(pipeline: Pipeline, tag: str) -> None:
+def test_a_host_killed_mid_batch_still_gives_each_file_one_report(
+        pipeline: Pipeline, webhook: WebhookReceiver, tag: str) -> None:
     stack = pipeline.stack
     file_ids = []
     for n in range(12):
@@ -94,6 +96,12 @@ def test_a_host_killed_mid_batch_still_gives_each_file_one_report(pipeline: Pipe
         wait_report(pipeline, file_id, timeout=90)
     expected = sorted(f"acme-payroll/{f}.pain.002.xml" for f in file_ids)
     assert sorted(reports_for(pipeline, file_ids)) == expected
+    # The other participant saw each ending once too (by the event's id, as a receiver should count).
+    deadline = time.monotonic() + 30
+    while len([n for n in webhook.received if n["file_id"] in file_ids]) < len(file_ids):
+        assert time.monotonic() < deadline, "some endings never reached the webhook"
+        time.sleep(0.2)
+    assert sorted(n["file_id"] for n in webhook.received if n["file_id"] in file_ids) == sorted(file_ids)
 
 
 def test_a_reporter_that_keeps_failing_dead_letters_alerts_and_leaves_the_state(
