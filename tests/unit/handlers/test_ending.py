@@ -12,13 +12,15 @@ import pytest
 from shared.contracts import BlobReference, FileEnded, InlineRecords, decode_as
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.claimcheck import iter_records
+from shared.handlers.compensation_deadletter import handle_compensation_dead_lettered
 from shared.handlers.creator import handle_file_adapted
+from shared.handlers.deadletter import DEAD_LETTER_GIVE_UP_AFTER, handle_dead_lettered
 from shared.handlers.timeline import read_terminal
 from shared.handlers.validator import handle_incoming_file
 from shared.topology import FILE_ADAPTED_QUEUE, FILE_ENDED_TOPIC, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER
 from tests.fakes import FAKE_EXECUTION_DATE, make_services
 from tests.samplefiles import HEADER, invalid_csv, payment_csv
-from tests.unit.handlers.driver import deliver
+from tests.unit.handlers.driver import deliver, deliver_failed
 
 pytestmark = pytest.mark.unit
 NAME = "acme-payroll/2026-11-20.csv"
@@ -104,3 +106,42 @@ def test_many_errors_travel_by_claim_check_beside_the_timeline() -> None:
     records = list(iter_records(blobs, data.issues))
     assert len(records) == data.error_count == 400 and records[-1]["payment_id"] == "P-399"
     assert json.loads(json.dumps(records[0]))["severity"] == "error"
+
+
+def test_a_handler_that_must_not_loop_alerts_instead_of_raising_and_a_later_finder_announces(
+        caplog: pytest.LogCaptureFixture) -> None:
+    services, blobs, publisher, _ = make_services()
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
+    file_id = handle_incoming_file(services, NAME).file_id
+    validated = deliver(publisher, FILE_VALIDATED_QUEUE)
+    dead = replace(validated, dead_letter_reason="MaxDeliveryCountExceeded",
+                   delivery_count=DEAD_LETTER_GIVE_UP_AFTER)
+    publisher.fail_next = 2  # file.failed and then file.ended are refused: the broker is away
+    assert handle_dead_lettered(services, dead, FILE_VALIDATED_QUEUE).state == "needs_attention"
+    assert (read_terminal(blobs, file_id) or {})["state"] == "failed"
+    assert publisher.to(FILE_ENDED_TOPIC) == []
+    assert any("ALERT" in r.getMessage() and "file.ended could not be published" in r.getMessage()
+               for r in caplog.records)
+
+    # Any later delivery that finds the ended file (here the adaptor's, redelivered) announces it.
+    assert handle_file_validated(services, replace(validated, delivery_count=2)).state == "skipped"
+    (message,) = publisher.to(FILE_ENDED_TOPIC)
+    assert ended(message.body).data.needs_attention is True
+
+
+def test_a_compensation_that_dead_letters_announces_the_failure() -> None:
+    services, blobs, publisher, _ = make_services()
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
+    file_id = handle_incoming_file(services, NAME).file_id
+    validated = deliver(publisher, FILE_VALIDATED_QUEUE)
+    handle_dead_lettered(services, replace(validated, dead_letter_reason="MaxDeliveryCountExceeded"),
+                         FILE_VALIDATED_QUEUE)
+    failed = deliver_failed(publisher, "validator")
+    outcome = handle_compensation_dead_lettered(
+        services, replace(failed, dead_letter_reason="MaxDeliveryCountExceeded"), "validator-compensation")
+
+    assert outcome.state == "needs_attention"
+    (message,) = publisher.to(FILE_ENDED_TOPIC)
+    data = ended(message.body).data
+    assert (data.file_id, data.state, data.failed_step, data.evidence) == (
+        file_id, "failed", "validator-compensation", None)  # no reason.json: the compensation never ran
