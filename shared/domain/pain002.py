@@ -152,7 +152,11 @@ def _when(moment: datetime) -> XmlDateTime:
 
 def issues_from(records: Iterable[dict[str, object]], severity: str) -> tuple[Issue, ...]:
     """`Issue`s from `EndingIssue`-shaped records (or the dry run's report) of one severity."""
-    return tuple(Issue(code=str(r.get("code")), message=str(r.get("message") or ""),
-                       row=r.get("row") if isinstance(r.get("row"), int) else None,  # type: ignore[arg-type]
-                       payment_id=str(r["payment_id"]) if r.get("payment_id") else None)
-                 for r in records if r.get("severity", "error") == severity)
+    return tuple(_issue(r) for r in records if r.get("severity", "error") == severity)
+
+
+def _issue(record: dict[str, object]) -> Issue:
+    row = record.get("row")
+    return Issue(code=str(record.get("code")), message=str(record.get("message") or ""),
+                 row=row if isinstance(row, int) else None,
+                 payment_id=str(record["payment_id"]) if record.get("payment_id") else None)

@@ -104,8 +104,8 @@ class _Builder:
         low = 1 if in_choice else meta.get("min_occurs", 0 if (repeated or optional) else 1)
         high = meta.get("max_occurs", "unbounded" if repeated else 1)
         attributes = {"name": meta["name"], "minOccurs": str(low), "maxOccurs": str(high)}
-        if dataclasses.is_dataclass(inner):
-            attributes["type"] = self.complex_type(inner)  # type: ignore[arg-type]
+        if isinstance(inner, type) and dataclasses.is_dataclass(inner):
+            attributes["type"] = self.complex_type(inner)
         else:
             attributes["type"] = self.simple_type(inner, meta)
         etree.SubElement(group, f"{{{XS}}}element", **attributes)

@@ -154,7 +154,8 @@ def _name_payments(services: Services, file_id: str, blob_name: str, errors: lis
     finally:
         reader.stream.close()
     for error in errors:
-        error["payment_id"] = error.get("payment_id") or ids.get(error.get("row"))  # type: ignore[arg-type]
+        row = error.get("row")
+        error["payment_id"] = error.get("payment_id") or (ids.get(row) if isinstance(row, int) else None)
 
 
 def _when(terminal: dict[str, Any]) -> datetime:
