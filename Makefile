@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 REHEARSAL_TODAY ?= $(shell date -u -d '+3 years' +%F)
 
 .PHONY: help install install-run run stop test rehearse lint unit e2e bench drop status list dlq reference replay \
-	smoke emulator clean
+	smoke report emulator clean
 
 # Passed to the commands through the environment, so any file name (spaces, quotes) arrives intact.
 export FILE SENDER ID
@@ -29,6 +29,7 @@ help:
 	@echo "make replay ID=<file id>    re-send an archived dead-lettered payload (once, unless ARGS=--force)"
 	@echo "make smoke          drop a generated file into the running local stack and wait for its delivery"
 	@echo "make smoke AZD=1 [ENV=name]   the same against the azd environment (Entra ID sign-in)"
+	@echo "make report ID=<file id>    re-make the file's pain.002 status report from its stored ending"
 	@echo "make bench          print the benchmarks' figures"
 
 # Running needs less than testing: requirements-local.txt and Azurite alone. `make test` adds the rest.
@@ -114,6 +115,10 @@ replay: install-run
 
 smoke: install-run
 	$(PY) -m ops $(if $(AZD),--target azd,) $(if $(ENV),--env $(ENV),) smoke
+
+report: install-run
+	@test -n "$$ID" || { echo "make report: give ID=<file id>; make list shows them"; exit 2; }
+	$(PY) -m localdev.reports "$$ID" $(ARGS)
 
 emulator: install-run
 	$(PY) -m localdev.servicebus_emulator --config shared/topology/servicebus-config.json

@@ -12,6 +12,10 @@ from functions import (
     file_adapted_dead_letter,
     file_adaptor,
     file_creator,
+    file_notifier,
+    file_notifier_dead_letter,
+    file_reporter,
+    file_reporter_dead_letter,
     file_status,
     file_validated_dead_letter,
     file_validator,
@@ -36,3 +40,7 @@ app.register_functions(validator_compensation_dead_letter.bp)
 app.register_functions(blob_poison.bp)
 app.register_functions(file_status.bp)
 app.register_functions(reconciler.bp)
+app.register_functions(file_reporter.bp)
+app.register_functions(file_reporter_dead_letter.bp)
+app.register_functions(file_notifier.bp)
+app.register_functions(file_notifier_dead_letter.bp)

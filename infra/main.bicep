@@ -85,6 +85,7 @@ var appContainers = [
   'failed'
   'reference'
   'workflow'
+  'reports'
 ]
 // Tables. appTables must equal [shared/topology PAYMENT_CLAIMS_TABLE] (tests/infra checks it).
 var appTables = [

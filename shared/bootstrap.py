@@ -25,6 +25,7 @@ from shared.adapters.connections import (
     service_bus_client,
     table_service_client,
 )
+from shared.adapters.webhook import HttpWebhook
 from shared.handlers.faults import FaultPlan
 from shared.handlers.reconcile.policy import DEFAULT_STALLED_AFTER, DEFAULT_UNSEEN_AFTER, ReconcilePolicy
 from shared.handlers.reference_loader import CachedReferenceTable
@@ -83,6 +84,7 @@ def build_services(settings: Settings) -> Services:
     publisher = ServiceBusPublisher(_service_bus_factory(settings))
     # The payment index lives on the same account as the blobs (its Table endpoint): one setting.
     payments = AzureTablePaymentIndex(table_service_client(settings.payments_storage_setting, env))
+    webhook_url = settings.notifier_webhook_url
     return Services(
         blobs=blobs,
         publisher=publisher,
@@ -94,6 +96,7 @@ def build_services(settings: Settings) -> Services:
             unseen_after=settings.reconcile_wait(RECONCILE_UNSEEN_AFTER_SETTING, DEFAULT_UNSEEN_AFTER),
             stalled_after=settings.reconcile_wait(RECONCILE_STALLED_AFTER_SETTING, DEFAULT_STALLED_AFTER),
         ),
+        webhook=HttpWebhook(webhook_url) if webhook_url else None,
     )
 
 

@@ -1,4 +1,5 @@
-"""The offline dry run: `python -m shared.cli check FILE --sender ID [--reference REF] [--out OUT] [--json]`.
+"""The offline dry run: `python -m shared.cli check FILE --sender ID [--reference REF] [--out OUT] [--json]
+[--status-report OUT.xml]`.
 
 It runs the same validate -> adapt -> create code as the functions, in-process and without Azure, so
 an operator can check a file before dropping it. Exit codes: 0 valid (pain.001 written), 1 rejected
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from shared.adapters.clock import SystemClock, clock_from_environment
+from shared.cli_report import dry_run_facts, write_status_report
 from shared.domain.ids import make_file_id, make_msg_id, sender_from_blob_path
 from shared.domain.pipeline import run_offline
 from shared.domain.reference import ReferenceTable, ReferenceTableError, parse_reference_table
@@ -46,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
         help="output (default: <stem of FILE>.pain001.xml in the current folder, never beside FILE)",
     )
     check.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
+    check.add_argument("--status-report", type=Path, metavar="OUT.xml",
+                       help="also write the pain.002.001.10 status report the sender would get")
     check.add_argument("--today", type=_bank_date, default=None, metavar="YYYY-MM-DD",
                        help="the bank's date to check the execution dates against "
                             "(default: PIPELINE_TODAY, else the clock's, as in the functions)")  # fmt: skip
@@ -106,6 +110,8 @@ def check(args: argparse.Namespace) -> int:
     creation_time = (args.creation_time or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     result = _run(args.file, out, blob_path=blob_path, file_id=file_id, reference=reference,
                   today=args.today or _clock().today(), creation_time=creation_time)  # fmt: skip
+    if args.status_report:
+        _status_report(args, result, file_id=file_id, blob_path=blob_path, ended_at=creation_time)
     if not result.valid:
         print(json.dumps(result.to_report(), ensure_ascii=False, indent=2))
         return EXIT_REJECTED
@@ -126,6 +132,17 @@ def check(args: argparse.Namespace) -> int:
         for warning in result.warnings:
             print(f"warning: {warning.message}" + (f" (on {warning.rows} rows)" if warning.rows > 1 else ""))
     return EXIT_VALID
+
+
+def _status_report(args: argparse.Namespace, result: ValidationResult, *, file_id: str, blob_path: str,
+                   ended_at: datetime) -> None:
+    # stderr, so stdout stays the report or the --json line it always was
+    try:
+        write_status_report(dry_run_facts(result, args.file, file_id=file_id, blob_path=blob_path,
+                                          ended_at=ended_at), args.status_report)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.status_report}: {exc.strerror or exc}") from None
+    print(f"pain.002.001.10 status report written to {args.status_report}", file=sys.stderr)
 
 
 def _run(

@@ -101,6 +101,13 @@ class Publisher(Protocol):
         malformed); cheap, never contacts the broker. Called before a step's first side effect."""
 
 
+class Webhook(Protocol):
+    """An HTTP endpoint someone gave us to be told about endings (the notifier's)."""
+
+    def post_json(self, body: bytes, idempotency_key: str) -> None:
+        """POST `body` as JSON; raise on anything but a 2xx answer, so the caller's trigger retries."""
+
+
 class Clock(Protocol):
     """The time source; always timezone-aware UTC."""
 

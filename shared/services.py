@@ -11,7 +11,7 @@ from typing import Protocol
 from shared.domain.reference import ReferenceTable
 from shared.handlers.faults import FaultPlan
 from shared.handlers.reconcile.policy import ReconcilePolicy
-from shared.ports import BlobStore, Clock, PaymentIndex, Publisher
+from shared.ports import BlobStore, Clock, PaymentIndex, Publisher, Webhook
 
 # A message body above this goes to a blob (claim-check); Service Bus Standard allows 256 KiB in total.
 CLAIM_CHECK_THRESHOLD = 192 * 1024
@@ -34,3 +34,4 @@ class Services:
     faults: FaultPlan = field(default_factory=FaultPlan)
     claim_check_threshold: int = CLAIM_CHECK_THRESHOLD
     reconcile: ReconcilePolicy = field(default_factory=ReconcilePolicy)
+    webhook: Webhook | None = None  # NOTIFIER_WEBHOOK_URL; None: nobody asked to be notified

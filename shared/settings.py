@@ -22,6 +22,7 @@ REFERENCE_CACHE_SECONDS_SETTING = "REFERENCE_CACHE_SECONDS"
 PIPELINE_TODAY_SETTING = "PIPELINE_TODAY"
 BANK_TIME_ZONE_SETTING = "BANK_TIME_ZONE"
 BANK_CUT_OFF_SETTING = "BANK_CUT_OFF"
+NOTIFIER_WEBHOOK_URL_SETTING = "NOTIFIER_WEBHOOK_URL"
 DEFAULT_REFERENCE_CACHE_SECONDS = 60.0
 RECONCILE_SCHEDULE_SETTING = "RECONCILE_SCHEDULE"
 DEFAULT_RECONCILE_SCHEDULE = "0 */5 * * * *"  # every five minutes: a lost file is found within ~10
@@ -83,6 +84,20 @@ class Settings:
             f"setting {BANK_CUT_OFF_SETTING}={raw!r} is invalid: set it to a time HH:MM such as 15:00, "
             "or remove it for the default of 15:00"
         )
+
+    @property
+    def notifier_webhook_url(self) -> str | None:
+        """Where FileNotifier posts each ending; None (unset) means it posts nothing."""
+        raw = self.environ.get(NOTIFIER_WEBHOOK_URL_SETTING, "").strip()
+        if not raw:
+            return None
+        scheme, _, rest = raw.partition("://")
+        if scheme.lower() not in ("http", "https") or not rest.split("/")[0]:
+            raise ConfigurationError(
+                f"setting {NOTIFIER_WEBHOOK_URL_SETTING}={raw!r} is invalid: set it to an http:// or "
+                "https:// URL, or remove it to send no notifications"
+            )
+        return raw
 
     @property
     def reference_cache_seconds(self) -> float:

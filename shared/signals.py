@@ -16,7 +16,10 @@ GAVE_UP = "gave_up"  # a failure handler could not start the compensation: faile
 COMPENSATION_FAILED = "compensation_failed"  # a compensation dead-lettered: failed, needs_attention
 RECONCILER_GAVE_UP = "reconciler_gave_up"  # a stalled file still has no terminal state after the attempts
 EVENTGRID_UNREADABLE = "eventgrid_unreadable"  # an Event Grid dead-letter blob the reconciler cannot read
-SIGNALS = (GAVE_UP, COMPENSATION_FAILED, RECONCILER_GAVE_UP, EVENTGRID_UNREADABLE)
+ENDING_UNANNOUNCED = "ending_unannounced"  # a file ended but file.ended could not be published
+PARTICIPANT_GAVE_UP = "participant_gave_up"  # a file-ended participant (reporter, notifier) dead-lettered
+SIGNALS = (GAVE_UP, COMPENSATION_FAILED, RECONCILER_GAVE_UP, EVENTGRID_UNREADABLE, ENDING_UNANNOUNCED,
+           PARTICIPANT_GAVE_UP)
 PREFIX = "ALERT"
 # The reconciler's per-run line; its counts are parsed by the repair and Event Grid queries.
 RECONCILER_RUN = "reconciler run:"

@@ -32,7 +32,7 @@ from shared.ports import (
     StreamedBlob,
 )
 from shared.services import Services
-from shared.topology import REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB
+from shared.topology import FILE_ENDED_TOPIC, REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_REFERENCE = ROOT / "samples" / "reference-table.json"
@@ -257,6 +257,10 @@ class FakePublisher:
             self.fail_next -= 1
             raise ConnectionError(f"fake broker unavailable for {entity}")
         self.sent.append(SentMessage(entity, message))
+
+    def pipeline_sent(self) -> list[SentMessage]:
+        """Everything but the lifecycle announcements (`file-ended`), which every ending publishes."""
+        return [s for s in self.sent if s.entity != FILE_ENDED_TOPIC]
 
     def to(self, entity: str) -> list[OutgoingMessage]:
         return [s.message for s in self.sent if s.entity == entity]

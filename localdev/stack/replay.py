@@ -22,7 +22,7 @@ from azure.servicebus import ServiceBusClient, ServiceBusMessage
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from localdev.stack.processes import StackError
-from shared.topology import BLOB_POISON_QUEUE, FILE_FAILED_TOPIC, WORKFLOW_CONTAINER
+from shared.topology import BLOB_POISON_QUEUE, FILE_ENDED_TOPIC, FILE_FAILED_TOPIC, WORKFLOW_CONTAINER
 
 _REPLAY_SUFFIX = re.compile(r"(:replay-\d+)+$")
 
@@ -85,8 +85,9 @@ def target_of(entity: str) -> tuple[str, bool]:
             "corrected original again, e.g. `make drop FILE=path/to/file.csv`."
         )
     base = entity.removesuffix("/$DeadLetterQueue")
-    if base == FILE_FAILED_TOPIC or base.startswith(f"{FILE_FAILED_TOPIC}/"):
-        return FILE_FAILED_TOPIC, True
+    for topic in (FILE_FAILED_TOPIC, FILE_ENDED_TOPIC):  # a subscription's archive goes back to its topic
+        if base == topic or base.startswith(f"{topic}/"):
+            return topic, True
     return base, False
 
 

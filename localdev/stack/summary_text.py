@@ -34,6 +34,9 @@ def summary_lines(summary: dict[str, Any], limit: int | None = None) -> list[str
         lines.append("needs attention: " + str(summary.get("compensation_failure") or "see the timeline"))
     if summary.get("last_error"):
         lines.append(f"last error: {summary['last_error']}")
+    if summary.get("status_report"):
+        pending = "" if summary.get("status_report_written") else " (being written)"
+        lines.append(f"status report (pain.002): {summary['status_report']}{pending}")
     warnings = summary.get("warnings") or []
     if warnings:
         shown_warnings = warnings if limit is None else warnings[:limit]

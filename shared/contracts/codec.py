@@ -11,9 +11,9 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from shared.contracts.messages import MODELS, Envelope, FileAdapted, FileFailed, FileValidated
+from shared.contracts.messages import MODELS, Envelope, FileAdapted, FileEnded, FileFailed, FileValidated
 
-Message = Annotated[FileValidated | FileAdapted | FileFailed, Field(discriminator="type")]
+Message = Annotated[FileValidated | FileAdapted | FileFailed | FileEnded, Field(discriminator="type")]
 MESSAGE_ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)
 M = TypeVar("M", bound=Envelope)
 

@@ -2,6 +2,8 @@
 
 Event names are past tense. Every model pins `type` and `schema_version` with `Literal`, so adding
 version 2 of a type is a new model in the union, never an edit of version 1 (golden files guard it).
+`file.ended` is the lifecycle event any participant can subscribe to (`shared/handlers/ending.py` sends
+it once per file); its `issues` records are `EndingIssue`s, inline or by claim-check.
 """
 
 from __future__ import annotations
@@ -99,6 +101,46 @@ class FileFailedData(BaseModel):
     etag: str | None = Field(default=None, description="version of the incoming blob, when known")
 
 
+TerminalState = Literal["delivered", "rejected", "duplicate", "failed"]
+
+
+class EndingIssue(BaseModel):
+    """One error (the file was refused because of it) or warning (delivered, but changed or doubted)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    severity: Literal["error", "warning"]
+    row: int | None = Field(default=None, description="line in the file (header = 1); None: the whole file")
+    column: str | None = None
+    code: str = Field(min_length=1, description="our stable snake_case code (shared/domain/issues.py)")
+    message: str
+    payment_id: str | None = Field(default=None, description="the row's payment_id, when the row has one")
+    before: str | None = Field(default=None, description="a warning's value as sent")
+    after: str | None = Field(default=None, description="a warning's value as delivered")
+    rows: int = Field(default=1, ge=1, description="how many rows the same warning covers")
+
+
+class FileEndedData(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file_id: str = Field(min_length=1)
+    state: TerminalState
+    sender: str = Field(description="empty when the file named no sender folder")
+    blob_name: str
+    evidence: str | None = Field(
+        default=None, description="container/name of the output (delivered), report (rejected, duplicate) "
+        "or reason.json (failed)")
+    msg_id: str | None = Field(default=None, description="MsgId of the delivered pain.001")
+    nb_of_txs: int | None = Field(default=None, ge=0)
+    ctrl_sum: DecimalString | None = None
+    error_count: int = Field(default=0, ge=0)
+    duplicate_of: str | None = Field(default=None, description="the earlier file (duplicate)")
+    failed_step: str | None = None
+    reason: str | None = Field(default=None, description="why it failed, for an operator")
+    needs_attention: bool = False
+    issues: Payload
+
+
 class FileValidated(Envelope):
     type: Literal["file.validated"] = "file.validated"
     schema_version: Literal[1] = 1
@@ -117,9 +159,16 @@ class FileFailed(Envelope):
     data: FileFailedData
 
 
+class FileEnded(Envelope):
+    type: Literal["file.ended"] = "file.ended"
+    schema_version: Literal[1] = 1
+    data: FileEndedData
+
+
 # (type, schema_version) -> model: the registry the decoder checks before pydantic sees the body.
 MODELS: dict[str, dict[int, type[Envelope]]] = {
     "file.validated": {1: FileValidated},
     "file.adapted": {1: FileAdapted},
     "file.failed": {1: FileFailed},
+    "file.ended": {1: FileEnded},
 }

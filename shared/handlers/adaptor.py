@@ -34,7 +34,7 @@ def handle_file_validated(services: Services, delivery: Delivery) -> StepOutcome
 def _adapt(services: Services, delivery: Delivery, message: FileValidated) -> StepOutcome:
     data = message.data
     services.faults.check(STEP, data.blob_name)
-    skipped = already_ended(services.blobs, data.file_id, "adapting it")
+    skipped = already_ended(services, data.file_id, "adapting it")
     if skipped is not None:
         return skipped
     header, carried = _canonical(services, message)

@@ -19,6 +19,7 @@ from shared.handlers.blobops import base_name, copy_blob, delete_prefix
 from shared.handlers.claimcheck import staging_prefix
 from shared.handlers.creator import output_name
 from shared.handlers.deadletter import publish_failed
+from shared.handlers.ending import announce_ending, reason_name
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.originals import Original, locate_original
 from shared.handlers.outcome import StepOutcome, already_ended
@@ -80,6 +81,7 @@ def _undo_validator(services: Services, message: FileFailed) -> StepOutcome:
         # A replay after a person fixed what made a failure handler give up: now it is done.
         annotate_terminal(services.blobs, data.file_id, "failed", needs_attention=False,
                           compensated_at=stamp(services.clock.now()))
+    announce_ending(services, data.file_id)
     return StepOutcome("failed", data.file_id, data.reason)
 
 
@@ -93,7 +95,7 @@ def _claim_failed(services: Services, data: FileFailedData) -> StepOutcome | Non
     """
     terminal = read_terminal(services.blobs, data.file_id) or {}
     if not (terminal.get("state") == "failed" and terminal.get("needs_attention")):
-        skipped = already_ended(services.blobs, data.file_id, "compensating the validator")
+        skipped = already_ended(services, data.file_id, "compensating the validator")
         if skipped is not None:
             return skipped
     if claim_ending(services.blobs, services.clock, data.file_id, "failed") == "failed":
@@ -101,6 +103,7 @@ def _claim_failed(services: Services, data: FileFailedData) -> StepOutcome | Non
     output = f"{OUTGOING_CONTAINER}/{output_name(data.sender, data.file_id)}"
     write_terminal(services.blobs, services.clock, data.file_id, "delivered", output=output,
                    recorded_by="validator-compensation")
+    announce_ending(services, data.file_id)
     delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
     log.warning("file %s: the creator committed to delivering it first; recorded delivered", data.file_id)
     return StepOutcome("skipped", data.file_id, "already delivered")
@@ -123,10 +126,6 @@ def _write_reason(services: Services, data: FileFailedData, original: Original) 
               "compensated_at": stamp(services.clock.now())}
     services.blobs.write(FAILED_CONTAINER, reason_name(data.file_id),
                          json.dumps(reason, indent=2, default=str).encode("utf-8"))
-
-
-def reason_name(file_id: str) -> str:
-    return f"{file_id}/reason.json"
 
 
 def failed_original_name(data: FileFailedData) -> str:

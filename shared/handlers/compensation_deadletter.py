@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 
 from shared.handlers.deadletter import (
+    DEAD_LETTER_GIVE_UP_AFTER,
     UNIDENTIFIED,
     archive_dead_letter,
     failure_reason,
     identify,
     note_dead_letter,
 )
+from shared.handlers.ending import announce_or_alert
 from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import StepOutcome
 from shared.handlers.timeline import annotate_terminal, last_error, read_events, write_terminal
@@ -45,4 +47,5 @@ def handle_compensation_dead_lettered(
     if not write_terminal(services.blobs, services.clock, file_id, "failed", failed_step=subscription,
                           reason=reason, archive=archive, **attention):
         annotate_terminal(services.blobs, file_id, "failed", **attention)
+    announce_or_alert(services, file_id, give_up=delivery.delivery_count >= DEAD_LETTER_GIVE_UP_AFTER)
     return StepOutcome("needs_attention", file_id, reason)

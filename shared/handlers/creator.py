@@ -18,6 +18,7 @@ from shared.domain.canonical import document_from_records
 from shared.domain.pain001 import validate_pain001, write_pain001
 from shared.handlers.blobops import delete_prefix
 from shared.handlers.claimcheck import iter_records, staging_prefix
+from shared.handlers.ending import announce_ending
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.outcome import StepOutcome, already_ended
 from shared.handlers.timeline import (
@@ -62,6 +63,7 @@ def _create(services: Services, delivery: Delivery, message: FileAdapted) -> Ste
     # only finishes the clean-up, never one that can neither be re-created (staging gone) nor delivered.
     if not write_terminal(services.blobs, services.clock, data.file_id, "delivered", output=output):
         return _lost_to_another_end(services, data.sender, data.file_id)
+    announce_ending(services, data.file_id)
     delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
     return StepOutcome("delivered", data.file_id)
 
@@ -86,7 +88,7 @@ def _already_ended(services: Services, file_id: str) -> StepOutcome | None:
     if terminal is not None:
         if terminal.get("state") == "delivered":
             delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(file_id))
-        return already_ended(services.blobs, file_id, "creating output")
+        return already_ended(services, file_id, "creating output")
     if read_ending(services.blobs, file_id) != "failed":  # no terminal state: the claim is all there is
         return None  # not ended, or our own claim from an attempt that crashed before recording it
     log.warning("file %s is being compensated; not creating output", file_id)

@@ -16,6 +16,7 @@ from typing import Any
 
 from shared.contracts import FileFailed, FileFailedData, PoisonMessage, decode_message
 from shared.contracts.messages import CompensateTarget, FailedStep
+from shared.handlers.ending import announce_or_alert
 from shared.handlers.identity import is_file_id
 from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import StepOutcome
@@ -87,6 +88,7 @@ def _give_up(services: Services, data: FileFailedData, message: OutgoingMessage,
     write_terminal(services.blobs, services.clock, data.file_id, "failed", failed_step=data.failed_step,
                    reason=data.reason, archive=data.archive, needs_attention=True,
                    compensation_failure=problem, replay=replay)
+    announce_or_alert(services, data.file_id, give_up=True)  # the broker just refused file.failed too
     return StepOutcome("needs_attention", data.file_id, problem)
 
 

@@ -1,7 +1,7 @@
 """Test-only fault injection (`PIPELINE_FAULTS`), so retries, dead-lettering and compensation can be
 exercised through the real host semantics without editing code.
 
-Format: `;`-separated `step=pattern`, step one of validator/adaptor/creator, pattern an `fnmatch`
+Format: `;`-separated `step=pattern`, step one of validator/adaptor/creator/reporter, pattern an `fnmatch`
 pattern over the incoming blob name (`acme-payroll/boom-*.csv`). Never set in Azure.
 """
 
@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 
 from shared.settings import PIPELINE_FAULTS_SETTING, ConfigurationError
 
-STEPS = ("validator", "adaptor", "creator")
+STEPS = ("validator", "adaptor", "creator", "reporter")
 
 
 class InjectedFault(RuntimeError):  # noqa: N818 (names agreed in docs/architecture.md)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from shared.handlers.ending import announce_ending
 from shared.handlers.timeline import ensure_terminal_event, read_ending, read_terminal
 from shared.ports import BlobStore
+from shared.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -18,12 +20,14 @@ class StepOutcome:
     detail: str = ""
 
 
-def already_ended(blobs: BlobStore, file_id: str, doing: str) -> StepOutcome | None:
+def already_ended(services: Services, file_id: str, doing: str) -> StepOutcome | None:
     """A `skipped` outcome if the file already has a terminal state (a late redelivery), else None."""
-    terminal = read_terminal(blobs, file_id)
+    terminal = read_terminal(services.blobs, file_id)
     if terminal is None:
         return None
-    ensure_terminal_event(blobs, terminal)  # the writer may have crashed between terminal.json and this
+    # The writer may have crashed between terminal.json and its event, or before announcing the end.
+    ensure_terminal_event(services.blobs, terminal)
+    announce_ending(services, file_id)
     log.warning("file %s already ended %s; not %s", file_id, terminal.get("state"), doing)
     return StepOutcome("skipped", file_id, f"already {terminal.get('state')}")
 

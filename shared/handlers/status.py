@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from shared.handlers.identity import is_file_id
+from shared.handlers.report_location import report_summary
 from shared.handlers.timeline import read_events, read_terminal
 from shared.ports import BlobNotFound, BlobStore
 
@@ -42,6 +43,7 @@ def summarise(blobs: BlobStore, state: str, terminal: dict[str, Any], events: li
     if warnings:
         summary["warnings"] = warnings
     last_error = _last_error(events)
+    summary.update(report_summary(blobs, terminal, events))  # the sender's pain.002, once the file ended
     if state in ("rejected", "duplicate"):
         report = _report(blobs, str(terminal.get("report", "")))
         if state == "rejected":

@@ -24,6 +24,7 @@ from shared.handlers import registry
 from shared.handlers.blobops import base_name, copy_blob
 from shared.handlers.claimcheck import RecordSpool, staging_prefix
 from shared.handlers.debtor import debtor_data
+from shared.handlers.ending import announce_ending
 from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
 from shared.handlers.inbound import record_failure
 from shared.handlers.payment_claims import ClaimRequest, claim_payments, duplicate_report, release_payments
@@ -112,6 +113,7 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
     terminal = read_terminal(services.blobs, file.file_id)
     if terminal is not None:
         ensure_terminal_event(services.blobs, terminal)  # a crash may have come between the two writes
+        announce_ending(services, file.file_id)  # ... or between recording the state and announcing it
         _delete_incoming(services, file)
         return ValidatorOutcome("already_processed", file.file_id, str(terminal.get("state")))
     record_event(services.blobs, services.clock, file.file_id, "received", sender=file.sender or "",
@@ -231,6 +233,7 @@ def _reject(services: Services, file: IncomingFile, report: dict[str, Any],
     write_terminal(services.blobs, services.clock, file.file_id, "rejected",
                    error_count=report["error_count"],
                    report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json", **terminal)
+    announce_ending(services, file.file_id)  # before the delete: a failure leaves the blob to retry
     _delete_incoming(services, file)
     return ValidatorOutcome("rejected", file.file_id, f"{report['error_count']} error(s)")
 
@@ -246,6 +249,7 @@ def _duplicate(services: Services, file: IncomingFile, owner: str, fingerprint: 
     _write_rejection(services, file, report, original)
     write_terminal(services.blobs, services.clock, file.file_id, "duplicate", duplicate_of=owner,
                    report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
+    announce_ending(services, file.file_id)
     _delete_incoming(services, file)
     return ValidatorOutcome("duplicate", file.file_id, owner)
 

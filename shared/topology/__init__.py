@@ -20,6 +20,10 @@ FILE_ADAPTED_QUEUE = "file-adapted"
 FILE_FAILED_TOPIC = "file-failed"
 ADAPTOR_COMPENSATION_SUBSCRIPTION = "adaptor-compensation"
 VALIDATOR_COMPENSATION_SUBSCRIPTION = "validator-compensation"
+# Lifecycle: one `file.ended` per file; participants join by adding a subscription here.
+FILE_ENDED_TOPIC = "file-ended"
+REPORTER_SUBSCRIPTION = "reporter"
+NOTIFIER_SUBSCRIPTION = "notifier"
 DEAD_LETTER_SUFFIX = "/$DeadLetterQueue"
 
 # Storage containers on the PaymentsStorage account.
@@ -29,6 +33,7 @@ REJECTED_CONTAINER = "rejected"
 FAILED_CONTAINER = "failed"
 REFERENCE_CONTAINER = "reference"
 WORKFLOW_CONTAINER = "workflow"
+REPORTS_CONTAINER = "reports"  # pain.002 for the senders: reports/<sender>/<file id>.pain.002.xml
 CONTAINERS = (
     INCOMING_CONTAINER,
     OUTGOING_CONTAINER,
@@ -36,6 +41,7 @@ CONTAINERS = (
     FAILED_CONTAINER,
     REFERENCE_CONTAINER,
     WORKFLOW_CONTAINER,
+    REPORTS_CONTAINER,
 )
 # Where Event Grid writes the BlobCreated events it could not deliver (main.bicep creates it; the
 # reconciler reads it). Not an app container: nothing in the pipeline writes there.

@@ -41,7 +41,7 @@ def test_every_service_bus_binding_exists_in_the_topology() -> None:
         else:
             assert binding["topicName"] in subs, binding
             assert binding["subscriptionName"].removesuffix(DLQ) in subs[binding["topicName"]], binding
-    assert seen == 8
+    assert seen == 12
 
 
 def test_every_queue_and_subscription_has_a_consumer_and_a_dead_letter_handler() -> None:
@@ -75,5 +75,5 @@ def test_every_container_constant_used_by_the_code_is_declared() -> None:
         } & names
     assert used, "the handlers name no container constants at all?"
     assert {getattr(topology, n) for n in used} <= set(topology.CONTAINERS)
-    literal = {"incoming", "outgoing", "rejected", "failed", "reference", "workflow"}
+    literal = {"incoming", "outgoing", "rejected", "failed", "reference", "workflow", "reports"}
     assert literal == set(topology.CONTAINERS)

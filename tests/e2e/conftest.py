@@ -18,15 +18,17 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 
 from localdev.stack.stack import LocalStack, StackOptions
+from localdev.stack.webhook_receiver import WebhookReceiver
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.adapters.clock import clock_from_environment
 from shared.handlers.identity import incoming_file_id
 from shared.handlers.timeline import read_events, read_terminal
-from shared.settings import PIPELINE_TODAY_SETTING
+from shared.settings import NOTIFIER_WEBHOOK_URL_SETTING, PIPELINE_TODAY_SETTING
 from shared.topology import INCOMING_CONTAINER
 from tests.samplefiles import execution_date_after
 
-FAULTS = "validator=*/boom-validator*;adaptor=*/boom-adaptor*;creator=*/boom-creator*"
+FAULTS = ("validator=*/boom-validator*;adaptor=*/boom-adaptor*;creator=*/boom-creator*;"
+          "reporter=*/boom-reporter*")
 
 
 def bank_today() -> date:
@@ -91,13 +93,24 @@ def today() -> date:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, today: date) -> Iterator[LocalStack]:
+def webhook() -> Iterator[WebhookReceiver]:
+    """FileNotifier's receiver on loopback, for the whole session (the stack posts every ending to it)."""
+    receiver = WebhookReceiver().start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, today: date, webhook: WebhookReceiver
+          ) -> Iterator[LocalStack]:  # fmt: skip
     options = StackOptions(
         data_dir=tmp_path_factory.mktemp("stack"),
         poll_interval=0.2,
         azurite_in_memory=True,
         extra_env={"PIPELINE_FAULTS": FAULTS, "REFERENCE_CACHE_SECONDS": "5",
-                   PIPELINE_TODAY_SETTING: today.isoformat()},
+                   PIPELINE_TODAY_SETTING: today.isoformat(), NOTIFIER_WEBHOOK_URL_SETTING: webhook.url},
     )
     local = LocalStack(options)
     try:

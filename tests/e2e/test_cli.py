@@ -94,7 +94,9 @@ def test_drop_then_status_then_replay_guard(pipeline: Pipeline, tag: str, tmp_pa
     assert "delivered" in dropped.stdout and f"outgoing/acme-payroll/{file_id}.xml" in dropped.stdout
     status = _cli(pipeline, "localdev.status", file_id)
     assert status.returncode == 0 and status.stdout.startswith(f"{file_id}: delivered")
-    assert [line.split()[2] for line in status.stdout.splitlines()[3:]] == [
+    timeline = status.stdout.split("\n\n")[1].splitlines()[1:]  # the table, not the summary below it
+    assert "status report (pain.002): reports/acme-payroll/" in status.stdout
+    assert [line.split()[2] for line in timeline] == [
         "received",
         "validated",
         "adapted",

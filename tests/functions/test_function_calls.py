@@ -108,7 +108,7 @@ def test_rejected_file_returns_normally_so_the_host_does_not_retry(
     blobs, publisher = fakes
     blobs.put(INCOMING_CONTAINER, NAME, invalid_csv(FAKE_EXECUTION_DATE))
     call("FileValidator", blob=blob_stream(blobs, NAME))
-    assert publisher.sent == []
+    assert publisher.pipeline_sent() == []
     assert not blobs.exists(INCOMING_CONTAINER, NAME)
 
 
@@ -131,7 +131,7 @@ def test_creator_failure_through_dead_letter_and_both_compensations(
     call("ValidatorCompensation", msg=sb_message(handover))
 
     assert_terminal_state(blobs, adapted.correlation_id, "failed")
-    assert publisher.sent == []
+    assert publisher.pipeline_sent() == []
 
 
 def test_blob_poison_and_compensation_dead_letter_functions(
@@ -153,7 +153,7 @@ def test_blob_poison_and_compensation_dead_letter_functions(
     terminal = assert_terminal_state(blobs, failed.correlation_id, "failed", blob_name=NAME)
     assert terminal["needs_attention"] is True
     call("AdaptorCompensationDeadLetter", msg=sb_message(failed, 5, "MaxDeliveryCountExceeded"))
-    assert publisher.sent == []
+    assert publisher.pipeline_sent() == []
 
 
 def test_validated_dead_letter_function_with_a_worker_decoded_message(
@@ -221,6 +221,6 @@ def test_validator_leaves_a_replaced_version_to_the_new_versions_trigger(
     blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
 
     call("FileValidator", blob=stale)
-    assert publisher.sent == [] and blobs.exists(INCOMING_CONTAINER, NAME)
+    assert publisher.pipeline_sent() == [] and blobs.exists(INCOMING_CONTAINER, NAME)
     call("FileValidator", blob=blob_stream(blobs, NAME))
     assert len(publisher.to(FILE_VALIDATED_QUEUE)) == 1 and not blobs.exists(INCOMING_CONTAINER, NAME)

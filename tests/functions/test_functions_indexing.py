@@ -28,6 +28,10 @@ EXPECTED = {
     "BlobPoison": "queueTrigger",
     "FileStatus": "httpTrigger",
     "Reconciler": "timerTrigger",
+    "FileReporter": "serviceBusTrigger",
+    "FileReporterDeadLetter": "serviceBusTrigger",
+    "FileNotifier": "serviceBusTrigger",
+    "FileNotifierDeadLetter": "serviceBusTrigger",
 }
 
 

@@ -231,6 +231,9 @@ def test_topology_constants_are_in_the_file(topology: Any, namespace_config: dic
         ("topic", topology.FILE_FAILED_TOPIC),
         ("subscription", topology.FILE_FAILED_TOPIC, topology.ADAPTOR_COMPENSATION_SUBSCRIPTION),
         ("subscription", topology.FILE_FAILED_TOPIC, topology.VALIDATOR_COMPENSATION_SUBSCRIPTION),
+        ("topic", topology.FILE_ENDED_TOPIC),
+        ("subscription", topology.FILE_ENDED_TOPIC, topology.REPORTER_SUBSCRIPTION),
+        ("subscription", topology.FILE_ENDED_TOPIC, topology.NOTIFIER_SUBSCRIPTION),
     }
     assert expected <= declared, f"shared/topology names missing from the file: {sorted(expected - declared)}"
 

@@ -71,7 +71,7 @@ def test_validator_crashing_reaches_failed_through_the_poison_queue() -> None:
     assert body_of(failed)["data"]["etag"] == etag.strip('"')
     handle_validator_compensation(services, failed)
 
-    assert publisher.sent == []
+    assert publisher.pipeline_sent() == []
     assert_terminal_state(blobs, outcome.file_id, "failed")
     archive_name = next(blobs.list_names(WORKFLOW_CONTAINER, f"deadletter/{outcome.file_id}/"))
     assert (
@@ -144,7 +144,7 @@ def test_dead_letter_without_any_file_id_is_archived_not_dropped() -> None:
         blobs.read(WORKFLOW_CONTAINER, f"deadletter/_unidentified/{FILE_ADAPTED_QUEUE}/m-1.json")
     )
     assert archived["body_encoding"] == "base64"
-    assert publisher.sent == []
+    assert publisher.pipeline_sent() == []
 
 
 def test_dead_lettered_compensation_ends_failed_needing_attention_and_never_publishes(
@@ -165,7 +165,7 @@ def test_dead_lettered_compensation_ends_failed_needing_attention_and_never_publ
 
     outcome = handle_compensation_dead_lettered(services, dead_comp, VALIDATOR_COMPENSATION_SUBSCRIPTION)
 
-    assert outcome.state == "needs_attention" and publisher.sent == []
+    assert outcome.state == "needs_attention" and publisher.pipeline_sent() == []
     assert any(r.levelname == "ERROR" and "ALERT" in r.getMessage() for r in caplog.records)
     terminal = assert_terminal_state(blobs, file_id, "failed")
     assert terminal["needs_attention"] is True
@@ -203,7 +203,7 @@ def test_a_poison_dead_letter_whose_correlation_id_is_not_a_file_id_is_unidentif
     services, blobs, publisher, _ = make_services()
     delivery = Delivery(body=b"{oops", message_id="m-2", correlation_id="../../reference")
     outcome = handle_dead_lettered(services, delivery, FILE_VALIDATED_QUEUE)
-    assert outcome.state == "unidentified" and publisher.sent == []
+    assert outcome.state == "unidentified" and publisher.pipeline_sent() == []
     assert blobs.exists(WORKFLOW_CONTAINER, f"deadletter/_unidentified/{FILE_VALIDATED_QUEUE}/m-2.json")
     assert not [n for c, n in blobs.blobs if ".." in n]
 

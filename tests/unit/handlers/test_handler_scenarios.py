@@ -61,7 +61,7 @@ def test_happy_path_delivers_a_valid_pain001_with_the_input_control_sum() -> Non
     xml = blobs.read(OUTGOING_CONTAINER, f"acme-payroll/{outcome.file_id}.xml")
     validate_pain001(xml)
     assert etree.fromstring(xml).findtext(".//p:GrpHdr/p:CtrlSum", namespaces=NS) == "401.00"
-    assert publisher.sent == []
+    assert publisher.pipeline_sent() == []
     assert_terminal_state(blobs, outcome.file_id, "delivered")
     events = [e["event"] for e in read_events(blobs, outcome.file_id)]
     assert events == ["received", "validated", "adapted", "created", "delivered"]
@@ -110,7 +110,7 @@ def test_invalid_file_is_rejected_with_every_error_and_sends_nothing() -> None:
     outcome = handle_incoming_file(services, NAME)
 
     assert outcome.state == "rejected"
-    assert publisher.sent == []
+    assert publisher.pipeline_sent() == []
     report = json.loads(blobs.read("rejected", f"{outcome.file_id}/report.json"))
     found = {(e["row"], e["column"], e["code"]) for e in report["errors"]}
     assert (2, "creditor_iban", "invalid_iban") in found
@@ -125,7 +125,7 @@ def test_file_outside_a_sender_folder_is_rejected_with_an_actionable_message() -
     blobs.put(INCOMING_CONTAINER, "loose.csv", payment_csv(1, execution_date=FAKE_EXECUTION_DATE))
     outcome = handle_incoming_file(services, "loose.csv")
     report = json.loads(blobs.read("rejected", f"{outcome.file_id}/report.json"))
-    assert outcome.state == "rejected" and publisher.sent == []
+    assert outcome.state == "rejected" and publisher.pipeline_sent() == []
     assert "incoming/<sender>/<file name>" in report["errors"][0]["message"]
     assert_terminal_state(blobs, outcome.file_id, "rejected", blob_name="loose.csv")
 
@@ -165,7 +165,7 @@ def test_adaptor_failure_dead_letters_then_validator_compensates_to_failed() -> 
     assert body_of(failed)["data"]["failed_step"] == "adaptor"
     handle_validator_compensation(services, failed)
 
-    assert publisher.sent == []
+    assert publisher.pipeline_sent() == []
     assert_terminal_state(blobs, file_id, "failed")
     archive_name = next(blobs.list_names(WORKFLOW_CONTAINER, f"deadletter/{file_id}/{FILE_VALIDATED_QUEUE}/"))
     archive = json.loads(blobs.read(WORKFLOW_CONTAINER, archive_name))
@@ -196,7 +196,7 @@ def test_creator_failure_compensates_in_reverse_order_adaptor_then_validator() -
     handle_adaptor_compensation(services, deliver_failed(publisher, "adaptor"))
     handle_validator_compensation(services, deliver_failed(publisher, "validator"))
 
-    assert publisher.sent == []
+    assert publisher.pipeline_sent() == []
     assert_terminal_state(blobs, file_id, "failed")
     steps = [e["step"] for e in read_events(blobs, file_id) if e["event"] == "compensated"]
     assert steps == ["adaptor", "validator"]

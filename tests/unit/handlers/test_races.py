@@ -253,7 +253,7 @@ def test_a_terminal_event_is_repaired_once_however_many_redeliveries_see_it() ->
     with pytest.raises(StorageOutageError):
         write_terminal(blobs, services.clock, "f.x.0000000a", "rejected", error_count=1)
     for _ in range(3):
-        assert already_ended(blobs, "f.x.0000000a", "testing") is not None
+        assert already_ended(services, "f.x.0000000a", "testing") is not None
     assert [e["event"] for e in read_events(blobs, "f.x.0000000a")] == ["rejected"]
     assert read_events(blobs, "f.x.0000000a")[0]["error_count"] == 1
 
