@@ -119,4 +119,4 @@ def test_a_reporter_that_keeps_failing_dead_letters_alerts_and_leaves_the_state(
     assert archive["last_error"]["error_type"] == "InjectedFault"
     assert (read_terminal(pipeline.store, file_id) or {})["state"] == "delivered"
     assert not reports_for(pipeline, [file_id])
-    assert "ALERT: reporter gave up on file " + file_id in pipeline.host_log()
+    assert "ALERT participant_gave_up: reporter gave up on file " + file_id in pipeline.host_log()

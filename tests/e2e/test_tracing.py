@@ -9,6 +9,7 @@ Service Bus SDK's send spans sit in that trace too."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -48,10 +49,17 @@ def _spans(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def _journey(path: Path, file_id: str) -> tuple[list[str], set[str]]:
-    """(span names in order, trace ids) of every span whose file_id attribute is this file."""
-    mine = [s for s in _spans(path) if s["attributes"].get("file_id") == file_id]
-    return [s["name"] for s in mine], {s["trace_id"] for s in mine}
+def _journey(path: Path, file_id: str, until: str = "", timeout: float = 15.0) -> tuple[list[str], set[str]]:
+    """(span names in order, trace ids) of every span whose file_id attribute is this file; waits until a
+    span named `until` is there (a span is exported when it ends, which is after the state it records:
+    the creator still announces the ending once `delivered` is written)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        mine = [s for s in _spans(path) if s["attributes"].get("file_id") == file_id]
+        names = [s["name"] for s in mine]
+        if not until or until in names or time.monotonic() > deadline:
+            return names, {s["trace_id"] for s in mine}
+        time.sleep(0.2)
 
 
 def test_a_delivered_file_is_one_trace(traced: tuple[Pipeline, Path], tag: str) -> None:
@@ -60,7 +68,7 @@ def test_a_delivered_file_is_one_trace(traced: tuple[Pipeline, Path], tag: str) 
                               payment_csv(3, execution_date=pipeline.execution_date, tag=tag))
     pipeline.wait_terminal(file_id)
     assert_terminal_state(pipeline.store, file_id, "delivered")
-    names, traces = _journey(path, file_id)
+    names, traces = _journey(path, file_id, until="FileCreator")
     assert {"FileValidator", "FileAdaptor", "FileCreator"} <= set(names), names
     assert len(traces) == 1, f"{file_id} is spread over {len(traces)} traces: {names}"
     (trace_id,) = traces
@@ -77,7 +85,7 @@ def test_a_failed_file_with_dead_letter_and_compensations_is_one_trace(traced: t
                               payment_csv(3, execution_date=pipeline.execution_date, tag=tag))
     pipeline.wait_terminal(file_id, timeout=90)
     assert_terminal_state(pipeline.store, file_id, "failed")
-    names, traces = _journey(path, file_id)
+    names, traces = _journey(path, file_id, until="ValidatorCompensation")
     assert {"FileValidator", "FileAdaptor", "FileValidatedDeadLetter", "ValidatorCompensation"} <= set(names)
     assert len(traces) == 1, f"{file_id} is spread over {len(traces)} traces: {names}"
     adaptor = [s for s in _spans(path) if s["attributes"].get("file_id") == file_id
@@ -91,7 +99,7 @@ def test_the_blob_poison_path_resumes_the_files_trace(traced: tuple[Pipeline, Pa
                               payment_csv(3, execution_date=pipeline.execution_date, tag=tag))
     pipeline.wait_terminal(file_id, timeout=120)
     assert_terminal_state(pipeline.store, file_id, "failed")
-    names, traces = _journey(path, file_id)
+    names, traces = _journey(path, file_id, until="ValidatorCompensation")
     assert {"FileValidator", "BlobPoison", "ValidatorCompensation"} <= set(names), names
     # The host retries a blob with no context to carry, and its poison notice carries none either: each
     # resumes the trace the file's first attempt recorded on its timeline.
