@@ -91,6 +91,7 @@ bench: install
 	$(PY) -m bench.core
 	$(PY) -m bench.emulator
 	$(PY) -m bench.e2e
+	$(PY) -m bench.bigfile
 
 drop: install-run
 	@test -n "$$FILE" || { echo "make drop: give the file, e.g. make drop FILE='my file.csv' SENDER=acme-payroll"; exit 2; }

@@ -1,0 +1,151 @@
+"""Big files through the whole local stack, side by side with the same file's in-process core time.
+
+    python -m bench.bigfile [--sizes 100000,1000000] [--rounds 1]
+
+For each size, one generated file of that many payments is dropped into a fresh stack (Azurite in memory,
+the emulator durable as `make run` runs it, one devhost process) and followed to `delivered`. Printed per
+size and round:
+  e2e       `received` → `delivered` from the app's own timeline, and each step's share
+            (received → validated, → adapted, → created, → delivered);
+  core      the same file through `bench.core.run_ours` in this process (validate → adapt → write →
+            XSD-validate, CPU seconds and wall), i.e. the computation without moving the file;
+  ratio     e2e ÷ core wall (aim ≤ 2);
+  peak RSS  of each stack process while the file travels (psutil, sampled every 0.1 s, with children).
+The sender's limits are raised for the run (max_rows, max_file_amount), as bench.core does. Loopback only;
+bounded by a deadline per file; everything stops by pid at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import statistics
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import psutil
+from azure.storage.blob import BlobServiceClient
+
+from bench.core import _reference_json, generate, run_ours
+from localdev.stack.stack import LocalStack, StackOptions
+from shared.adapters.azure_blob import AzureBlobStore
+from shared.handlers.identity import incoming_file_id
+from shared.handlers.timeline import read_events, read_terminal
+from shared.topology import INCOMING_CONTAINER, REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB
+
+SENDER = "acme-payroll"
+STEPS = ("received", "validated", "adapted", "created", "delivered")
+
+
+class PeakRss:
+    """The highest resident set size of each process (and its children) while running."""
+
+    def __init__(self, pids: dict[str, int], every: float = 0.1) -> None:
+        self.pids, self.every = pids, every
+        self.peak = dict.fromkeys(pids, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            for name, pid in self.pids.items():
+                try:
+                    process = psutil.Process(pid)
+                    rss = process.memory_info().rss + sum(
+                        child.memory_info().rss for child in process.children(recursive=True)
+                    )
+                except psutil.Error:
+                    continue
+                self.peak[name] = max(self.peak[name], rss)
+            self._stop.wait(self.every)
+
+
+def _when(event: dict[str, object]) -> datetime:
+    return datetime.fromisoformat(str(event["occurred_at"]))
+
+
+def follow(store: AzureBlobStore, file_id: str, deadline: float) -> dict[str, float]:
+    """Seconds from `received` to each later step, once the file is delivered."""
+    while time.monotonic() < deadline:
+        terminal = read_terminal(store, file_id)
+        if terminal is not None:
+            if terminal["state"] != "delivered":
+                raise SystemExit(f"{file_id} ended {terminal['state']}: {json.dumps(terminal)[:300]}")
+            events = {str(e["event"]): _when(e) for e in read_events(store, file_id)}
+            if "delivered" in events:
+                start = events["received"]
+                return {step: (events[step] - start).total_seconds() for step in STEPS if step in events}
+        time.sleep(0.5)
+    raise SystemExit(f"{file_id} was not delivered before the deadline")
+
+
+def run_size(size: int, round_number: int, timeout: float) -> dict[str, object]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-bigfile-"))
+    path = folder / f"big-{size}.csv"
+    generate(path, size)
+    core = run_ours(path)
+    stack = LocalStack(StackOptions(data_dir=folder / "stack", poll_interval=0.2, azurite_in_memory=True,
+                                    extra_env={"REFERENCE_CACHE_SECONDS": "0"}))  # fmt: skip
+    try:
+        stack.start()
+        service = BlobServiceClient.from_connection_string(stack.storage)
+        service.get_blob_client(REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB).upload_blob(
+            _reference_json().encode(), overwrite=True)  # the raised limits
+        name = f"{SENDER}/big-{size}-{round_number}.csv"
+        with PeakRss(stack.pids()) as rss, path.open("rb") as data:
+            etag = service.get_blob_client(INCOMING_CONTAINER, name).upload_blob(data, overwrite=True)["etag"]
+            steps = follow(AzureBlobStore(service), incoming_file_id(name, str(etag)),
+                           time.monotonic() + timeout)  # fmt: skip
+    finally:
+        stack.stop()
+    return {"size": size, "steps": steps, "core": core, "rss": rss.peak}
+
+
+def report(result: dict[str, object]) -> str:
+    steps: dict[str, float] = result["steps"]  # type: ignore[assignment]
+    core: dict[str, float] = result["core"]  # type: ignore[assignment]
+    rss: dict[str, int] = result["rss"]  # type: ignore[assignment]
+    e2e = steps["delivered"]
+    shares = "  ".join(f"{b} +{steps[b] - steps[a]:.1f}s" for a, b in itertools.pairwise(STEPS)
+                       if a in steps and b in steps)  # fmt: skip
+    memory = "  ".join(f"{name} {peak / 2**20:.0f} MB" for name, peak in rss.items())
+    return (f"{result['size']:>9,} rows: e2e {e2e:.1f}s ({shares}); core {core['wall']:.1f}s wall "
+            f"({core['seconds']:.1f}s CPU); e2e ÷ core {e2e / core['wall']:.2f}\n"
+            f"{'':>16}peak RSS: {memory}")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bigfile", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("--sizes", default="100000", help="comma-separated payment counts")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per file")
+    args = parser.parse_args(argv)
+    for size in (int(s) for s in args.sizes.split(",")):
+        ratios = []
+        for round_number in range(1, args.rounds + 1):
+            result = run_size(size, round_number, args.timeout)
+            print(report(result), flush=True)
+            steps: dict[str, float] = result["steps"]  # type: ignore[assignment]
+            core: dict[str, float] = result["core"]  # type: ignore[assignment]
+            ratios.append(steps["delivered"] / core["wall"])
+        if len(ratios) > 1:
+            print(f"{size:>9,} rows: e2e ÷ core median {statistics.median(ratios):.2f} "
+                  f"(rounds {min(ratios):.2f} to {max(ratios):.2f})")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
