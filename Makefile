@@ -36,7 +36,7 @@ help:
 $(VENV)/.run-installed: requirements.txt requirements-local.txt
 	@echo "[install 1/2] Python packages to run the stack (requirements-local.txt; python-qpid-proton compiles, ~25 s)…"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-local.txt
+	@$(PY) -m pip install -q --disable-pip-version-check --no-compile -r requirements-local.txt
 	@touch $@
 
 $(VENV)/.installed: requirements.txt requirements-local.txt requirements-dev.txt
