@@ -33,17 +33,10 @@ help:
 	@echo "make bench          print the benchmarks' figures"
 
 # Running needs less than testing: requirements-local.txt and Azurite alone. `make test` adds the rest.
-# python-qpid-proton compiles from source (~25 s): it builds beside the other packages, not after them. It
-# installs only its own files (--no-deps; its one dependency, cffi, comes with azure-identity's cryptography).
-PROTON := $(shell grep -E '^python-qpid-proton==' requirements-local.txt)
-LOCAL_EXTRAS := $(shell grep -E '^[A-Za-z0-9_.-]+==' requirements-local.txt | grep -v '^python-qpid-proton==')
 $(VENV)/.run-installed: requirements.txt requirements-local.txt
-	@echo "[install 1/2] Python packages to run the stack (requirements-local.txt; python-qpid-proton compiles meanwhile)…"
+	@echo "[install 1/2] Python packages to run the stack (requirements-local.txt; python-qpid-proton compiles, ~25 s)…"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install -q --disable-pip-version-check --no-deps '$(PROTON)' & proton=$$!; \
-		$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt $(LOCAL_EXTRAS); others=$$?; \
-		wait $$proton || { echo "pip could not build $(PROTON) (needs gcc and the Python and OpenSSL headers)"; exit 1; }; \
-		exit $$others
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-local.txt
 	@touch $@
 
 $(VENV)/.installed: requirements.txt requirements-local.txt requirements-dev.txt
