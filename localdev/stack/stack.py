@@ -22,6 +22,7 @@ from shared.topology import CONFIG_PATH
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE_TABLE = REPO / "samples" / "reference-table.json"
+PORT_ATTEMPTS = 3  # a free port taken by another process between choosing and binding it: choose again
 
 
 @dataclass(frozen=True)
@@ -134,16 +135,26 @@ class LocalStack:
                 env["FUNCTIONS_WORKER_PROCESS_COUNT"] = str(self.options.workers)
             self.host = _func_process(self.options.app_dir, env, log, self.http_port)
             return
-        host = DevhostProcess(
-            self.options.app_dir,
-            self.host_env(),
-            log,
-            self.http_port,
-            self.options.poll_interval,
-            workers=self.options.workers,
-        )
-        self.host = host
-        host.start_and_wait()
+        for attempt in range(PORT_ATTEMPTS):
+            host = DevhostProcess(
+                self.options.app_dir,
+                self.host_env(),
+                log,
+                self.http_port,
+                self.options.poll_interval,
+                workers=self.options.workers,
+            )
+            self.host = host
+            try:
+                host.start_and_wait()
+                return
+            except StackError as exc:
+                # A port chosen free can be taken by another process before the host binds it (tests and
+                # benchmarks start many stacks at once); a port the user chose is theirs to fix.
+                if self.options.ports is not None or "Address already in use" not in str(exc) \
+                        or attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self.http_port = free_port()
 
     def stop_host(self, crash: bool = False) -> None:
         if self.host is not None:
