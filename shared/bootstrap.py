@@ -18,7 +18,7 @@ from azure.servicebus import ServiceBusClient
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.adapters.azure_servicebus import ServiceBusPublisher
 from shared.adapters.azure_table import AzureTablePaymentIndex
-from shared.adapters.clock import SystemClock
+from shared.adapters.clock import clock_from_settings
 from shared.adapters.connections import (
     blob_service_client,
     resolve_service_bus,
@@ -80,7 +80,7 @@ def build_services(settings: Settings) -> Services:
         # Loud on purpose: a pinned date in production would accept or reject files by the wrong day.
         log.warning("PIPELINE_TODAY=%s: the bank's date is pinned to %s instead of the clock's (a test and "
                     "rehearsal setting; never set it in Azure)", pinned.isoformat(), pinned.isoformat())
-    clock = SystemClock(pinned_today=pinned, time_zone=settings.bank_time_zone, cut_off=settings.bank_cut_off)
+    clock = clock_from_settings(settings)
     publisher = ServiceBusPublisher(_service_bus_factory(settings))
     # The payment index lives on the same account as the blobs (its Table endpoint): one setting.
     payments = AzureTablePaymentIndex(table_service_client(settings.payments_storage_setting, env))

@@ -9,7 +9,6 @@ cannot: see its log). Peeks with the official SDK, so nothing is locked or remov
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -18,40 +17,21 @@ from azure.storage.blob import BlobServiceClient
 
 from localdev.stack.processes import StackError
 from localdev.stack.state import load_state
-from shared.topology import WORKFLOW_CONTAINER, namespace
+from ops.deadletters import archived, dead_letter_queues
 
 PEEK = 50
+ARCHIVE_LIMIT = 200  # the newest; `python -m ops deadletters` browses one file's
 
 
-def entities() -> list[tuple[str, str | None]]:
-    """(queue or topic, subscription or None) for every entity with a dead-letter queue, from the topology."""
-    ns = namespace()
-    found: list[tuple[str, str | None]] = [(q["Name"], None) for q in ns.get("Queues", [])]
-    for topic in ns.get("Topics", []):
-        found += [(topic["Name"], s["Name"]) for s in topic.get("Subscriptions", [])]
-    return found
-
-
-def peek_dead_letters(client: ServiceBusClient, entity: str, subscription: str | None) -> list[Any]:
-    if subscription is None:
-        receiver = client.get_queue_receiver(entity, sub_queue=ServiceBusSubQueue.DEAD_LETTER)
+def peek_dead_letters(client: ServiceBusClient, queue: str | None, subscription: str | None) -> list[Any]:
+    """Peek one dead-letter queue; `subscription` is `topic/subscription` as `dead_letter_queues` gives it."""
+    if queue is not None:
+        receiver = client.get_queue_receiver(queue, sub_queue=ServiceBusSubQueue.DEAD_LETTER)
     else:
-        receiver = client.get_subscription_receiver(
-            entity, subscription, sub_queue=ServiceBusSubQueue.DEAD_LETTER
-        )
+        topic, _, name = str(subscription).partition("/")
+        receiver = client.get_subscription_receiver(topic, name, sub_queue=ServiceBusSubQueue.DEAD_LETTER)
     with receiver:
         return list(receiver.peek_messages(max_message_count=PEEK, timeout=5))
-
-
-def archived(service: BlobServiceClient) -> list[dict[str, Any]]:
-    workflow = service.get_container_client(WORKFLOW_CONTAINER)
-    records = []
-    for blob in workflow.list_blobs(name_starts_with="deadletter/"):
-        record = json.loads(workflow.get_blob_client(blob.name).download_blob().readall())
-        record["path"] = f"{WORKFLOW_CONTAINER}/{blob.name}"
-        record.setdefault("file_id", blob.name.split("/")[1])  # deadletter/<file id>/<entity>/<id>.json
-        records.append(record)
-    return sorted(records, key=lambda r: str(r.get("archived_at", "")))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,19 +45,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print("Dead-letter queues (peeked, nothing removed):")
     with ServiceBusClient.from_connection_string(state.service_bus) as client:
-        for entity, subscription in entities():
-            label = entity if subscription is None else f"{entity}/Subscriptions/{subscription}"
-            messages = peek_dead_letters(client, entity, subscription)
+        for _, queue, subscription in dead_letter_queues():
+            label = queue or str(subscription).replace("/", "/Subscriptions/", 1)
+            messages = peek_dead_letters(client, queue, subscription)
             more = "+" if len(messages) == PEEK else ""
             print(f"  {label + '/$DeadLetterQueue':<66} {len(messages)}{more}")
             for message in messages[:5]:
                 print(f"      {message.message_id}  {message.dead_letter_reason}: "
                       f"{(message.dead_letter_error_description or '')[:100]}")  # fmt: skip
-    records = archived(BlobServiceClient.from_connection_string(state.storage))
-    print(f"\nArchived by the dead-letter handlers: {len(records)} (`make replay ID=<file id>` re-sends one)")
+    records = archived(BlobServiceClient.from_connection_string(state.storage), limit=ARCHIVE_LIMIT)
+    print(f"\nArchived by the dead-letter handlers, newest first: {len(records)} (`make replay ID=<file id>` "
+          "re-sends one)")
     for record in records:
-        error = record.get("last_error") or {}
-        last = f"{error.get('error_type')}: {error.get('error_message')}" if error else "no error recorded"
-        print(f"  {record.get('archived_at', '?')}  {record.get('file_id', '?')}  from {record.get('entity')}"
-              f"  {record.get('dead_letter_reason')}; last error {last[:100]}")  # fmt: skip
+        last = record.error or "no error recorded"
+        print(f"  {record.archived_at or '?'}  {record.file_id}  from {record.entity}  {record.reason}; "
+              f"last error {last[:100]}")  # fmt: skip
     return 0

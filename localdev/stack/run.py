@@ -29,7 +29,7 @@ from localdev.stack.samples import load_samples
 from localdev.stack.stack import LocalStack, StackOptions
 from localdev.stack.state import DATA_DIR, RUN_PID_KEY, StackState, refuse_if_running
 from localdev.stack.storage import drop_bytes
-from shared.adapters.clock import SystemClock
+from shared.adapters.clock import clock_from_environment
 from shared.settings import PIPELINE_TODAY_SETTING, ConfigurationError, parse_pipeline_today
 
 DEBUG_PORT = 5678  # debugpy's usual port; .vscode/launch.json attaches to it
@@ -176,8 +176,15 @@ def _run(stack: LocalStack, args: argparse.Namespace, display: Display) -> int:
 
 
 def _bank_today(args: argparse.Namespace) -> date:
-    """The date the samples must fit: the app's own clock decides, so the two never disagree."""
-    return SystemClock(pinned_today=args.today).today()
+    """The date the samples must fit: the app's own clock decides (with the same PIPELINE_TODAY,
+    BANK_TIME_ZONE and BANK_CUT_OFF the host gets), so the two never disagree."""
+    environ = dict(os.environ)
+    if args.today is not None:
+        environ[PIPELINE_TODAY_SETTING] = args.today.isoformat()
+    try:
+        return clock_from_environment(environ).today()
+    except ConfigurationError as exc:
+        raise StackError(str(exc)) from None
 
 
 def _poll(stack: LocalStack, tracker: JourneyTracker, display: Display, discover: bool) -> None:

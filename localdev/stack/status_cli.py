@@ -18,7 +18,7 @@ from localdev.stack.state import load_state
 from localdev.stack.summary_text import summary_lines
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.handlers.status import file_status
-from shared.ports import BlobNotFound
+from shared.handlers.status import read_report as report_of
 from shared.topology import WORKFLOW_CONTAINER
 
 _HIDDEN = {"file_id", "event", "occurred_at", "traceparent", "warnings"}  # warnings: listed under the table
@@ -50,15 +50,7 @@ def format_timeline(status: dict[str, Any], report: dict[str, Any] | None = None
 
 def read_report(store: AzureBlobStore, status: dict[str, Any]) -> dict[str, Any] | None:
     """The rejection or duplicate report the terminal state points to (`rejected/<file id>/report.json`)."""
-    where = str((status.get("terminal") or {}).get("report") or "")
-    container, _, name = where.partition("/")
-    if not name:
-        return None
-    try:
-        report: dict[str, Any] = json.loads(store.read(container, name))
-    except BlobNotFound:
-        return None
-    return report
+    return report_of(store, status.get("terminal") or {}) or None
 
 
 def _short(value: Any, limit: int = 90) -> str:
@@ -112,5 +104,5 @@ def _main(argv: list[str] | None) -> int:
     if args.json:
         print(json.dumps(status, indent=2, default=str))
     else:
-        print(format_timeline(status, read_report(store, status)))
+        print(format_timeline(status))  # its summary already holds what the report says
     return 0

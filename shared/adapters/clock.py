@@ -35,5 +35,9 @@ def clock_from_environment(environ: Mapping[str, str]) -> SystemClock:
     """The clock the functions use, for tools beside them (the dry run, the stack, the benchmarks), so a
     pinned `PIPELINE_TODAY`, `BANK_TIME_ZONE` and `BANK_CUT_OFF` mean the same day everywhere. A
     malformed value is a `ConfigurationError`."""
-    settings = Settings.from_env(environ)
+    return clock_from_settings(Settings.from_env(environ))
+
+
+def clock_from_settings(settings: Settings) -> SystemClock:
+    """The one place the clock is built from the settings (the functions' bootstrap and the tools)."""
     return SystemClock(settings.pipeline_today, settings.bank_time_zone, settings.bank_cut_off)

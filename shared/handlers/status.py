@@ -12,7 +12,7 @@ from shared.handlers.report_location import report_summary
 from shared.handlers.timeline import read_events, read_terminal
 from shared.ports import BlobNotFound, BlobStore
 
-__all__ = ["FIRST_ERRORS", "file_status", "is_file_id", "summarise"]
+__all__ = ["FIRST_ERRORS", "file_status", "is_file_id", "read_report", "summarise"]
 
 FIRST_ERRORS = 10  # enough to start fixing the file; the report has them all
 
@@ -45,7 +45,7 @@ def summarise(blobs: BlobStore, state: str, terminal: dict[str, Any], events: li
     last_error = _last_error(events)
     summary.update(report_summary(blobs, terminal, events))  # the sender's pain.002, once the file ended
     if state in ("rejected", "duplicate"):
-        report = _report(blobs, str(terminal.get("report", "")))
+        report = read_report(blobs, terminal)
         if state == "rejected":
             errors = list(report.get("errors") or [])
             summary["error_count"] = int(report.get("error_count", terminal.get("error_count", len(errors))))
@@ -76,8 +76,10 @@ def _last_error(events: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _report(blobs: BlobStore, path: str) -> dict[str, Any]:
-    container, _, name = path.partition("/")
+def read_report(blobs: BlobStore, terminal: dict[str, Any]) -> dict[str, Any]:
+    """The rejection or duplicate report a terminal state points to (`rejected/<file id>/report.json`);
+    empty when there is none or it cannot be read."""
+    container, _, name = str(terminal.get("report") or "").partition("/")
     if not container or not name:
         return {}
     try:
