@@ -33,9 +33,14 @@ class Pain001SchemaError(ValueError):
     """The XML does not validate against pain.001.001.09.xsd; the message lists errors with lines."""
 
 
-@lru_cache(maxsize=1)
 def schema() -> etree.XMLSchema:
-    """The official XSD, parsed once per process."""
+    """The official XSD, parsed once per process (with pain.002's: `xsd_schemas`)."""
+    from shared.domain.xsd_schemas import schema_for
+
+    return schema_for("pain.001")
+
+
+def parse_pain001_schema() -> etree.XMLSchema:
     xsd = resources.files("sepaxml") / "schemas" / "pain.001.001.09.xsd"
     with xsd.open("rb") as handle:
         return etree.XMLSchema(etree.parse(handle))

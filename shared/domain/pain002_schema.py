@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import hashlib
 import io
 import typing
@@ -49,8 +48,13 @@ def validate_pain002(document: bytes | BinaryIO) -> None:
                                  f"{first.message}")
 
 
-@functools.cache
 def _schema() -> etree.XMLSchema:
+    from shared.domain.xsd_schemas import schema_for
+
+    return schema_for("pain.002")
+
+
+def parse_pain002_schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.fromstring(schema_document()))
 
 
