@@ -32,17 +32,25 @@ help:
 	@echo "make report ID=<file id>    re-make the file's pain.002 status report from its stored ending"
 	@echo "make bench          print the benchmarks' figures"
 
-# Running needs less than testing: requirements-local.txt and Azurite alone. `make test` adds the rest.
-$(VENV)/.run-installed: requirements.txt requirements-local.txt
-	@echo "[install 1/2] Python packages to run the stack (requirements-local.txt; python-qpid-proton compiles, ~25 s)…"
+# uv installs the pinned requirements in parallel, about three times faster than pip on a fresh machine;
+# pip only bootstraps uv itself (requirements-bootstrap.txt pins it).
+UV := $(VENV)/bin/uv
+UV_INSTALL := $(UV) pip install --quiet --python $(PY)
+
+$(UV): requirements-bootstrap.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-local.txt
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-bootstrap.txt
 	@touch $@
 
-$(VENV)/.installed: requirements.txt requirements-local.txt requirements-dev.txt
+# Running needs less than testing: requirements-local.txt and Azurite alone. `make test` adds the rest.
+$(VENV)/.run-installed: requirements.txt requirements-local.txt $(UV)
+	@echo "[install 1/2] Python packages to run the stack (requirements-local.txt; python-qpid-proton compiles, ~20 s)…"
+	@$(UV_INSTALL) -r requirements-local.txt
+	@touch $@
+
+$(VENV)/.installed: requirements.txt requirements-local.txt requirements-dev.txt $(UV)
 	@echo "[install] Python packages to test (requirements-dev.txt)…"
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@$(UV_INSTALL) -r requirements-dev.txt
 	@touch $@ $(VENV)/.run-installed
 
 node_modules/.run-installed: package.json package-lock.json

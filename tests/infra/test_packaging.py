@@ -26,7 +26,7 @@ SHIPPED_DIRS = {"functions", "shared"}
 MUST_NOT_SHIP_DIRS = ("localdev/", "ops/", "tests/", "bench/", "samples/", "infra/", "docs/", ".ci/",
                       ".venv/", ".python_packages/", "node_modules/", ".git/", ".azure/", "__pycache__/")
 MUST_NOT_SHIP_FILES = ("local.settings.json", "local.settings.example.json", "requirements-dev.txt",
-                       "requirements-local.txt",
+                       "requirements-local.txt", "requirements-bootstrap.txt",
                        "package.json", "package-lock.json", "Makefile", "pyproject.toml", "README.md",
                        "azure.yaml", ".gitignore", ".funcignore", "shared/topology/notes.md")
 
