@@ -55,14 +55,31 @@ class LocalStack:
         if not options.keep_data:
             shutil.rmtree(options.data_dir / "azurite", ignore_errors=True)
             shutil.rmtree(self.emulator_data_dir, ignore_errors=True)
-        self.azurite = AzuriteProcess(
+        self.azurite = self._azurite(azurite_ports)
+        self.emulator: EmulatorProcess | None = None
+        self.host: ManagedProcess | None = None
+
+    def _azurite(self, ports: AzuritePorts) -> AzuriteProcess:
+        options = self.options
+        return AzuriteProcess(
             options.data_dir / "azurite",
-            azurite_ports,
+            ports,
             in_memory=options.azurite_in_memory,
             debug_log=options.azurite_debug_log,
         )
-        self.emulator: EmulatorProcess | None = None
-        self.host: ManagedProcess | None = None
+
+    def _start_azurite(self) -> None:
+        for attempt in range(PORT_ATTEMPTS):
+            try:
+                self.azurite.start_and_wait()
+                return
+            except StackError:
+                # As for the host below: three ports chosen free can be taken before Azurite binds them.
+                if self.options.ports is not None or self.azurite.running() \
+                        or "EADDRINUSE" not in self.azurite.tail() or attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self.azurite.stop()
+                self.azurite = self._azurite(AzuritePorts.free())
 
     @property
     def emulator_data_dir(self) -> Path:
@@ -107,7 +124,7 @@ class LocalStack:
             raise
 
     def _start(self) -> None:
-        self.azurite.start_and_wait()
+        self._start_azurite()
         self.start_emulator(self.options.ports.servicebus if self.options.ports else 0)
         bootstrap(self.storage, REFERENCE_TABLE)
         self.start_host()
