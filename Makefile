@@ -33,13 +33,13 @@ help:
 	@echo "make bench          print the benchmarks' figures"
 
 # Running needs less than testing: requirements-local.txt and Azurite alone. `make test` adds the rest.
-$(VENV)/.run-installed: requirements.txt requirements-local.txt
+$(VENV)/.run-installed: requirements.txt requirements-local.txt tools/*/pyproject.toml
 	@echo "[install 1/2] Python packages to run the stack (requirements-local.txt; python-qpid-proton compiles, ~25 s)…"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-local.txt
 	@touch $@
 
-$(VENV)/.installed: requirements.txt requirements-local.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-local.txt requirements-dev.txt tools/*/pyproject.toml
 	@echo "[install] Python packages to test (requirements-dev.txt)…"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
@@ -122,7 +122,7 @@ report: install-run
 	$(PY) -m localdev.reports "$$ID" $(ARGS)
 
 emulator: install-run
-	$(PY) -m localdev.servicebus_emulator --config shared/topology/servicebus-config.json
+	$(PY) -m servicebus_emulator --config shared/topology/servicebus-config.json
 
 clean:
 	rm -rf .localdev .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -18,9 +18,9 @@ import psutil
 import pytest
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
 from azure.storage.blob import BlobServiceClient
+from functions_devhost import __main__ as devhost_main
+from functions_devhost.supervisor import configured_worker_count, in_partition
 
-from localdev.devhost import __main__ as devhost_main
-from localdev.devhost.supervisor import configured_worker_count, in_partition
 from localdev.stack.azurite import AzuriteProcess
 from localdev.stack.devhost_process import DevhostProcess
 from localdev.stack.emulator import EmulatorProcess, start_emulator
