@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import pickle
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +12,7 @@ import pytest
 from servicebus_emulator.config import build_namespace
 from servicebus_emulator.entities import IncomingMessage, MessageState, Namespace, SystemProperties
 from servicebus_emulator.entities.sqlite_journal import SqliteJournal
+from servicebus_emulator.errors import ConfigError
 
 pytestmark = [pytest.mark.emulator, pytest.mark.unit]
 
@@ -83,3 +87,12 @@ def test_duplicate_detection_history_survives_a_restart(clock: Any, tmp_path: Pa
     later = build_namespace(doc, clock, SqliteJournal(tmp_path))
     later.restore()
     assert later.send("q", IncomingMessage(b"3", SystemProperties(message_id="same"))) == [2]
+
+
+def test_a_row_in_another_format_stops_the_start_with_what_to_do(clock: Any, tmp_path: Path) -> None:
+    """An older emulator's data folder is not read half-way: the start fails with one actionable line."""
+    path = SqliteJournal(tmp_path).path
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute("INSERT INTO messages VALUES (?, ?, ?)", ("q", 1, pickle.dumps({"old": "row"})))
+    with pytest.raises(ConfigError, match="delete the folder"):
+        build_namespace(DOC, clock, SqliteJournal(tmp_path)).restore()

@@ -71,9 +71,6 @@ class MessageQueue:
 
     # -- receiving ----------------------------------------------------------------------------------
 
-    def has_available(self) -> bool:
-        return bool(self._available)
-
     def lock_next(self, now: datetime) -> Message | None:
         """Peek-lock: hand out the next available message under a fresh lock."""
         message = self._pop_available(now)

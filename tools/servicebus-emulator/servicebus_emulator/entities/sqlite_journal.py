@@ -7,8 +7,8 @@ of the process. The journal runs with `synchronous=NORMAL`: a committed transact
 OS crash or power cut could lose the last transactions (the standard WAL trade-off). A message that is
 sent and completed within one turn never touches the disk. Messages are pickled as a flat tuple of
 plain values (`_row`; five times cheaper than pickling the dataclass, whose datetimes, enum and nested
-dataclass dominate a durable send), and rows pickled as `Message` objects by earlier versions still
-load: this file is the emulator's own local state, never shared input.
+dataclass dominate a durable send); a row in any other format (a data folder from an older emulator) stops
+the start with a ConfigError that says to delete the folder: it is the emulator's own local state.
 
 A removal (complete, receive-and-delete, dead-letter move, ...) is written as a tombstone appended to
 `removed` rather than as a delete in `messages`: a peek-lock client settles one message per turn, and
@@ -27,6 +27,7 @@ from typing import Any
 
 from servicebus_emulator.entities.model import Message, MessageState, SystemProperties
 from servicebus_emulator.entities.persistence import Snapshot
+from servicebus_emulator.errors import ConfigError
 
 FILE_NAME = "servicebus-emulator.sqlite3"
 PRUNE_EVERY = 200  # commits that recorded duplicate-detection history, between prunes of expired rows
@@ -134,7 +135,7 @@ class SqliteJournal:
         self._tombstones = 0
         snapshot = Snapshot()
         for entity, data in self._db.execute("SELECT entity, data FROM messages ORDER BY entity, seq"):
-            message = _message(pickle.loads(data))
+            message = _message(pickle.loads(data), self.path.parent)
             snapshot.messages.setdefault(entity, []).append(message)
         for entity, value in self._db.execute("SELECT entity, value FROM sequences"):
             snapshot.sequences[entity] = int(value)
@@ -169,9 +170,10 @@ def _row(message: Message) -> bytes:
     ), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _message(stored: Any) -> Message:
-    if isinstance(stored, Message):  # a row written by an earlier version
-        return stored
+def _message(stored: Any, folder: Path) -> Message:
+    if not (isinstance(stored, tuple) and stored and stored[0] == ROW_FORMAT):
+        raise ConfigError(str(folder), "holds messages in a format this emulator does not read (an older "
+                          "version's local state): delete the folder, or start without --data")
     (_, sequence_number, payload, system, properties, enqueued, ttl, expires, state, scheduled,
      delivery_count, dead_letter_source) = stored
     return Message(sequence_number, payload, SystemProperties(*system), properties, _moment(enqueued),
