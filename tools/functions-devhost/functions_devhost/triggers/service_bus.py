@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from azure.servicebus import (
     AutoLockRenewer,
@@ -25,6 +23,7 @@ from functions_devhost.connections import Connections
 from functions_devhost.hostjson import ServiceBusOptions
 from functions_devhost.indexer import IndexedFunction
 from functions_devhost.invoker import Invocation, Invoker
+from functions_devhost.triggers.listener import PollingListener
 from functions_devhost.triggers.service_bus_metadata import body_datum, trigger_metadata
 
 log = logging.getLogger("devhost.servicebus")
@@ -39,8 +38,11 @@ def describe_entity(trigger: dict[str, object]) -> str:
     return f"{trigger['topicName']}/Subscriptions/{trigger['subscriptionName']}"
 
 
-class ServiceBusListener:
+class ServiceBusListener(PollingListener):
     """Drives one Service Bus-triggered function."""
+
+    thread_prefix = "recv"
+    wait_for_pool = False
 
     def __init__(
         self,
@@ -50,30 +52,16 @@ class ServiceBusListener:
         options: ServiceBusOptions,
         poll_interval: float,
     ) -> None:
-        self._function = function
-        self._invoker = invoker
+        super().__init__(function, invoker, poll_interval, options.max_concurrent_calls,
+                         f"sb-{function.name}")
         self._options = options
-        self._poll = poll_interval
         self._client = connections.service_bus(str(function.trigger["connection"]))
         self._entity = describe_entity(function.trigger)
         self._auto_complete = bool(
             function.trigger.get("autoCompleteMessages", options.auto_complete_messages)
         )
-        self._pool = ThreadPoolExecutor(
-            options.max_concurrent_calls, thread_name_prefix=f"sb-{function.name}"
-        )
         self._results: queue.Queue[tuple[ServiceBusReceivedMessage, bool]] = queue.Queue()
         self._inflight = 0
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"recv-{function.name}", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, grace_seconds: float) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=grace_seconds)
-        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _receiver(self) -> ServiceBusReceiver:
         trigger = self._function.trigger

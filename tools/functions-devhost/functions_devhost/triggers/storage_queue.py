@@ -12,8 +12,6 @@ import binascii
 import contextlib
 import json
 import logging
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.functions import meta
@@ -23,6 +21,7 @@ from functions_devhost.connections import Connections
 from functions_devhost.hostjson import QueueOptions
 from functions_devhost.indexer import IndexedFunction
 from functions_devhost.invoker import Invocation, Invoker
+from functions_devhost.triggers.listener import PollingListener
 
 log = logging.getLogger("devhost.queue")
 
@@ -34,8 +33,10 @@ def _iso(value: object) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(value, "strftime") else None
 
 
-class StorageQueueListener:
+class StorageQueueListener(PollingListener):
     """Drives one queue-triggered function."""
+
+    thread_prefix = "poll"
 
     def __init__(
         self,
@@ -45,28 +46,17 @@ class StorageQueueListener:
         options: QueueOptions,
         poll_interval: float,
     ) -> None:
-        self._function = function
-        self._invoker = invoker
+        super().__init__(function, invoker, poll_interval, options.batch_size, f"queue-{function.name}")
         self._options = options
-        self._poll = poll_interval
         service = connections.queue_service(function.trigger.get("connection") or HOST_STORAGE)
         name = str(function.trigger["queueName"])
         self._queue = service.get_queue_client(name)
         self._poison = service.get_queue_client(f"{name}-poison")
-        self._pool = ThreadPoolExecutor(options.batch_size, thread_name_prefix=f"queue-{function.name}")
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"poll-{function.name}", daemon=True)
 
-    def start(self) -> None:
+    def _prepare(self) -> None:
         for queue in (self._queue, self._poison):
             with contextlib.suppress(ResourceExistsError):
                 queue.create_queue()
-        self._thread.start()
-
-    def stop(self, grace_seconds: float) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=grace_seconds)
-        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _run(self) -> None:
         idle_wait = self._poll
