@@ -303,13 +303,7 @@ class Broker(Handler):
             held = self.state.held.pop(_tag(delivery), None)
             if held is None:
                 return False
-            try:
-                held.queue.complete(held.token, self.ns.clock.now())
-                lib.pn_delivery_update(delivery, lib.PN_ACCEPTED)  # THE SETTLEMENT ECHO (see below)
-            except EmulatorError as exc:
-                held.delivery.local.condition = error_condition(exc)
-                held.delivery.update(Delivery.REJECTED)
-            lib.pn_delivery_settle(delivery)
+            self._conclude(held, lib.PN_ACCEPTED)
             self.flush()
         except Exception:
             log.exception("emulator: on_delivery failed")
@@ -321,15 +315,28 @@ class Broker(Handler):
             if delivery.remote_settled:
                 delivery.settle()
             return
-        outcome, token = delivery.remote_state, held.token
+        self._conclude(held, delivery.remote_state)
+
+    def _conclude(self, held: Held, outcome: Any) -> None:
+        """Both ways in end here: apply the client's outcome to the queue, echo it, settle the delivery.
+
+        THE SETTLEMENT ECHO: azure-servicebus waits for the broker to settle with the same outcome. A
+        completion (`accepted`, the peek-lock hot path) needs only proton's C calls; other outcomes read the
+        client's disposition, and an error writes the rejection, through proton's Python wrapper."""
+        pointer, now = held.pointer, self.ns.clock.now()
         try:
-            apply_outcome(held.queue, token, delivery.remote, outcome, self.ns.clock.now())
-            # THE SETTLEMENT ECHO: azure-servicebus waits for the broker to settle with the same outcome.
-            delivery.update(outcome)
+            if outcome == lib.PN_ACCEPTED:
+                held.queue.complete(held.token, now)
+                lib.pn_delivery_update(pointer, lib.PN_ACCEPTED)
+            else:
+                delivery = held.delivery
+                apply_outcome(held.queue, held.token, delivery.remote, outcome, now)
+                delivery.update(outcome)
         except EmulatorError as exc:
-            delivery.local.condition = error_condition(exc)
-            delivery.update(Delivery.REJECTED)
-        delivery.settle()
+            rejected = held.delivery
+            rejected.local.condition = error_condition(exc)
+            rejected.update(Delivery.REJECTED)
+        lib.pn_delivery_settle(pointer)
 
     def settle_held(self, token: uuid.UUID) -> None:
         """Management settled a message that is also an open delivery: settle that delivery quietly."""

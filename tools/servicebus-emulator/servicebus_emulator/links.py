@@ -52,6 +52,11 @@ class Held:
         lib.pn_decref(self._pointer)
 
     @property
+    def pointer(self) -> Any:
+        """The C delivery, for the raw settlement calls."""
+        return self._pointer
+
+    @property
     def delivery(self) -> Delivery:
         return _wrap_delivery(self._pointer)
 
