@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from azure.core import MatchConditions
@@ -31,6 +30,7 @@ from functions_devhost.indexer import IndexedFunction
 from functions_devhost.invoker import Invocation, Invoker
 from functions_devhost.supervisor import in_partition
 from functions_devhost.triggers.blob_path import compile_blob_path
+from functions_devhost.triggers.listener import PollingListener
 from functions_devhost.triggers.receipts import BlobReceipts
 
 log = logging.getLogger("devhost.blob")
@@ -45,8 +45,10 @@ def _etag(blob: BlobProperties) -> str:
     return '"' + str(blob.etag).strip('"') + '"'
 
 
-class BlobListener:
+class BlobListener(PollingListener):
     """Drives one blob-triggered function."""
+
+    thread_prefix = "scan"
 
     def __init__(
         self,
@@ -59,24 +61,18 @@ class BlobListener:
         poll_interval: float,
         partition: tuple[int, int] = (0, 1),
     ) -> None:
-        self._function = function
+        super().__init__(function, invoker, poll_interval, options.max_degree_of_parallelism,
+                         f"blob-{function.name}")
         self._partition = partition  # (index, count): with --workers N, this process runs 1/N of the blobs
-        self._invoker = invoker
         self._options = options
-        self._poll = poll_interval
         self._path = compile_blob_path(str(function.trigger["path"]), function.name)
         self._source = connections.blob_service(function.trigger.get("connection") or HOST_STORAGE)
         self._container = self._source.get_container_client(self._path.container)
         self._receipts = BlobReceipts(connections.blob_service(HOST_STORAGE), host_id, function.function_id)
         self._poison = connections.queue_service(HOST_STORAGE).get_queue_client(POISON_QUEUE)
-        self._pool = ThreadPoolExecutor(
-            options.max_degree_of_parallelism, thread_name_prefix=f"blob-{function.name}"
-        )
-        self._stopping = threading.Event()
         self._inflight: set[tuple[str, str]] = set()
         self._done: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name=f"scan-{function.name}", daemon=True)
         # Test knob: blobs matching this pattern ("container/name") never trigger, as when Event Grid
         # dead-letters their BlobCreated event in Azure; the app's reconciler must find them.
         self._lost_events = os.environ.get(LOST_EVENTS_SETTING, "")
@@ -88,18 +84,15 @@ class BlobListener:
                 function.name,
             )
 
-    def start(self) -> None:
+    def _prepare(self) -> None:
         self._receipts.ensure_container()
         self._receipts.load(self._path.container)
         for create in (self._container.create_container, self._poison.create_queue):
             with contextlib.suppress(ResourceExistsError):
                 create()
-        self._thread.start()
 
     def stop(self, grace_seconds: float) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=grace_seconds)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        super().stop(grace_seconds)
         try:
             self._receipts.flush(self._receipts.pending())
         except Exception:
