@@ -43,12 +43,12 @@ $(UV): requirements-bootstrap.txt
 	@touch $@
 
 # Running needs less than testing: requirements-local.txt and Azurite alone. `make test` adds the rest.
-$(VENV)/.run-installed: requirements.txt requirements-local.txt $(UV)
+$(VENV)/.run-installed: requirements.txt requirements-local.txt tools/*/pyproject.toml $(UV)
 	@echo "[install 1/2] Python packages to run the stack (requirements-local.txt; python-qpid-proton compiles, ~20 s)…"
 	@$(UV_INSTALL) -r requirements-local.txt
 	@touch $@
 
-$(VENV)/.installed: requirements.txt requirements-local.txt requirements-dev.txt $(UV)
+$(VENV)/.installed: requirements.txt requirements-local.txt requirements-dev.txt tools/*/pyproject.toml $(UV)
 	@echo "[install] Python packages to test (requirements-dev.txt)…"
 	@$(UV_INSTALL) -r requirements-dev.txt
 	@touch $@ $(VENV)/.run-installed
@@ -130,7 +130,7 @@ report: install-run
 	$(PY) -m localdev.reports "$$ID" $(ARGS)
 
 emulator: install-run
-	$(PY) -m localdev.servicebus_emulator --config shared/topology/servicebus-config.json
+	$(PY) -m servicebus_emulator --config shared/topology/servicebus-config.json
 
 clean:
 	rm -rf .localdev .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -29,7 +29,7 @@ import psutil
 from azure.servicebus import ServiceBusClient, ServiceBusMessage, ServiceBusReceiveMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from localdev.servicebus_emulator.testing import EmulatorProcess
+from servicebus_emulator.testing import EmulatorProcess
 
 QUEUE = "bench"
 

@@ -1,4 +1,4 @@
-"""Shared fixtures for every test layer: the repo root on sys.path and the app's services seam reset.
+"""Shared fixtures for every app test layer: the repo root and the app's services seam reset.
 
 Kept small on purpose; layer-specific fixtures live in each layer's own conftest.
 """
@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 
-# pyproject.toml sets no pytest `pythonpath`; make the repo root importable for plain `pytest` runs too.
+# The repo root is importable through pyproject.toml's pytest `pythonpath = ["."]`; no sys.path edit here.
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from azure.core.exceptions import HttpResponseError, ServiceRequestError
 from azure.storage.blob import BlobServiceClient
+from functions_devhost.settings import development_storage
 
-from localdev.devhost.settings import development_storage
 from localdev.stack.processes import ManagedProcess, StackError, free_port
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""The devhost as a child process (`python -m localdev.devhost`), ready when `/admin/host/status` answers."""
+"""The devhost as a child process (`python -m functions_devhost`), ready when `/admin/host/status` answers."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class DevhostProcess(ManagedProcess):
         command = [
             sys.executable,
             "-m",
-            "localdev.devhost",
+            "functions_devhost",
             "--app-dir",
             str(app_dir),
             "--port",

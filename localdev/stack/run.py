@@ -19,7 +19,8 @@ from datetime import date
 from pathlib import Path
 from types import FrameType
 
-from localdev.devhost.debugger import DEBUG_PORT_SETTING
+from functions_devhost.debugger import DEBUG_PORT_SETTING
+
 from localdev.stack.display import Display
 from localdev.stack.install import check_python, ensure_azurite
 from localdev.stack.journey import JourneyTracker

@@ -96,7 +96,7 @@ class LocalStack:
 
     @property
     def emulator_admin(self) -> str:
-        """The emulator's health/admin URL, for `python -m localdev.servicebus_emulator.admin --url URL`."""
+        """The emulator's health/admin URL, for `python -m servicebus_emulator.admin --url URL`."""
         assert self.emulator is not None
         return f"http://127.0.0.1:{self.emulator.health_port}"
 

@@ -31,7 +31,9 @@ PIECE = 4 * 1024 * 1024
 # `requests` reads proxy settings, a CA bundle and netrc from the environment on every request when its
 # session trusts it, which costs ~0.15 ms of CPU per request (it walks the whole environment twice). With no
 # proxy or netrc setting, the client is given the CA bundle once instead and does not look: the same
-# behaviour, since a process's environment does not change.
+# behaviour, since a process's environment does not change. The devhost (tools/functions-devhost) keeps its
+# own copy for its host clients, on purpose: the deployed app cannot depend on a local tool, and the tool,
+# installable alone, cannot import the app; ten lines do not earn a third package.
 PROXY_ENVIRONMENT = frozenset(("http_proxy", "https_proxy", "all_proxy", "no_proxy", "netrc"))
 
 

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from functions_devhost.debugger import DEBUG_PORT_SETTING, listen_if_asked
+from functions_devhost.errors import DevhostError
 
-from localdev.devhost.debugger import DEBUG_PORT_SETTING, listen_if_asked
-from localdev.devhost.errors import DevhostError
 from localdev.stack.processes import free_port
 from localdev.stack.run import DEBUG_PORT
 
@@ -38,7 +38,7 @@ def test_the_listener_accepts_a_debugger_connection() -> None:
     port = free_port()
     script = (
         "import socket, sys\n"
-        "from localdev.devhost.debugger import listen_if_asked\n"
+        "from functions_devhost.debugger import listen_if_asked\n"
         f"listen_if_asked({{'{DEBUG_PORT_SETTING}': '{port}'}})\n"
         f"socket.create_connection(('127.0.0.1', {port}), timeout=10).close()\n"
         "print('attached')\n"

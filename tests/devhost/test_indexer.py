@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from functions_devhost.errors import DevhostError
+from functions_devhost.indexer import index_app
 
-from localdev.devhost.errors import DevhostError
-from localdev.devhost.indexer import index_app
 from tests.devhost.conftest import APPS
 
 pytestmark = pytest.mark.unit

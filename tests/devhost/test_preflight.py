@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from functions_devhost.errors import DevhostError
+from functions_devhost.preflight import check_service_bus, check_storage
+from functions_devhost.settings import development_storage
 
-from localdev.devhost.errors import DevhostError
-from localdev.devhost.preflight import check_service_bus, check_storage
-from localdev.devhost.settings import development_storage
 from localdev.stack.processes import free_port
 
 pytestmark = pytest.mark.integration

@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-
-from localdev.devhost.errors import DevhostError
-from localdev.devhost.hostjson import load_host_options, parse_timespan
-from localdev.devhost.settings import apply_to_environ, load_local_settings, resolve_connection
-from localdev.devhost.triggers.blob_path import compile_blob_path
-from localdev.devhost.triggers.http_routes import compile_route
+from functions_devhost.errors import DevhostError
+from functions_devhost.hostjson import load_host_options, parse_timespan
+from functions_devhost.settings import apply_to_environ, load_local_settings, resolve_connection
+from functions_devhost.triggers.blob_path import compile_blob_path
+from functions_devhost.triggers.http_routes import compile_route
 
 pytestmark = pytest.mark.unit
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from localdev.devhost.errors import DevhostError
-from localdev.devhost.triggers.ncrontab import parse_schedule
-from localdev.devhost.triggers.timer import ScheduleStatus, first_occurrence
+from functions_devhost.errors import DevhostError
+from functions_devhost.triggers.ncrontab import parse_schedule
+from functions_devhost.triggers.timer import ScheduleStatus, first_occurrence
 
 pytestmark = pytest.mark.unit
 

@@ -18,9 +18,9 @@ import psutil
 import pytest
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
 from azure.storage.blob import BlobServiceClient
+from functions_devhost import __main__ as devhost_main
+from functions_devhost.supervisor import configured_worker_count, in_partition
 
-from localdev.devhost import __main__ as devhost_main
-from localdev.devhost.supervisor import configured_worker_count, in_partition
 from localdev.stack.azurite import AzuriteProcess
 from localdev.stack.devhost_process import DevhostProcess
 from localdev.stack.emulator import EmulatorProcess, start_emulator
@@ -164,10 +164,8 @@ def test_http_is_served_by_worker_zero_and_no_worker_outlives_its_supervisor(
 def test_workers_option_wins_over_the_setting_and_a_bad_setting_means_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parser = devhost_main._parser()
-
     def count(*argv: str) -> int:
-        return devhost_main.worker_count(parser.parse_args(["--app-dir", str(tmp_path), *argv]), parser)
+        return devhost_main.worker_count(devhost_main._parse(["--app-dir", str(tmp_path), *argv]))[0]
 
     monkeypatch.delenv("FUNCTIONS_WORKER_PROCESS_COUNT", raising=False)
     assert count() == 1
@@ -177,5 +175,7 @@ def test_workers_option_wins_over_the_setting_and_a_bad_setting_means_one_proces
     assert count("--worker-index", "1", "--worker-count", "2") == 1  # a worker never supervises
     monkeypatch.setenv("FUNCTIONS_WORKER_PROCESS_COUNT", "many")
     assert count() == 1
+    warning = devhost_main.worker_count(devhost_main._parse(["--app-dir", str(tmp_path)]))[1]
+    assert warning is not None and "FUNCTIONS_WORKER_PROCESS_COUNT" in warning
     with pytest.raises(SystemExit):
         count("--workers", "0")

@@ -24,7 +24,8 @@ DEAD_LETTER_SUFFIX = "/$DeadLetterQueue"
 
 @dataclass(frozen=True)
 class AppIndex:
-    """The indexed app: function name -> list of binding dicts; or the reason it is unavailable."""
+    """The indexed app: function name -> list of binding dicts; or the reason it is unavailable, which
+    every test that reads it turns into a failure (an app that stops indexing must never pass as skipped)."""
 
     functions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     unavailable: str | None = None
@@ -66,7 +67,7 @@ class AppIndex:
 def load_app(timeout: float = 60.0) -> AppIndex:
     """Index function_app.py in a child process with the Azure app settings."""
     if not (REPO_ROOT / "function_app.py").exists():
-        return AppIndex(unavailable="function_app.py does not exist yet")
+        return AppIndex(unavailable=f"{REPO_ROOT / 'function_app.py'} is missing")
     env = {**os.environ, **AZURE_SETTINGS}
     proc = subprocess.run(
         [sys.executable, str(Path(__file__)), str(REPO_ROOT)],

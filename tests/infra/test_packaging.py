@@ -23,7 +23,8 @@ MUST_SHIP = ("function_app.py", "host.json", "requirements.txt", "shared/topolog
              "shared/topology/__init__.py")
 SHIPPED_FILES = {"function_app.py", "host.json", "requirements.txt"}
 SHIPPED_DIRS = {"functions", "shared"}
-MUST_NOT_SHIP_DIRS = ("localdev/", "ops/", "tests/", "bench/", "samples/", "infra/", "docs/", ".ci/",
+MUST_NOT_SHIP_DIRS = ("localdev/", "tools/", "ops/", "tests/", "bench/", "samples/", "infra/", "docs/",
+                      ".ci/",
                       ".venv/", ".python_packages/", "node_modules/", ".git/", ".azure/", "__pycache__/")
 MUST_NOT_SHIP_FILES = ("local.settings.json", "local.settings.example.json", "requirements-dev.txt",
                        "requirements-local.txt", "requirements-bootstrap.txt",

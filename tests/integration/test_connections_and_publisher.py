@@ -104,7 +104,7 @@ def test_service_bus_settings() -> None:
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[str]:
-    testing = pytest.importorskip("localdev.servicebus_emulator.testing")
+    testing = pytest.importorskip("servicebus_emulator.testing")
     with testing.ThreadedEmulator(CONFIG_PATH) as running:
         yield running.connection_string
 

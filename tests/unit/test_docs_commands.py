@@ -20,8 +20,9 @@ pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", ROOT / "samples" / "README.md", ROOT / "docs" / "architecture.md",
-        ROOT / "docs" / "deploy.md", ROOT / "localdev" / "devhost" / "README.md"]  # fmt: skip
-OURS = ("shared.", "localdev.", "samples.", "bench.")
+        ROOT / "docs" / "deploy.md", ROOT / "tools" / "functions-devhost" / "README.md",
+        ROOT / "tools" / "servicebus-emulator" / "README.md"]  # fmt: skip
+OURS = ("shared.", "localdev.", "samples.", "bench.", "servicebus_emulator", "functions_devhost")
 
 
 def _commands(path: Path) -> list[str]:
@@ -44,7 +45,7 @@ def _commands(path: Path) -> list[str]:
 
 
 ALL = [(path.relative_to(ROOT).as_posix(), command)
-       for path in DOCS if path.exists() for command in _commands(path)]  # fmt: skip
+       for path in DOCS for command in _commands(path)]  # fmt: skip
 TARGETS = set(re.findall(r"^([a-z][a-z0-9-]*):", (ROOT / "Makefile").read_text(), re.MULTILINE))
 
 
