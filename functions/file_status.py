@@ -14,6 +14,7 @@ import azure.functions as func
 
 from functions.convert import new_blueprint
 from shared.bootstrap import get_services
+from shared.contracts.timeline import TimelineError
 from shared.handlers.status import file_status, is_file_id
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ def file_status_http(req: func.HttpRequest) -> func.HttpResponse:
         return _json(400, {"error": f"{file_id!r} is not a file id (expected <sender>.<file>.<8 hex>)"})
     try:
         status = file_status(get_services().blobs, file_id)
+    except TimelineError as exc:  # not transient: a record outside the vocabulary; name it
+        log.error("FileStatus %s: %s", file_id, exc)
+        return _json(500, {"error": str(exc), "file_id": file_id})
     except Exception:  # the caller gets JSON, never the host's bare 500; the details go to the logs only
         log.exception("FileStatus %s: the timeline could not be read", file_id)
         return _json(503, {"error": "the file's status cannot be read right now; retry later (details are "

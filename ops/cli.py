@@ -22,6 +22,7 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, 
 from localdev.stack.processes import StackError
 from ops.azd_env import AzdEnvironmentError
 from ops.target import Target, resolve
+from shared.contracts.timeline import TimelineError
 
 EXIT_USAGE, EXIT_UNREACHABLE = 2, 3
 
@@ -58,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except (StackError, AzdEnvironmentError) as exc:
         print(f"ops: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except TimelineError as exc:  # a stored record this version cannot read: say which, never a traceback
+        print(f"ops: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     except ClientAuthenticationError as exc:
         print(f"ops: could not sign in to {args.target}: {exc.message}. Run `az login` (or `azd auth "
               "login`) with an identity that has the data roles main.bicep grants the azd principal.",

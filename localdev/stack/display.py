@@ -44,7 +44,8 @@ def row(journey: FileJourney) -> str:
         expected = "" if journey.state == journey.expected else f" (expected {journey.expected}!)"
     output = f"  ⇒ {journey.output}" if journey.output else ""
     name = journey.blob_name or journey.file_id
-    return f"{mark} {name:<48} {journey.state:<11}{expected} {journey.steps()}{output}"
+    label = journey.state.replace("_", " ")  # the timeline's `in_progress`, for people
+    return f"{mark} {name:<48} {label:<11}{expected} {journey.steps()}{output}"
 
 
 def rows(journey: FileJourney) -> list[str]:

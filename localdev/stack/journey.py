@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Literal
 
 from azure.storage.blob import BlobPrefix, BlobServiceClient
 
 from shared.adapters.azure_blob import AzureBlobStore
+from shared.contracts.timeline import FileState, TerminalRecord, TimelineEvent
 from shared.handlers.identity import incoming_file_id
 from shared.handlers.status import file_status, summarise
 from shared.topology import WORKFLOW_CONTAINER
-
-STEP_EVENTS = ("received", "validated", "adapted", "created", "step_failed", "dead_lettered", "compensated")
 
 
 @dataclass
@@ -28,15 +27,16 @@ class FileJourney:
     file_id: str
     blob_name: str
     expected: str | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
-    terminal: dict[str, Any] | None = None
-    summary: dict[str, Any] = field(default_factory=dict)  # read once, when the journey completes
+    events: list[TimelineEvent] = field(default_factory=list)
+    terminal: TerminalRecord | None = None
+    summary: dict[str, object] = field(default_factory=dict)  # read once, when the journey completes
 
     @property
-    def state(self) -> str:
+    def state(self) -> FileState | Literal["waiting"]:
+        """The timeline's state (`in_progress` once any event is there); `waiting` before the first."""
         if self.terminal:
-            return str(self.terminal["state"])
-        return "in progress" if self.events else "waiting"
+            return self.terminal["state"]
+        return "in_progress" if self.events else "waiting"
 
     @property
     def complete(self) -> bool:
@@ -45,8 +45,8 @@ class FileJourney:
 
     @property
     def output(self) -> str:
-        terminal = self.terminal or {}
-        if terminal.get("output") or terminal.get("report"):
+        terminal = self.terminal
+        if terminal is not None and (terminal.get("output") or terminal.get("report")):
             return str(terminal.get("output") or terminal.get("report"))
         return f"failed/{self.file_id}/" if self.state == "failed" else ""
 
@@ -73,7 +73,7 @@ class FileJourney:
         return (_when(self.events[-1]) - _when(self.events[0])).total_seconds()
 
 
-def _when(event: dict[str, Any]) -> datetime:
+def _when(event: TimelineEvent) -> datetime:
     return datetime.fromisoformat(str(event["occurred_at"]))
 
 

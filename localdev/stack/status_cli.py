@@ -17,6 +17,7 @@ from localdev.stack.processes import StackError
 from localdev.stack.state import load_state
 from localdev.stack.summary_text import summary_lines
 from shared.adapters.azure_blob import AzureBlobStore
+from shared.contracts.timeline import TimelineError
 from shared.handlers.status import file_status
 from shared.handlers.status import read_report as report_of
 from shared.topology import WORKFLOW_CONTAINER
@@ -72,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         return _main(argv)
     except BrokenPipeError:  # `status --list | head`
         return 0
+    except TimelineError as exc:  # a stored record this version cannot read: say which, never a traceback
+        print(f"status: {exc}", file=sys.stderr)
+        return 1
 
 
 def _main(argv: list[str] | None) -> int:

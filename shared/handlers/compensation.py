@@ -93,8 +93,8 @@ def _claim_failed(services: Services, data: FileFailedData) -> StepOutcome | Non
     compensation that loses touches nothing and only finishes recording the delivery the creator
     committed to. A compensation redelivered after a crash finds its own claim and carries on.
     """
-    terminal = read_terminal(services.blobs, data.file_id) or {}
-    if not (terminal.get("state") == "failed" and terminal.get("needs_attention")):
+    terminal = read_terminal(services.blobs, data.file_id)
+    if not (terminal is not None and terminal["state"] == "failed" and terminal.get("needs_attention")):
         skipped = already_ended(services, data.file_id, "compensating the validator")
         if skipped is not None:
             return skipped

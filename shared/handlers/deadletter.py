@@ -16,6 +16,7 @@ from typing import Any
 
 from shared.contracts import FileFailed, FileFailedData, PoisonMessage, decode_message
 from shared.contracts.messages import CompensateTarget, FailedStep
+from shared.contracts.timeline import TimelineEvent
 from shared.handlers.ending import announce_or_alert
 from shared.handlers.identity import is_file_id
 from shared.handlers.inbound import Delivery
@@ -124,7 +125,7 @@ def identify(services: Services, delivery: Delivery) -> tuple[str, str, str]:
     return message.correlation_id, message.data.sender, message.data.blob_name
 
 
-def failure_reason(step: str, delivery: Delivery, error: dict[str, Any] | None) -> str:
+def failure_reason(step: str, delivery: Delivery, error: TimelineEvent | None) -> str:
     """One line for reason.json and file.failed: the broker's reason plus the real error behind it."""
     broker = delivery.dead_letter_reason or "dead-lettered"
     if error is None:
@@ -136,7 +137,7 @@ def failure_reason(step: str, delivery: Delivery, error: dict[str, Any] | None) 
 
 
 def archive_dead_letter(
-    services: Services, file_id: str, entity: str, delivery: Delivery, error: dict[str, Any] | None
+    services: Services, file_id: str, entity: str, delivery: Delivery, error: TimelineEvent | None
 ) -> str:
     """Write `workflow/deadletter/<file id>/<entity>/<message id>.json`; returns its `workflow/…` path."""
     leaf = delivery.message_id or f"no-message-id-{hashlib.sha256(delivery.body).hexdigest()[:16]}"

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.contracts import FileEnded, FileEndedData
+from shared.contracts.timeline import TerminalRecord, TimelineEvent
 from shared.domain.ids import make_msg_id
 from shared.domain.row_ids import payment_ids_by_row
 from shared.handlers.blobops import base_name
@@ -99,7 +100,7 @@ def ended_message(services: Services, file_id: str) -> FileEnded | None:
                      causation_id=f"{file_id}:{state}", occurred_at=_when(terminal), source=SOURCE, data=data)
 
 
-def _facts(services: Services, file_id: str, terminal: dict[str, Any], events: list[dict[str, Any]],
+def _facts(services: Services, file_id: str, terminal: TerminalRecord, events: list[TimelineEvent],
            blob_name: str) -> dict[str, Any]:
     """The state's own fields of `FileEndedData`, with `issues` as plain records."""
     state = terminal.get("state")
@@ -158,5 +159,5 @@ def _name_payments(services: Services, file_id: str, blob_name: str, errors: lis
         error["payment_id"] = error.get("payment_id") or (ids.get(row) if isinstance(row, int) else None)
 
 
-def _when(terminal: dict[str, Any]) -> datetime:
+def _when(terminal: TerminalRecord) -> datetime:
     return datetime.fromisoformat(str(terminal["occurred_at"]).replace("Z", "+00:00"))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shared.contracts.timeline import TerminalRecord
 from shared.domain.claim_keys import claim_order, partition_key
 from shared.domain.duplicate_window import OwnerState, claim_blocks
 from shared.domain.issues import DUPLICATE_PAYMENT, ValidationIssue
@@ -147,7 +148,7 @@ class _Owners:
 
     def __init__(self, blobs: BlobStore) -> None:
         self._blobs = blobs
-        self._terminals: dict[str, dict[str, Any] | None] = {}
+        self._terminals: dict[str, TerminalRecord | None] = {}
 
     def state(self, claim: PaymentClaim) -> OwnerState:
         if claim.file_id not in self._terminals:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, replace
-from typing import Any
 
 from shared.contracts import FileFailedData, PoisonMessage
+from shared.contracts.timeline import TimelineEvent
 from shared.handlers.deadletter import (
     archive_dead_letter,
     failure_reason,
@@ -81,7 +81,7 @@ def handle_blob_poison(services: Services, delivery: Delivery) -> StepOutcome:
 
 
 def _send_to_compensation(services: Services, delivery: Delivery, notice: PoisonNotice, file_id: str,
-                          events: list[dict[str, Any]]) -> StepOutcome:
+                          events: list[TimelineEvent]) -> StepOutcome:
     sender, _ = sender_or_none(notice.blob_name)
     error = last_error(events)
     attempts = sum(1 for e in events if e.get("event") == "step_failed" and e.get("step") == "validator")

@@ -6,8 +6,10 @@ importing the ISO 20022 bindings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from shared.contracts.timeline import TimelineEvent
 from shared.handlers.timeline import file_facts
 from shared.ports import BlobStore
 from shared.topology import REPORTS_CONTAINER
@@ -24,8 +26,8 @@ def report_path(sender: str, file_id: str) -> str:
     return f"{REPORTS_CONTAINER}/{report_name(sender, file_id)}"
 
 
-def report_summary(blobs: BlobStore, terminal: dict[str, Any],
-                   events: list[dict[str, Any]]) -> dict[str, Any]:
+def report_summary(blobs: BlobStore, terminal: Mapping[str, Any],
+                   events: list[TimelineEvent]) -> dict[str, Any]:
     """`{status_report, status_report_written}` for an ended file (the reporter runs just after the end,
     so a moment later it may not be written yet); empty while the file is in progress."""
     file_id = str(terminal.get("file_id") or "")

@@ -5,8 +5,10 @@ failed (the step, the reason, the last real error), and the warnings recorded wh
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
+from shared.contracts.timeline import FileState, TimelineEvent
 from shared.handlers.identity import is_file_id
 from shared.handlers.report_location import report_summary
 from shared.handlers.timeline import read_events, read_terminal
@@ -25,8 +27,9 @@ def file_status(blobs: BlobStore, file_id: str, *, details: bool = True) -> dict
     terminal = read_terminal(blobs, file_id)
     if not events and terminal is None:
         return None
+    state: FileState
     if terminal:
-        state = str(terminal["state"])
+        state = terminal["state"]
     else:
         state = "superseded" if events and events[-1].get("event") == "superseded" else "in_progress"
     status: dict[str, Any] = {"file_id": file_id, "state": state, "terminal": terminal, "events": events}
@@ -35,7 +38,7 @@ def file_status(blobs: BlobStore, file_id: str, *, details: bool = True) -> dict
     return status
 
 
-def summarise(blobs: BlobStore, state: str, terminal: dict[str, Any], events: list[dict[str, Any]]
+def summarise(blobs: BlobStore, state: str, terminal: Mapping[str, Any], events: list[TimelineEvent]
               ) -> dict[str, Any]:  # fmt: skip
     """What to tell the sender or the operator, by state; never raises for a missing or odd report."""
     summary: dict[str, Any] = {}
@@ -69,14 +72,14 @@ def summarise(blobs: BlobStore, state: str, terminal: dict[str, Any], events: li
     return summary
 
 
-def _last_error(events: list[dict[str, Any]]) -> str | None:
+def _last_error(events: list[TimelineEvent]) -> str | None:
     for event in reversed(events):
         if event.get("event") == "step_failed":
             return f"{event.get('step')}: {event.get('error_type')}: {event.get('error_message')}"
     return None
 
 
-def read_report(blobs: BlobStore, terminal: dict[str, Any]) -> dict[str, Any]:
+def read_report(blobs: BlobStore, terminal: Mapping[str, Any]) -> dict[str, Any]:
     """The rejection or duplicate report a terminal state points to (`rejected/<file id>/report.json`);
     empty when there is none or it cannot be read."""
     container, _, name = str(terminal.get("report") or "").partition("/")

@@ -18,6 +18,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from shared.contracts.messages import TerminalState
+from shared.contracts.timeline import (
+    OPENING_EVENTS,
+    TERMINAL_STATES,
+    StepEventName,
+    TerminalRecord,
+    TimelineEvent,
+    check_event,
+    check_terminal,
+)
 from shared.ports import BlobAlreadyExists, BlobNotFound, BlobStore, Clock
 from shared.signals import FILE_ENDED
 from shared.telemetry import current_traceparent
@@ -25,10 +35,7 @@ from shared.topology import WORKFLOW_CONTAINER
 
 log = logging.getLogger(__name__)
 
-TERMINAL_STATES = ("delivered", "rejected", "duplicate", "failed")
-# The events that can start a timeline (a validator fault can come before `received`; the reconciler
-# records what it is about to do before the validator runs).
-OPENING_EVENTS = ("received", "step_failed", "reconciled")
+__all__ = ["OPENING_EVENTS", "TERMINAL_STATES", "TerminalRecord", "TimelineEvent"]  # re-exported for readers
 
 
 def timeline_prefix(file_id: str) -> str:
@@ -53,13 +60,15 @@ def stamp(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def record_event(blobs: BlobStore, clock: Clock, file_id: str, event: str, **details: Any) -> dict[str, Any]:
-    """Append one event; returns what was written."""
+def record_event(blobs: BlobStore, clock: Clock, file_id: str, event: StepEventName, **details: Any
+                 ) -> TimelineEvent:  # fmt: skip
+    """Append one event; returns what was written (a `TimelineError` if it is outside the vocabulary)."""
     now = clock.now()
-    entry = {"file_id": file_id, "event": event, "occurred_at": stamp(now), **details}
+    raw = {"file_id": file_id, "event": event, "occurred_at": stamp(now), **details}
     traceparent = current_traceparent()
     if traceparent:  # lets a handler with no message context (poison, reconciler) resume the file's trace
-        entry["traceparent"] = traceparent
+        raw["traceparent"] = traceparent
+    entry = check_event(raw)
     name = f"{timeline_prefix(file_id)}events/{_compact(now)}-{event}-{uuid.uuid4().hex[:8]}.json"
     blobs.write(WORKFLOW_CONTAINER, name, json.dumps(entry, default=str).encode("utf-8"))
     if event in OPENING_EVENTS:
@@ -72,11 +81,10 @@ def _compact(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%S.%fZ")
 
 
-def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: str, **details: Any) -> bool:
+def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: TerminalState, **details: Any
+                   ) -> bool:  # fmt: skip
     """Record the terminal state once, then its event; False (and a warning) if one was already recorded."""
-    if state not in TERMINAL_STATES:
-        raise ValueError(f"unknown terminal state {state!r}; expected one of {TERMINAL_STATES}")
-    entry = {"file_id": file_id, "state": state, "occurred_at": stamp(clock.now()), **details}
+    entry = check_terminal({"file_id": file_id, "state": state, "occurred_at": stamp(clock.now()), **details})
     try:
         blobs.write(
             WORKFLOW_CONTAINER,
@@ -85,10 +93,11 @@ def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: str, **d
             overwrite=False,
         )
     except BlobAlreadyExists:
-        existing = read_terminal(blobs, file_id) or {}
-        if existing.get("state") == state:
+        existing = read_terminal(blobs, file_id)
+        if existing is not None and existing["state"] == state:
             ensure_terminal_event(blobs, existing)
-        log.warning("file %s already ended %s; not recording %s", file_id, existing.get("state"), state)
+        found = existing["state"] if existing else None
+        log.warning("file %s already ended %s; not recording %s", file_id, found, state)
         return False
     ensure_terminal_event(blobs, entry)
     close_open_marker(blobs, file_id)
@@ -97,18 +106,18 @@ def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: str, **d
     return True
 
 
-def ensure_terminal_event(blobs: BlobStore, terminal: dict[str, Any]) -> None:
+def ensure_terminal_event(blobs: BlobStore, terminal: TerminalRecord) -> None:
     """Write the terminal state's event under a name derived from terminal.json itself, so that whoever
     finds a terminal state (a redelivery after a crash between the two writes) can repair a missing
     event idempotently: it always lands on the same blob, never as a second terminal event."""
-    file_id, state = str(terminal["file_id"]), str(terminal["state"])
-    occurred = str(terminal.get("occurred_at", ""))
+    file_id, state = terminal["file_id"], terminal["state"]
+    occurred = terminal["occurred_at"]
     try:
         compact = _compact(datetime.fromisoformat(occurred.replace("Z", "+00:00")))
     except ValueError:
         compact = "terminal"
     details = {k: v for k, v in terminal.items() if k not in ("file_id", "state", "occurred_at")}
-    entry = {"file_id": file_id, "event": state, "occurred_at": occurred, **details}
+    entry = check_event({"file_id": file_id, "event": state, "occurred_at": occurred, **details})
     name = f"{timeline_prefix(file_id)}events/{compact}-{state}-terminal.json"
     blobs.write(WORKFLOW_CONTAINER, name, json.dumps(entry, default=str).encode("utf-8"))
 
@@ -157,27 +166,26 @@ def annotate_terminal(blobs: BlobStore, file_id: str, state: str, **details: Any
     then gave up half-way gets `needs_attention`. False if there is no terminal state, or another one.
     """
     current = read_terminal(blobs, file_id)
-    if current is None or current.get("state") != state:
+    if current is None or current["state"] != state:
         return False
-    updated = {**current, **details, "state": state}
+    updated = check_terminal({**current, **details, "state": state})
     blobs.write(WORKFLOW_CONTAINER, terminal_name(file_id), json.dumps(updated, default=str).encode())
     return True
 
 
-def read_terminal(blobs: BlobStore, file_id: str) -> dict[str, Any] | None:
+def read_terminal(blobs: BlobStore, file_id: str) -> TerminalRecord | None:
     try:
-        terminal: dict[str, Any] = json.loads(blobs.read(WORKFLOW_CONTAINER, terminal_name(file_id)))
+        return check_terminal(json.loads(blobs.read(WORKFLOW_CONTAINER, terminal_name(file_id))))
     except BlobNotFound:
         return None
-    return terminal
 
 
-def read_events(blobs: BlobStore, file_id: str) -> list[dict[str, Any]]:
+def read_events(blobs: BlobStore, file_id: str) -> list[TimelineEvent]:
     """All events in time order (names sort by their timestamp)."""
     events = []
     for name in blobs.list_names(WORKFLOW_CONTAINER, f"{timeline_prefix(file_id)}events/"):
         try:
-            events.append(json.loads(blobs.read(WORKFLOW_CONTAINER, name)))
+            events.append(check_event(json.loads(blobs.read(WORKFLOW_CONTAINER, name))))
         except BlobNotFound:
             continue  # listed then removed: only tests clean timelines, never the pipeline
     return events
@@ -194,18 +202,18 @@ def recorded_trace(blobs: BlobStore, file_id: str) -> str:
         return ""
 
 
-def trace_of(events: list[dict[str, Any]]) -> str:
+def trace_of(events: list[TimelineEvent]) -> str:
     """The traceparent the file's first traced event recorded ("" when it was never traced)."""
     return next((str(e["traceparent"]) for e in events if e.get("traceparent")), "")
 
 
-def last_error(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+def last_error(events: list[TimelineEvent]) -> TimelineEvent | None:
     """The newest `step_failed` event: the real error behind a `MaxDeliveryCountExceeded`."""
     failures = [event for event in events if event.get("event") == "step_failed"]
     return failures[-1] if failures else None
 
 
-def file_facts(events: list[dict[str, Any]]) -> tuple[str, str]:
+def file_facts(events: list[TimelineEvent]) -> tuple[str, str]:
     """(sender, blob_name) from the `received` event, for failure paths whose message is unreadable."""
     for event in events:
         if event.get("event") == "received":

@@ -18,10 +18,11 @@ import json
 import logging
 from datetime import datetime
 from itertools import chain, islice
-from typing import Any
+from typing import Literal
 
 from shared.contracts import FileFailedData
 from shared.contracts.messages import CompensateTarget, FailedStep
+from shared.contracts.timeline import TimelineEvent
 from shared.handlers.deadletter import archive_dead_letter, publish_or_give_up
 from shared.handlers.inbound import Delivery
 from shared.handlers.reconcile.claims import claim, count, read_cursor, write_cursor
@@ -98,29 +99,28 @@ def _examine(services: Services, policy: ReconcilePolicy, report: ReconcileRepor
                              max_attempts=policy.max_attempts)
 
 
-def _last_moved(events: list[dict[str, Any]]) -> datetime | None:
+def _last_moved(events: list[TimelineEvent]) -> datetime | None:
     stamps = [datetime.fromisoformat(str(e["occurred_at"]).replace("Z", "+00:00"))
               for e in events if e.get("occurred_at")]
     return max(stamps, default=None)
 
 
-def _facts(events: list[dict[str, Any]]) -> dict[str, str]:
+def _facts(events: list[TimelineEvent]) -> dict[str, str]:
     """sender, blob_name and etag from the first event that has them (`received`, or the reconciler's)."""
-    facts = {"sender": "", "blob_name": "", "etag": ""}
-    for event in events:
-        for key, known in list(facts.items()):
-            if not known and event.get(key):
-                facts[key] = str(event[key])
+    def first(key: Literal["sender", "blob_name", "etag"]) -> str:
+        return next((event[key] for event in events if event.get(key)), "")
+
+    facts = {"sender": first("sender"), "blob_name": first("blob_name"), "etag": first("etag")}
     if not facts["sender"] and "/" in facts["blob_name"]:
         facts["sender"] = facts["blob_name"].split("/", 1)[0]
     return facts
 
 
-def _progress(events: list[dict[str, Any]]) -> set[str]:
+def _progress(events: list[TimelineEvent]) -> set[str]:
     return {str(e.get("event")) for e in events}
 
 
-def _can_revalidate(services: Services, events: list[dict[str, Any]], facts: dict[str, str]) -> bool:
+def _can_revalidate(services: Services, events: list[TimelineEvent], facts: dict[str, str]) -> bool:
     if "validated" in _progress(events) or not facts["blob_name"] or not facts["etag"]:
         return False
     return current_version(services, facts["blob_name"]) == facts["etag"]
@@ -133,7 +133,7 @@ def _revalidate(services: Services, report: ReconcileReport, file_id: str, facts
         report.stalled_redriven += 1
 
 
-def _route(events: list[dict[str, Any]]) -> tuple[FailedStep, CompensateTarget]:
+def _route(events: list[TimelineEvent]) -> tuple[FailedStep, CompensateTarget]:
     """The step after the last that finished, and whose compensation starts (as the DLQ handlers route)."""
     done = _progress(events)
     adaptor_undone = any(e.get("event") == "compensated" and e.get("step") == "adaptor" for e in events)
@@ -143,7 +143,7 @@ def _route(events: list[dict[str, Any]]) -> tuple[FailedStep, CompensateTarget]:
 
 
 def _fail_and_compensate(services: Services, report: ReconcileReport, file_id: str,
-                         events: list[dict[str, Any]], facts: dict[str, str], *, reason: str, attempt: int,
+                         events: list[TimelineEvent], facts: dict[str, str], *, reason: str, attempt: int,
                          max_attempts: int) -> None:
     failed_step, compensate = _route(events)
     record_event(services.blobs, services.clock, file_id, "reconciled", action="fail", reason=reason,
@@ -168,7 +168,7 @@ def _fail_and_compensate(services: Services, report: ReconcileReport, file_id: s
     report.stalled_failed += 1
 
 
-def _give_up(services: Services, report: ReconcileReport, file_id: str, events: list[dict[str, Any]],
+def _give_up(services: Services, report: ReconcileReport, file_id: str, events: list[TimelineEvent],
              attempts: int) -> None:
     if claim(services.blobs, services.clock, f"claims/{file_id}/gave-up.json"):
         record_event(services.blobs, services.clock, file_id, "needs_attention", step="reconciler",
