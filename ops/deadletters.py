@@ -4,42 +4,21 @@ with `--live`, what sits in the dead-letter queues now (peeked, never received, 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from azure.servicebus import ServiceBusSubQueue
 from azure.storage.blob import BlobServiceClient
 
 from ops.target import Target
-from shared.topology import WORKFLOW_CONTAINER, namespace
+from shared.adapters.azure_blob import AzureBlobStore
+from shared.handlers.deadletter_archive import Archived, read_archived
+from shared.topology import namespace
 
 
-@dataclass(frozen=True)
-class ArchivedFailure:
-    path: str
-    file_id: str
-    entity: str
-    reason: str
-    error: str
-    archived_at: str
-
-
-def archived(service: BlobServiceClient, file_id: str | None = None,
-             limit: int = 50) -> list[ArchivedFailure]:
+def archived(service: BlobServiceClient, file_id: str | None = None, limit: int = 50) -> list[Archived]:
     """The newest `limit` archive entries (of one file, or of all), newest first."""
-    workflow = service.get_container_client(WORKFLOW_CONTAINER)
-    found = []
-    for blob in workflow.list_blobs(name_starts_with=f"deadletter/{file_id}/" if file_id else "deadletter/"):
-        record: dict[str, Any] = json.loads(workflow.get_blob_client(blob.name).download_blob().readall())
-        error = record.get("last_error") or {}
-        found.append(ArchivedFailure(
-            path=f"{WORKFLOW_CONTAINER}/{blob.name}", file_id=blob.name.split("/")[1],
-            entity=str(record.get("entity", "")), reason=str(record.get("dead_letter_reason") or ""),
-            error=f"{error.get('error_type', '')}: {error.get('error_message', '')}" if error else "",
-            archived_at=str(record.get("archived_at", ""))))
-    return sorted(found, key=lambda f: f.archived_at, reverse=True)[:limit]
+    return read_archived(AzureBlobStore(service), file_id)[::-1][:limit]
 
 
 def dead_letter_queues() -> Iterator[tuple[str, str | None, str | None]]:

@@ -10,56 +10,17 @@ that archive is guarded by the same marker and `--force` sends `…:replay-2`, n
 
 from __future__ import annotations
 
-import base64
 import json
-import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from azure.core.exceptions import ResourceExistsError
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from localdev.stack.processes import StackError
+from shared.adapters.azure_blob import AzureBlobStore
+from shared.handlers.deadletter_archive import Archived, read_archived
 from shared.topology import BLOB_POISON_QUEUE, FILE_ENDED_TOPIC, FILE_FAILED_TOPIC, WORKFLOW_CONTAINER
-
-_REPLAY_SUFFIX = re.compile(r"(:replay-\d+)+$")
-
-
-@dataclass(frozen=True)
-class Archived:
-    """One archived dead-lettered message."""
-
-    path: str
-    record: dict[str, Any]
-
-    @property
-    def entity(self) -> str:
-        return str(self.record["entity"])
-
-    @property
-    def message_id(self) -> str:
-        return str(self.record.get("message_id") or "no-message-id")
-
-    @property
-    def original_message_id(self) -> str:
-        """The id the pipeline gave the message, before any replay suffixed it."""
-        return _REPLAY_SUFFIX.sub("", self.message_id)
-
-    def body(self) -> bytes:
-        body = str(self.record["body"])
-        return (
-            base64.b64decode(body) if self.record.get("body_encoding") == "base64" else body.encode("utf-8")
-        )
-
-
-def find_archives(workflow: ContainerClient, file_id: str) -> list[Archived]:
-    found = []
-    for blob in workflow.list_blobs(name_starts_with=f"deadletter/{file_id}/"):
-        record = json.loads(workflow.get_blob_client(blob.name).download_blob().readall())
-        found.append(Archived(blob.name, record))
-    return sorted(found, key=lambda a: str(a.record.get("archived_at", "")))
 
 
 def choose(archives: list[Archived], file_id: str, entity: str | None) -> Archived:
@@ -146,7 +107,7 @@ def replay(storage: BlobServiceClient | str, service_bus: ServiceBusClient | str
     Connection strings reach the local stack; clients built with DefaultAzureCredential reach Azure."""
     service = BlobServiceClient.from_connection_string(storage) if isinstance(storage, str) else storage
     workflow = service.get_container_client(WORKFLOW_CONTAINER)
-    archive = choose(find_archives(workflow, file_id), file_id, entity)
+    archive = choose(read_archived(AzureBlobStore(service), file_id), file_id, entity)
     target, _ = target_of(archive.entity)
     marker, number = claim_replay(workflow, archive, file_id, force)
     try:

@@ -17,6 +17,7 @@ from typing import Any
 from shared.contracts import FileFailed, FileFailedData, PoisonMessage, decode_message
 from shared.contracts.messages import CompensateTarget, FailedStep
 from shared.contracts.timeline import TimelineEvent
+from shared.handlers.deadletter_archive import archive_name
 from shared.handlers.ending import announce_or_alert
 from shared.handlers.identity import is_file_id
 from shared.handlers.inbound import Delivery
@@ -141,7 +142,7 @@ def archive_dead_letter(
 ) -> str:
     """Write `workflow/deadletter/<file id>/<entity>/<message id>.json`; returns its `workflow/…` path."""
     leaf = delivery.message_id or f"no-message-id-{hashlib.sha256(delivery.body).hexdigest()[:16]}"
-    name = f"deadletter/{file_id}/{entity}/{leaf}.json"
+    name = archive_name(file_id, entity, leaf)
     record = {
         "entity": entity, "message_id": delivery.message_id, "correlation_id": delivery.correlation_id,
         **_body_fields(delivery.body),

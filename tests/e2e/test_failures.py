@@ -12,7 +12,9 @@ import time
 import pytest
 
 from localdev.stack.processes import StackError
-from localdev.stack.replay import find_archives, replay
+from localdev.stack.replay import replay
+from shared.adapters.azure_blob import AzureBlobStore
+from shared.handlers.deadletter_archive import read_archived
 from shared.topology import FAILED_CONTAINER, WORKFLOW_CONTAINER, load_config, namespace
 from tests.e2e.conftest import Pipeline
 from tests.invariants import assert_terminal_state
@@ -98,11 +100,11 @@ def test_replay_resends_the_archived_message_once(pipeline: Pipeline, tag: str) 
     assert pipeline.wait_for_count(file_id, "step_failed", before + 1, timeout=30) > before
     # It is dead-lettered again and archived under its replay id; that archive is the newest, and it is
     # guarded by the same marker: no second replay without --force, and --force never chains the ids.
-    workflow = pipeline.service.get_container_client(WORKFLOW_CONTAINER)
+    store = AzureBlobStore(pipeline.service)
     deadline = time.monotonic() + 90
-    while len(find_archives(workflow, file_id)) < 2 and time.monotonic() < deadline:
+    while len(read_archived(store, file_id)) < 2 and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert [a.message_id for a in find_archives(workflow, file_id)][-1].endswith(":validated:replay-1")
+    assert [a.message_id for a in read_archived(store, file_id)][-1].endswith(":validated:replay-1")
     with pytest.raises(StackError, match="already replayed"):
         replay(pipeline.stack.storage, pipeline.stack.service_bus, file_id, None, force=False)
     forced = replay(pipeline.stack.storage, pipeline.stack.service_bus, file_id, None, force=True)
