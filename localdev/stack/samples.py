@@ -16,7 +16,7 @@ from typing import Any
 
 from localdev.stack.processes import StackError
 from localdev.stack.sample_dates import shift_execution_dates, weeks_to_shift
-from shared.handlers.timeline import TERMINAL_STATES
+from shared.contracts.timeline import TERMINAL_STATES
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 VALID_UNTIL_KEY = "_dates_valid_until"

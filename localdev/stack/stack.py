@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,17 +70,31 @@ class LocalStack:
         )
 
     def _start_azurite(self) -> None:
+        def taken(_: StackError) -> bool:
+            return not self.azurite.running() and "EADDRINUSE" in self.azurite.tail()
+
+        def choose_again() -> None:
+            self.azurite.stop()
+            self.azurite = self._azurite(AzuritePorts.free())
+
+        def start() -> None:  # not the bound method: each attempt starts the process `choose_again` made
+            self.azurite.start_and_wait()
+
+        self._on_free_ports(start, taken, choose_again)
+
+    def _on_free_ports(self, start: Callable[[], None], taken: Callable[[StackError], bool],
+                       choose_again: Callable[[], None]) -> None:
+        """Run `start`; if it failed because a port chosen free was taken by another process before it was
+        bound (tests and benchmarks start many stacks at once), choose again, up to PORT_ATTEMPTS times.
+        A port the user chose is theirs to fix, so its failure is raised at once."""
         for attempt in range(PORT_ATTEMPTS):
             try:
-                self.azurite.start_and_wait()
+                start()
                 return
-            except StackError:
-                # As for the host below: three ports chosen free can be taken before Azurite binds them.
-                if self.options.ports is not None or self.azurite.running() \
-                        or "EADDRINUSE" not in self.azurite.tail() or attempt == PORT_ATTEMPTS - 1:
+            except StackError as exc:
+                if self.options.ports is not None or not taken(exc) or attempt == PORT_ATTEMPTS - 1:
                     raise
-                self.azurite.stop()
-                self.azurite = self._azurite(AzuritePorts.free())
+                choose_again()
 
     @property
     def emulator_data_dir(self) -> Path:
@@ -152,7 +167,7 @@ class LocalStack:
                 env["FUNCTIONS_WORKER_PROCESS_COUNT"] = str(self.options.workers)
             self.host = _func_process(self.options.app_dir, env, log, self.http_port)
             return
-        for attempt in range(PORT_ATTEMPTS):
+        def start() -> None:
             host = DevhostProcess(
                 self.options.app_dir,
                 self.host_env(),
@@ -162,16 +177,12 @@ class LocalStack:
                 workers=self.options.workers,
             )
             self.host = host
-            try:
-                host.start_and_wait()
-                return
-            except StackError as exc:
-                # A port chosen free can be taken by another process before the host binds it (tests and
-                # benchmarks start many stacks at once); a port the user chose is theirs to fix.
-                if self.options.ports is not None or "Address already in use" not in str(exc) \
-                        or attempt == PORT_ATTEMPTS - 1:
-                    raise
-                self.http_port = free_port()
+            host.start_and_wait()
+
+        def choose_again() -> None:
+            self.http_port = free_port()
+
+        self._on_free_ports(start, lambda exc: "Address already in use" in str(exc), choose_again)
 
     def stop_host(self, crash: bool = False) -> None:
         if self.host is not None:

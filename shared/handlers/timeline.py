@@ -21,7 +21,6 @@ from typing import Any
 from shared.contracts.messages import TerminalState
 from shared.contracts.timeline import (
     OPENING_EVENTS,
-    TERMINAL_STATES,
     StepEventName,
     TerminalRecord,
     TimelineEvent,
@@ -35,7 +34,6 @@ from shared.topology import WORKFLOW_CONTAINER
 
 log = logging.getLogger(__name__)
 
-__all__ = ["OPENING_EVENTS", "TERMINAL_STATES", "TerminalRecord", "TimelineEvent"]  # re-exported for readers
 
 
 def timeline_prefix(file_id: str) -> str:

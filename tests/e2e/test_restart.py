@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from shared.handlers.timeline import TERMINAL_STATES, read_terminal
+from shared.contracts.timeline import TERMINAL_STATES
+from shared.handlers.timeline import read_terminal
 from shared.topology import OUTGOING_CONTAINER
 from tests.e2e.conftest import Pipeline
 from tests.invariants import assert_terminal_state

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from shared.contracts.timeline import TERMINAL_STATES
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.compensation import handle_adaptor_compensation, handle_validator_compensation
 from shared.handlers.compensation_deadletter import handle_compensation_dead_lettered
@@ -16,7 +17,7 @@ from shared.handlers.creator import handle_file_adapted
 from shared.handlers.deadletter import handle_dead_lettered
 from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import already_ended
-from shared.handlers.timeline import TERMINAL_STATES, read_events, read_terminal, write_terminal
+from shared.handlers.timeline import read_events, read_terminal, write_terminal
 from shared.handlers.validator import handle_incoming_file
 from shared.services import Services
 from shared.topology import (
