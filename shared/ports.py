@@ -135,8 +135,9 @@ class PaymentClaim:
 class PaymentIndex(Protocol):
     """Which file claimed each (sender, payment id): the cross-file duplicate-payment check.
 
-    Claims are written in batches of at most `MAX_BATCH` ids of one partition (`claim_keys`), each batch
-    atomically. Keys and partitions come from `shared.domain.claim_keys`.
+    Claims are written in batches of whole blocks of one partition, at most `MAX_BATCH` blocks each
+    (`claim_keys`: ids that differ only in their last two characters share a block), each batch
+    atomically. Keys, blocks and partitions come from `shared.domain.claim_keys`.
     """
 
     MAX_BATCH: int

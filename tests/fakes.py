@@ -17,7 +17,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from shared.domain.claim_keys import claim_order, partition_key, sender_partition_prefix
+from shared.domain.claim_keys import block_key, claim_order, partition_key, sender_partition_prefix
 from shared.handlers.faults import FaultPlan
 from shared.handlers.identity import normalise_etag
 from shared.handlers.reference_loader import CachedReferenceTable
@@ -192,7 +192,7 @@ class FakePaymentIndex:
             self._interleave.pop(0)()
         self.requests += 1
         batch = [*new, *takeover]
-        assert len(batch) <= self.MAX_BATCH
+        assert len({block_key(c.payment_id) for c in batch}) <= self.MAX_BATCH, "too many blocks"
         assert len({partition_key(sender, c.payment_id) for c in batch}) <= 1, "a batch spans partitions"
         with self._lock:
             if any(claim_order(sender, c.payment_id) in self.claims for c in new):

@@ -1,8 +1,9 @@
 """The cross-file duplicate-payment check: a valid file claims each of its payment ids for its sender.
 
-Claims go to the `PaymentIndex` in batches of one partition each, in `claim_keys.claim_order`,
-optimistically: a batch that meets no earlier claim commits in one request. A batch that meets one reads
-the claims in its key range back (one range query) and decides each by `duplicate_window.claim_blocks`:
+Claims go to the `PaymentIndex` in batches of whole blocks of one partition each (`claim_keys`: ids that
+differ only in their last two characters share a block), in `claim_keys.claim_order`, optimistically:
+a batch that meets no earlier claim commits in one request. A batch that meets one reads the claims in
+its key range back (one range query) and decides each by `duplicate_window.claim_blocks`:
 ours (another run of this very file: a redelivery) is kept, a blocking one is a `DuplicatePayment`, a
 stale one (its owner ended without delivery, or the window passed) is taken over with its version, so a
 racing file cannot take it at the same time. A batch commits whole or not at all, so after a crash a
@@ -23,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.contracts.timeline import TerminalRecord
-from shared.domain.claim_keys import claim_order, partition_key
+from shared.domain.claim_keys import claim_order
 from shared.domain.duplicate_window import OwnerState, claim_blocks
 from shared.domain.issues import DUPLICATE_PAYMENT, ValidationIssue
 from shared.domain.validation import MAX_REPORTED_ISSUES
@@ -68,13 +69,14 @@ def claim_payments(services: Services, request: ClaimRequest,
     if request.window_days <= 0 or not payments:
         return []
     sender, index = request.sender, services.payments
-    ordered = sorted(payments, key=lambda item: claim_order(sender, item[0]))
+    # Each id's keys are computed once, here: a big file has 100,000 of them.
+    ordered = sorted((claim_order(sender, pid), (pid, row)) for pid, row in payments)
     owners = _Owners(services.blobs)
-    batches = _batches(ordered, sender, index.MAX_BATCH)
+    batches = _batches(ordered, index.MAX_BATCH)
     if index.PARALLEL <= 1:
         return [found for batch in batches for found in _claim_batch(services, request, batch, owners)]
     # Batches hold disjoint ids, so they can be in flight together: a store's latency, not its work,
-    # bounds a big file's claims (about 1,000 round trips for 100,000 rows).
+    # bounds a big file's claims (about 16 round trips for 100,000 sequential rows).
     with ThreadPoolExecutor(index.PARALLEL, thread_name_prefix="claims") as pool:
         results = pool.map(lambda batch: _claim_batch(services, request, batch, owners), batches)
         return [found for result in results for found in result]
@@ -87,17 +89,19 @@ def release_payments(services: Services, sender: str, file_id: str) -> int:
     return released
 
 
-def _batches(ordered: Sequence[tuple[str, int]], sender: str,
+def _batches(ordered: Sequence[tuple[tuple[str, str, str], tuple[str, int]]],
              size: int) -> Iterator[Sequence[tuple[str, int]]]:
-    """Runs of at most `size` ids of one partition (a transaction cannot span two)."""
+    """Runs of whole blocks of one partition (`ordered` by `claim_order`), at most `size` blocks each:
+    a transaction cannot span two partitions, and holds at most `size` entities, one per block."""
     batch: list[tuple[str, int]] = []
-    partition = None
-    for item in ordered:
-        here = partition_key(sender, item[0])
-        if batch and (here != partition or len(batch) == size):
+    partition, block, blocks = "", "", 0
+    for (here, its_block, _), item in ordered:
+        starts_block = its_block != block or here != partition
+        if batch and (here != partition or (starts_block and blocks == size)):
             yield batch
-            batch = []
-        partition = here
+            batch, blocks = [], 0
+        blocks += starts_block
+        partition, block = here, its_block
         batch.append(item)
     if batch:
         yield batch

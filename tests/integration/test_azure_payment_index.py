@@ -16,6 +16,7 @@ import pytest
 
 from localdev.stack.azurite import AzuriteProcess
 from shared.adapters.azure_table import AzureTablePaymentIndex
+from shared.adapters.claim_blocks import MAX_FILES, BlockFull
 from shared.adapters.connections import table_service_client
 from shared.domain.claim_keys import partition_key
 from shared.ports import PaymentClaim
@@ -40,6 +41,14 @@ def together(sender: str, count: int, stem: str = "ID") -> list[str]:
     first = partition_key(sender, f"{stem}-0")
     found = (f"{stem}-{n}" for n in itertools.count())
     return list(itertools.islice((pid for pid in found if partition_key(sender, pid) == first), count))
+
+
+def blocks_together(sender: str, count: int, stem: str) -> list[str]:
+    """`count` whole blocks of 100 sequential ids (`<stem>-<k>00` … `<stem>-<k>99`) in one partition."""
+    first = partition_key(sender, f"{stem}-000")
+    stems = (f"{stem}-{k}" for k in itertools.count())
+    chosen = itertools.islice((s for s in stems if partition_key(sender, f"{s}00") == first), count)
+    return [f"{s}{n:02d}" for s in chosen for n in range(100)]
 
 
 def claims(file_id: str, *ids: str) -> list[PaymentClaim]:
@@ -98,18 +107,45 @@ def test_racing_files_never_share_a_payment_id(index: AzureTablePaymentIndex) ->
     assert owners == {f"f{n}" for n in range(6) if won[n]} and 1 <= sum(won) <= 2
 
 
-def test_claims_cost_one_request_per_batch_and_a_release_one_per_100(index: AzureTablePaymentIndex) -> None:
-    """The figures in docs/architecture.md, at 3000 ids in one partition (100k: bench/claims.py): 30
-    transactions; releasing them is 3 query pages and 30 delete transactions."""
-    ids = together("s", 3000, "BIG")
+def test_a_block_holds_a_run_of_ids_so_claims_cost_one_request_per_100_blocks(
+        index: AzureTablePaymentIndex) -> None:
+    """The figures in docs/architecture.md, at 3000 sequential ids (30 blocks of 100) in one partition:
+    one transaction of 30 entities; releasing them is one query page and one transaction."""
+    ids = blocks_together("s", 30, "BIG")
     index.claim("s", claims("warm", "W"), ())
     before = index.requests
-    for start in range(0, len(ids), index.MAX_BATCH):
-        assert index.claim("s", claims("big", *ids[start:start + index.MAX_BATCH]), ())
-    assert index.requests - before == 30
+    assert index.claim("s", claims("big", *ids), ())
+    assert index.requests - before == 1
+    assert len(list(index._table.list_entities())) == 1 + 30
     before = index.requests
     assert index.release("s", "big") == 3000
-    assert index.requests - before == 3 + 30
+    assert index.requests - before == 1 + 1
+    assert {e["RowKey"] for e in index._table.list_entities()} == {"b:"}  # only "W"'s block is left
+
+
+def test_two_files_share_a_block_and_each_releases_only_its_own(index: AzureTablePaymentIndex) -> None:
+    first, second = [f"INV-0001{n:02d}" for n in range(0, 50)], [f"INV-0001{n:02d}" for n in range(50, 100)]
+    assert index.claim("s", claims("f1", *first), ())
+    assert not index.claim("s", claims("f2", *second), ())  # the block exists: decide on what it holds
+    assert index.existing("s", second) == {}
+    assert index.claim("s", claims("f2", *second), ())  # ... at the version just read
+    assert not index.claim("s", claims("f3", first[0]), ())
+    assert index.existing("s", [first[0]])[first[0]].file_id == "f1"
+    assert index.release("s", "f1") == 50
+    assert {c.file_id for c in index.existing("s", first + second).values()} == {"f2"}
+    assert set(index.existing("s", first + second)) == set(second)
+    assert index.release("s", "f2") == 50 and list(index._table.list_entities()) == []
+
+
+def test_a_block_that_would_pass_the_entity_limits_is_refused_clearly(index: AzureTablePaymentIndex) -> None:
+    ids = [f"X{chr(0x4E00 + n)}{chr(0x4E00 + m)}" for n in range(40) for m in range(40)][:1600]
+    for number in range(MAX_FILES):  # one id per file, all in the block of stem "X"
+        assert index.claim("s", claims(f"file-{number:03d}", ids[number]), ()) or (
+            index.existing("s", [ids[number]]) == {} and index.claim("s", claims(f"file-{number:03d}",
+                                                                                  ids[number]), ()))
+    index.existing("s", [ids[MAX_FILES]])
+    with pytest.raises(BlockFull, match="more than one Table entity takes"):
+        index.claim("s", claims("one-too-many", ids[MAX_FILES]), ())
 
 
 def test_fast_and_sdk_batches_write_the_same_entities(azurite: AzuriteProcess) -> None:
@@ -125,8 +161,7 @@ def test_fast_and_sdk_batches_write_the_same_entities(azurite: AzuriteProcess) -
         assert not index.claim("s/x", claims("f3", ids[0]), ())
         assert not index.claim("s/x", (), [taken])
         released = index.release("s/x", "f1")
-        fields = ("PartitionKey", "RowKey", "payment_id", "file_id", "blob_name", "claimed_at")
         raw = index._table.list_entities()
-        stored.append((released, sorted(tuple(str(e.get(name)) for name in fields) for e in raw)))
+        stored.append((released, sorted(sorted((k, str(v)) for k, v in e.items()) for e in raw)))
     assert stored[0] == stored[1]
     assert stored[0][0] == len(ids) - 1

@@ -12,7 +12,7 @@ from typing import cast
 import pytest
 
 from localdev.stack.status_cli import format_timeline
-from shared.domain.claim_keys import BUCKETS, partition_key
+from shared.domain.claim_keys import BUCKETS, block_key, partition_key
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.compensation import handle_validator_compensation
 from shared.handlers.creator import handle_file_adapted
@@ -72,8 +72,9 @@ def rows(tag: str, count: int, first: int = 1) -> bytes:
 
 
 def batches(ids: list[str]) -> int:
-    """How many transactions claim these ids: ceil(n / 100) in each of the sender's partitions."""
-    per_partition = Counter(partition_key("acme-payroll", pid) for pid in ids)
+    """How many transactions claim these ids: ceil(blocks / 100) in each of the sender's partitions."""
+    blocks = {(partition_key("acme-payroll", pid), block_key(pid)) for pid in ids}
+    per_partition = Counter(partition for partition, _ in blocks)
     return sum(-(-count // FakePaymentIndex.MAX_BATCH) for count in per_partition.values())
 
 
@@ -260,14 +261,15 @@ def test_a_claim_left_by_a_file_that_ended_failed_blocks_nothing() -> None:
 
 
 def test_a_hundred_thousand_row_file_claims_in_a_bounded_number_of_requests() -> None:
-    """The cost stated in docs/architecture.md: one transaction per 100 ids of a partition, so at most
-    rows/100 + 16; on the fake that counts requests as the Table adapter sends them."""
+    """The cost stated in docs/architecture.md: one transaction per 100 blocks of a partition, so at most
+    rows/100/100 + 16 for sequential ids (a block holds a run of 100); on the fake that counts requests as
+    the Table adapter sends them."""
     e = env()
     payments = [(f"ID-{n:06d}", n + 1) for n in range(100_000)]
     request = ClaimRequest("acme-payroll", "acme-payroll.big.0000000a", "acme-payroll/big.csv", 90)
     assert claim_payments(e[0], request, payments) == []
-    assert e[3].requests == batches([pid for pid, _ in payments]) <= 1000 + BUCKETS
-    assert e[3].requests == 1000  # sequential references: each run of 100 fills one transaction
+    assert e[3].requests == batches([pid for pid, _ in payments]) <= 10 + BUCKETS
+    assert e[3].requests == BUCKETS  # 1,000 blocks of 100 sequential references: one transaction a partition
     small = env()
     assert claim_payments(small[0], request, payments[1200:1300]) == [] and small[3].requests == 1
 
