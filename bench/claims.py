@@ -5,7 +5,7 @@
 Runs FileValidator's handler (`handle_incoming_file`) in-process over a real Azurite (in memory, blob and
 table endpoints) with the real adapters; the publisher only counts. Four cases, each a fresh file:
   off        duplicate_window_days = 0: no claims (the cost of everything else);
-  claim      a new file: its ids claimed in batches of up to 100 ids of one partition;
+  claim      a new file: its ids claimed in batches of whole blocks (up to 100) of one partition;
   redeliver  the claims step of that file's validator run again, as after a crash once its claims
              committed (each batch is refused, read back and found all ours);
   refused    the same ids in another file (one payment changed, so not a whole-file duplicate): every
