@@ -8,6 +8,7 @@ is in `outgoing/`.
 
 from __future__ import annotations
 
+import argparse
 import json
 import secrets
 import time
@@ -74,3 +75,11 @@ def run_smoke(target: Target, timeout: float = 300.0, today: date | None = None)
             return SmokeResult(file_id, status["state"], evidence, time.monotonic() - started)
         time.sleep(1.0)
     return SmokeResult(file_id, "in_progress", "", time.monotonic() - started)
+
+
+def smoke(target: Target, args: argparse.Namespace) -> int:
+    print(f"smoke: dropping a generated file into {target.name} ...", flush=True)
+    result = run_smoke(target, timeout=args.timeout, today=args.today)
+    print(f"smoke: {result.file_id} -> {result.state} in {result.seconds:.1f} s"
+          + (f" ({result.evidence})" if result.evidence else ""))
+    return 0 if result.passed else 1

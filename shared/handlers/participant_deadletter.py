@@ -3,7 +3,7 @@ real error, and alert. Nothing else.
 
 A participant only tells someone about an ending (the sender's pain.002, a webhook), so its giving up
 never changes the file's terminal state: the payments are what they are; only the telling is missing.
-Replaying the archived message after the fix (`python -m localdev.replay FILE_ID --entity
+Replaying the archived message after the fix (`python -m ops replay FILE_ID --entity
 file-ended/<subscription>`) sends it to the topic again, and idempotent participants ignore what they did.
 """
 
