@@ -71,7 +71,8 @@ def run_smoke(target: Target, timeout: float = 300.0, today: date | None = None)
             output = f"{sender}/{file_id}.xml"
             evidence = f"{OUTGOING_CONTAINER}/{output}" if store.exists(OUTGOING_CONTAINER, output) else ""
             if status["state"] != "delivered":
-                evidence = str((status.get("terminal") or {}).get("report") or status.get("terminal"))
+                terminal = status["terminal"]
+                evidence = str(terminal.get("report") or terminal) if terminal else ""
             return SmokeResult(file_id, status["state"], evidence, time.monotonic() - started)
         time.sleep(1.0)
     return SmokeResult(file_id, "in_progress", "", time.monotonic() - started)

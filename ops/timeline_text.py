@@ -5,20 +5,22 @@ failed, the warnings); what `python -m ops status` prints."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from localdev.stack.summary_text import summary_lines
+from shared.contracts.timeline import FileStatus
 
 _HIDDEN = {"file_id", "event", "occurred_at", "traceparent", "warnings"}  # warnings: listed under the table
 
 
-def format_timeline(status: dict[str, Any], report: dict[str, Any] | None = None) -> str:
+def format_timeline(status: FileStatus, report: Mapping[str, Any] | None = None) -> str:
     """The timeline as a table; with the file's report, also why it was refused when another file
     holds its payments (the earlier file for a duplicate, each payment id with its earlier file)."""
     events = status["events"]
-    terminal = status["terminal"] or {}
-    where = terminal.get("output") or terminal.get("report") or ""
+    terminal = status["terminal"]
+    where = (terminal.get("output") or terminal.get("report") or "") if terminal else ""
     lines = [f"{status['file_id']}: {status['state']}" + (f"  ⇒ {where}" if where else ""), ""]
     lines.append(f"{'TIME (UTC)':<28} {'+SECONDS':>9}  {'EVENT':<14} DETAILS")
     start = datetime.fromisoformat(events[0]["occurred_at"]) if events else None
