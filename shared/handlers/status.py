@@ -11,7 +11,7 @@ from typing import Any
 from shared.contracts.timeline import FileState, FileStatus, TimelineEvent
 from shared.handlers.identity import is_file_id
 from shared.handlers.report_location import report_summary
-from shared.handlers.timeline import last_error, read_events, read_terminal
+from shared.handlers.timeline import error_text, last_error, read_events, read_terminal
 from shared.ports import BlobNotFound, BlobStore
 
 __all__ = ["FIRST_ERRORS", "file_status", "is_file_id", "read_report", "summarise"]
@@ -76,7 +76,7 @@ def _last_error(events: list[TimelineEvent]) -> str | None:
     event = last_error(events)
     if event is None:
         return None
-    return f"{event.get('step')}: {event.get('error_type')}: {event.get('error_message')}"
+    return f"{event.get('step')}: {error_text(event)}"
 
 
 def read_report(blobs: BlobStore, terminal: Mapping[str, Any]) -> dict[str, Any]:
