@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         return command(resolve(args.target, args.env), args)
     except BrokenPipeError:  # `python -m ops list --all | head`
         return 0
+    except KeyboardInterrupt:  # Ctrl-C while `drop` follows a file: it carries on without us
+        print(f"ops {args.command}: interrupted", file=sys.stderr)
+        return 130
     except Exception as exc:  # every failure is one line in the operator's words, never a traceback
         message, code = _explain(exc, args.target)
         print(f"ops {args.command}: {message}", file=sys.stderr)
