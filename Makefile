@@ -103,31 +103,31 @@ bench: install
 
 drop: install-run
 	@test -n "$$FILE" || { echo "make drop: give the file, e.g. make drop FILE='my file.csv' SENDER=acme-payroll"; exit 2; }
-	$(PY) -m localdev.drop "$$FILE" $${SENDER:+--sender "$$SENDER"} $(ARGS)
+	$(PY) -m ops drop "$$FILE" $${SENDER:+--sender "$$SENDER"} $(ARGS)
 
 status: install-run
 	@test -n "$$ID" || { echo "make status: give ID=<file id>; make list shows them"; exit 2; }
-	$(PY) -m localdev.status "$$ID" $(ARGS)
+	$(PY) -m ops status "$$ID" $(ARGS)
 
 list: install-run
-	$(PY) -m localdev.status --list $(ARGS)
+	$(PY) -m ops list --all $(ARGS)
 
 dlq: install-run
-	$(PY) -m localdev.dlq $(ARGS)
+	$(PY) -m ops deadletters $(ARGS)
 
 reference: install-run
-	$(PY) -m localdev.reference $${FILE:+"$$FILE"} $(ARGS)
+	$(PY) -m ops reference $${FILE:+"$$FILE"} $(ARGS)
 
 replay: install-run
 	@test -n "$$ID" || { echo "make replay: give ID=<file id>; make dlq shows the archived ones"; exit 2; }
-	$(PY) -m localdev.replay "$$ID" $(ARGS)
+	$(PY) -m ops replay "$$ID" $(ARGS)
 
 smoke: install-run
 	$(PY) -m ops $(if $(AZD),--target azd,) $(if $(ENV),--env $(ENV),) smoke
 
 report: install-run
 	@test -n "$$ID" || { echo "make report: give ID=<file id>; make list shows them"; exit 2; }
-	$(PY) -m localdev.reports "$$ID" $(ARGS)
+	$(PY) -m ops report "$$ID" $(ARGS)
 
 emulator: install-run
 	$(PY) -m servicebus_emulator --config shared/topology/servicebus-config.json

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import azure.functions as func
@@ -42,5 +43,5 @@ def file_status_http(req: func.HttpRequest) -> func.HttpResponse:
     return _json(200, status)
 
 
-def _json(code: int, body: dict[str, Any]) -> func.HttpResponse:
+def _json(code: int, body: Mapping[str, Any]) -> func.HttpResponse:
     return func.HttpResponse(json.dumps(body, default=str), status_code=code, mimetype="application/json")

@@ -8,6 +8,7 @@ is in `outgoing/`.
 
 from __future__ import annotations
 
+import argparse
 import json
 import secrets
 import time
@@ -70,7 +71,16 @@ def run_smoke(target: Target, timeout: float = 300.0, today: date | None = None)
             output = f"{sender}/{file_id}.xml"
             evidence = f"{OUTGOING_CONTAINER}/{output}" if store.exists(OUTGOING_CONTAINER, output) else ""
             if status["state"] != "delivered":
-                evidence = str((status.get("terminal") or {}).get("report") or status.get("terminal"))
+                terminal = status["terminal"]
+                evidence = str(terminal.get("report") or terminal) if terminal else ""
             return SmokeResult(file_id, status["state"], evidence, time.monotonic() - started)
         time.sleep(1.0)
     return SmokeResult(file_id, "in_progress", "", time.monotonic() - started)
+
+
+def smoke(target: Target, args: argparse.Namespace) -> int:
+    print(f"smoke: dropping a generated file into {target.name} ...", flush=True)
+    result = run_smoke(target, timeout=args.timeout, today=args.today)
+    print(f"smoke: {result.file_id} -> {result.state} in {result.seconds:.1f} s"
+          + (f" ({result.evidence})" if result.evidence else ""))
+    return 0 if result.passed else 1

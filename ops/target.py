@@ -23,6 +23,11 @@ class Target:
     name: str
     blob_service: BlobServiceClient
     service_bus: Callable[[], ServiceBusClient]
+    option: str = ""  # what to pass `python -m ops` to reach this target again, for the hints it prints
+
+    def command(self, words: str) -> str:
+        """The command line that runs `words` against this target, e.g. for "follow it with ..."."""
+        return f"python -m ops{self.option} {words}"
 
 
 def local_target() -> Target:
@@ -50,8 +55,11 @@ def azd_target(environment: str | None = None, root: Path = REPO) -> Target:
         name=f"azd environment {name!r}",
         blob_service=BlobServiceClient(blob_endpoint, credential=credential),
         service_bus=lambda: ServiceBusClient(namespace, credential=credential),
+        option=" --target azd" + (f" --env {environment}" if environment else ""),
     )
 
 
 def resolve(kind: str, environment: str | None) -> Target:
+    """The one place a command's target is chosen: `local` (the running stack's `.localdev/stack.json`, or
+    PaymentsStorage/ServiceBusConnection) or `azd` (the azd environment's values)."""
     return azd_target(environment) if kind == "azd" else local_target()

@@ -80,8 +80,7 @@ def _when(event: TimelineEvent) -> datetime:
 class JourneyTracker:
     """Polls the timelines of the files it knows about, and discovers new ones."""
 
-    def __init__(self, connection_string: str) -> None:
-        service = BlobServiceClient.from_connection_string(connection_string)
+    def __init__(self, service: BlobServiceClient) -> None:
         self._store = AzureBlobStore(service)
         self._workflow = service.get_container_client(WORKFLOW_CONTAINER)
         self.files: dict[str, FileJourney] = {}

@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from types import FrameType
 
+from azure.storage.blob import BlobServiceClient
 from functions_devhost.debugger import DEBUG_PORT_SETTING
 
 from localdev.stack.display import Display
@@ -162,13 +163,14 @@ def _run(stack: LocalStack, args: argparse.Namespace, display: Display) -> int:
         + ("Processing the samples, then exiting." if args.once
            else "Drop files with `make drop FILE=…`; Ctrl-C or `make stop` stops.")
     )
-    tracker = JourneyTracker(stack.storage)
+    service = BlobServiceClient.from_connection_string(stack.storage)
+    tracker = JourneyTracker(service)
     if not args.no_samples:
         sample_set = load_samples(_bank_today(args))
         for note in sample_set.notes():
             display.message(f"note: {note}")
         for sample in sample_set.samples:
-            etag = drop_bytes(stack.storage, sample.content, sample.blob_name)
+            etag = drop_bytes(service, sample.content, sample.blob_name)
             tracker.expect(sample.blob_name, etag, sample.expected)
     if args.once:
         return _finish_once(stack, tracker, display, args.timeout)
@@ -214,7 +216,7 @@ def _finish_once(stack: LocalStack, tracker: JourneyTracker, display: Display, t
     for journey in wrong:
         print(
             f"FAIL {journey.blob_name}: expected {journey.expected}, got {journey.state} "
-            f"(`python -m localdev.status {journey.file_id}` while a stack runs)",
+            f"(`python -m ops status {journey.file_id}` while a stack runs)",
             file=sys.stderr,
         )
     print(f"{len(journeys) - len(wrong)}/{len(journeys)} samples reached their expected state.")

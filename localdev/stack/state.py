@@ -1,7 +1,7 @@
 """Where the running stack lives: ports, connection strings and pids in `.localdev/stack.json`.
 
-`run` writes it once everything is up and removes it on a clean stop; `drop`, `status` and `replay` read it,
-so they reach the same Azurite and emulator without the user copying connection strings around.
+`run` writes it once everything is up and removes it on a clean stop; `python -m ops` (`--target local`)
+reads it, so its commands reach the same Azurite and emulator without the user copying connection strings.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ STATE_FILE = DATA_DIR / "stack.json"
 
 @dataclass(frozen=True)
 class StackState:
-    """What the CLIs need to reach a running stack."""
+    """What the operator tools need to reach a running stack."""
 
     storage: str
     service_bus: str

@@ -10,7 +10,7 @@ on silently.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Required, TypedDict, get_args
+from typing import Any, Literal, NotRequired, Required, TypedDict, get_args
 
 from shared.contracts.messages import TerminalState
 
@@ -122,6 +122,17 @@ class TimelineEvent(TypedDict, total=False):
 
 _EVENT_FIELDS = frozenset(TimelineEvent.__annotations__)
 _TERMINAL_FIELDS = frozenset(TerminalRecord.__annotations__)
+
+
+class FileStatus(TypedDict):
+    """A file's status as `GET /api/files/{file_id}` and `python -m ops status` answer it
+    (`shared/handlers/status.py::file_status`): the timeline, the terminal record, and what to tell."""
+
+    file_id: str
+    state: FileState
+    terminal: TerminalRecord | None
+    events: list[TimelineEvent]
+    summary: NotRequired[dict[str, Any]]  # left out by pollers (`details=False`)
 
 
 def check_event(entry: dict[str, Any]) -> TimelineEvent:

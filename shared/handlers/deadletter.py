@@ -23,7 +23,15 @@ from shared.handlers.identity import is_file_id
 from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import StepOutcome
 from shared.handlers.publishing import outgoing, publish
-from shared.handlers.timeline import file_facts, last_error, read_events, record_event, stamp, write_terminal
+from shared.handlers.timeline import (
+    error_text,
+    file_facts,
+    last_error,
+    read_events,
+    record_event,
+    stamp,
+    write_terminal,
+)
 from shared.ports import OutgoingMessage
 from shared.services import Services
 from shared.signals import GAVE_UP, alert
@@ -133,8 +141,7 @@ def failure_reason(step: str, delivery: Delivery, error: TimelineEvent | None) -
         return f"{step} failed ({broker}); no error was recorded on the timeline"
     # The recorded attempt is the step's own count; a DLQ receive adds one to the broker's count.
     attempts = error.get("attempt") or delivery.delivery_count
-    return (f"{step} failed ({broker} after {attempts} attempts): "
-            f"{error.get('error_type')}: {error.get('error_message')}")
+    return f"{step} failed ({broker} after {attempts} attempts): {error_text(error)}"
 
 
 def archive_dead_letter(

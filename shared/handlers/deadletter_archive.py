@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from shared.handlers.timeline import error_text
 from shared.ports import BlobNotFound, BlobStore
 from shared.topology import WORKFLOW_CONTAINER
 
@@ -55,7 +56,7 @@ class Archived:
     def error(self) -> str:
         """`ErrorType: message` of the last real error recorded before the dead-lettering, else ""."""
         error = self.record.get("last_error") or {}
-        return f"{error.get('error_type', '')}: {error.get('error_message', '')}" if error else ""
+        return error_text(error) if error else ""
 
     @property
     def archived_at(self) -> str:

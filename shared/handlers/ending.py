@@ -11,7 +11,6 @@ A publish failure raises (the trigger retries and re-announces) and never touche
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -23,6 +22,7 @@ from shared.domain.row_ids import payment_ids_by_row
 from shared.handlers.blobops import base_name
 from shared.handlers.claimcheck import RecordSpool
 from shared.handlers.publishing import publish
+from shared.handlers.status import read_report
 from shared.handlers.timeline import file_facts, read_events, read_terminal, timeline_prefix
 from shared.ports import BlobNotFound
 from shared.services import Services
@@ -118,7 +118,10 @@ def _facts(services: Services, file_id: str, terminal: TerminalRecord, events: l
     if state == "duplicate":
         return {"evidence": terminal.get("report"), "duplicate_of": terminal.get("duplicate_of"),
                 "issues": []}
-    report = _read_report(services, file_id)
+    report = read_report(services.blobs, terminal)
+    if not report:
+        log.warning("file %s: %s is missing or unreadable; announcing its end without its errors", file_id,
+                    terminal.get("report") or "its report")
     errors = [_issue("error", e) for e in report.get("errors") or []]
     _name_payments(services, file_id, blob_name, errors)
     return {"evidence": terminal.get("report"), "error_count": int(report.get("error_count") or len(errors)),
@@ -130,15 +133,6 @@ def _issue(severity: str, entry: dict[str, Any]) -> dict[str, Any]:
             "code": str(entry.get("code") or "unknown"), "message": str(entry.get("message") or ""),
             "payment_id": entry.get("payment_id"), "before": entry.get("before"),
             "after": entry.get("after"), "rows": int(entry.get("rows") or 1)}
-
-
-def _read_report(services: Services, file_id: str) -> dict[str, Any]:
-    try:
-        report: dict[str, Any] = json.loads(services.blobs.read(REJECTED_CONTAINER, f"{file_id}/report.json"))
-    except BlobNotFound:
-        log.warning("file %s: report.json is missing; announcing its end without its errors", file_id)
-        return {}
-    return report
 
 
 def _name_payments(services: Services, file_id: str, blob_name: str, errors: list[dict[str, Any]]) -> None:

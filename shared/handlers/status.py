@@ -8,10 +8,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from shared.contracts.timeline import FileState, TimelineEvent
+from shared.contracts.timeline import FileState, FileStatus, TimelineEvent
 from shared.handlers.identity import is_file_id
 from shared.handlers.report_location import report_summary
-from shared.handlers.timeline import last_error, read_events, read_terminal
+from shared.handlers.timeline import error_text, last_error, read_events, read_terminal
 from shared.ports import BlobNotFound, BlobStore
 
 __all__ = ["FIRST_ERRORS", "file_status", "is_file_id", "read_report", "summarise"]
@@ -19,7 +19,7 @@ __all__ = ["FIRST_ERRORS", "file_status", "is_file_id", "read_report", "summaris
 FIRST_ERRORS = 10  # enough to start fixing the file; the report has them all
 
 
-def file_status(blobs: BlobStore, file_id: str, *, details: bool = True) -> dict[str, Any] | None:
+def file_status(blobs: BlobStore, file_id: str, *, details: bool = True) -> FileStatus | None:
     """`{file_id, state, terminal, events, summary}`, state `in_progress` until terminal (or `superseded`:
     the version was replaced or deleted before it could be read to its end); None if never seen.
     `details=False` skips the summary (and the report read it may need), for pollers."""
@@ -32,7 +32,7 @@ def file_status(blobs: BlobStore, file_id: str, *, details: bool = True) -> dict
         state = terminal["state"]
     else:
         state = "superseded" if events and events[-1].get("event") == "superseded" else "in_progress"
-    status: dict[str, Any] = {"file_id": file_id, "state": state, "terminal": terminal, "events": events}
+    status: FileStatus = {"file_id": file_id, "state": state, "terminal": terminal, "events": events}
     if details:
         status["summary"] = summarise(blobs, state, terminal or {}, events)
     return status
@@ -76,7 +76,7 @@ def _last_error(events: list[TimelineEvent]) -> str | None:
     event = last_error(events)
     if event is None:
         return None
-    return f"{event.get('step')}: {event.get('error_type')}: {event.get('error_message')}"
+    return f"{event.get('step')}: {error_text(event)}"
 
 
 def read_report(blobs: BlobStore, terminal: Mapping[str, Any]) -> dict[str, Any]:

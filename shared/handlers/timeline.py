@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -209,6 +210,11 @@ def last_error(events: list[TimelineEvent]) -> TimelineEvent | None:
     """The newest `step_failed` event: the real error behind a `MaxDeliveryCountExceeded`."""
     failures = [event for event in events if event.get("event") == "step_failed"]
     return failures[-1] if failures else None
+
+
+def error_text(error: Mapping[str, Any]) -> str:
+    """`ErrorType: message` of a `step_failed` event (or of its copy in an archive), shown one way."""
+    return f"{error.get('error_type') or ''}: {error.get('error_message') or ''}"
 
 
 def file_facts(events: list[TimelineEvent]) -> tuple[str, str]:

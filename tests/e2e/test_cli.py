@@ -1,4 +1,5 @@
-"""The commands a developer types: `run --once` (what `make run ONCE=1` calls), `drop`, `status`, `replay`.
+"""The commands a developer types: `run --once` (what `make run ONCE=1` calls), and the operator's
+`python -m ops` commands behind `make drop/status/list/dlq/replay/report/reference`.
 
 Each runs as a real subprocess: `run` starts its own stack on free ports with its own data folder; the
 others reach the session's stack through the same settings the app uses.
@@ -88,11 +89,11 @@ def _cli(pipeline: Pipeline, *args: str) -> subprocess.CompletedProcess[str]:
 def test_drop_then_status_then_replay_guard(pipeline: Pipeline, tag: str, tmp_path: Path) -> None:
     path = tmp_path / f"cli-{tag}.csv"
     path.write_bytes(payment_csv(2, tag=tag, execution_date=pipeline.execution_date))
-    dropped = _cli(pipeline, "localdev.drop", str(path), "--sender", "acme-payroll")
+    dropped = _cli(pipeline, "ops", "drop", str(path), "--sender", "acme-payroll")
     assert dropped.returncode == 0, dropped.stderr
     file_id = dropped.stdout.split("(file id ")[1].split(")")[0]
     assert "delivered" in dropped.stdout and f"outgoing/acme-payroll/{file_id}.xml" in dropped.stdout
-    status = _cli(pipeline, "localdev.status", file_id)
+    status = _cli(pipeline, "ops", "status", file_id)
     assert status.returncode == 0 and status.stdout.startswith(f"{file_id}: delivered")
     timeline = status.stdout.split("\n\n")[1].splitlines()[1:]  # the table, not the summary below it
     assert "status report (pain.002): reports/acme-payroll/" in status.stdout
@@ -103,12 +104,16 @@ def test_drop_then_status_then_replay_guard(pipeline: Pipeline, tag: str, tmp_pa
         "created",
         "delivered",
     ]
-    unknown = _cli(pipeline, "localdev.status", f"acme-payroll.nothing.{tag[:8]}")
+    unknown = _cli(pipeline, "ops", "status", f"acme-payroll.nothing.{tag[:8]}")
     assert (
         unknown.returncode == 1 and "no timeline for" in unknown.stderr and "Traceback" not in unknown.stderr
     )
-    replay = _cli(pipeline, "localdev.replay", file_id)
-    assert replay.returncode == 2 and "No dead-letter archive" in replay.stderr
+    replay = _cli(pipeline, "ops", "replay", file_id)
+    assert replay.returncode == 1 and "No dead-letter archive" in replay.stderr
+    kept = _cli(pipeline, "ops", "report", file_id)  # kept unless --force, once the reporter wrote it
+    assert kept.returncode == 0 and ("is already there" in kept.stdout or "wrote" in kept.stdout), kept.stderr
+    rewritten = _cli(pipeline, "ops", "report", file_id, "--force")
+    assert rewritten.returncode == 0 and f"wrote reports/acme-payroll/{file_id}" in rewritten.stdout
 
 
 def test_status_list_and_the_live_journey_say_why_a_file_was_rejected(
@@ -117,15 +122,15 @@ def test_status_list_and_the_live_journey_say_why_a_file_was_rejected(
     path = tmp_path / "acme-payroll" / f"bad name {tag}.csv"  # a space in the name, the folder a sender's
     path.parent.mkdir()
     path.write_bytes(invalid_csv(pipeline.execution_date))
-    dropped = _cli(pipeline, "localdev.drop", str(path))
+    dropped = _cli(pipeline, "ops", "drop", str(path))
     assert dropped.returncode == 0, dropped.stderr
     assert f"incoming/acme-payroll/bad name {tag}.csv" in dropped.stdout
     assert "3 error(s)" in dropped.stdout and "[invalid_iban]" in dropped.stdout  # under the journey's row
     file_id = dropped.stdout.split("(file id ")[1].split(")")[0]
-    status = _cli(pipeline, "localdev.status", file_id)
+    status = _cli(pipeline, "ops", "status", file_id)
     assert "3 error(s):" in status.stdout and "creditor_iban" in status.stdout
     assert "[invalid_date]" in status.stdout
-    listed = _cli(pipeline, "localdev.status", "--list")
+    listed = _cli(pipeline, "ops", "list", "--all")
     assert any(line.split() == [file_id, "rejected"] for line in listed.stdout.splitlines())
     with urllib.request.urlopen(f"{pipeline.stack.http_base}/api/files/{file_id}", timeout=10) as response:
         summary = json.load(response)["summary"]
@@ -138,12 +143,32 @@ def test_drop_refuses_an_unknown_folder_and_a_sender_that_is_not_one_folder(
     path = tmp_path / "nc_tools" / "a.csv"
     path.parent.mkdir()
     path.write_bytes(b"x\n")
-    unknown = _cli(pipeline, "localdev.drop", str(path))
+    unknown = _cli(pipeline, "ops", "drop", str(path))
     assert unknown.returncode == 2 and "'nc_tools' is not a known sender" in unknown.stderr
     assert "acme-payroll" in unknown.stderr and "Traceback" not in unknown.stderr
-    escaping = _cli(pipeline, "localdev.drop", str(path), "--sender", "acme-payroll/../globex-suppliers")
+    escaping = _cli(pipeline, "ops", "drop", str(path), "--sender", "acme-payroll/../globex-suppliers")
     assert escaping.returncode == 2 and "is not a sender id" in escaping.stderr
     assert len(escaping.stderr.strip().splitlines()) == 1
+
+
+def test_reference_refuses_a_table_the_functions_would_refuse_and_uploads_a_good_one(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    bad = tmp_path / "reference-table.json"
+    bad.write_text('{"senders": 1}')
+    refused = _cli(pipeline, "ops", "reference", str(bad))
+    assert refused.returncode == 2 and "nothing was uploaded" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    missing = _cli(pipeline, "ops", "reference", str(tmp_path / "none.json"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    uploaded = _cli(pipeline, "ops", "reference")  # the samples' table, which the stack started with
+    assert uploaded.returncode == 0 and "acme-payroll" in uploaded.stdout, uploaded.stderr
+
+
+def test_a_report_for_a_file_that_has_not_ended_is_refused_in_one_line(pipeline: Pipeline, tag: str) -> None:
+    unknown = _cli(pipeline, "ops", "report", f"acme-payroll.nothing.{tag[:8]}")
+    assert unknown.returncode == 1 and "has not ended" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
 
 
 def test_dlq_shows_the_dead_letter_queues_and_the_archive_of_a_failed_file(
@@ -152,13 +177,14 @@ def test_dlq_shows_the_dead_letter_queues_and_the_archive_of_a_failed_file(
     file_id = pipeline.upload(f"acme-payroll/boom-creator-dlq-{tag}.csv",
                               payment_csv(2, tag=tag, execution_date=pipeline.execution_date))  # fmt: skip
     pipeline.wait_terminal(file_id, timeout=90)
-    shown = _cli(pipeline, "localdev.dlq")
+    shown = _cli(pipeline, "ops", "deadletters")
     assert shown.returncode == 0, shown.stderr
     assert "file-adapted/$DeadLetterQueue" in shown.stdout
     assert "file-failed/Subscriptions/validator-compensation/$DeadLetterQueue" in shown.stdout
-    line = next(line for line in shown.stdout.splitlines() if file_id in line)
+    archive = shown.stdout.split("Archived by the dead-letter handlers")[1]
+    line = next(line for line in archive.splitlines() if file_id in line)
     assert "from file-adapted" in line and "InjectedFault" in line
-    status = _cli(pipeline, "localdev.status", file_id)
+    status = _cli(pipeline, "ops", "status", file_id)
     assert "failed in creator" in status.stdout and "last error: creator: InjectedFault" in status.stdout
 
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from localdev.stack.processes import StackError
-from localdev.stack.replay import replay
+from ops.errors import OpsError
+from ops.replay import replay
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.handlers.deadletter_archive import read_archived
 from shared.topology import FAILED_CONTAINER, WORKFLOW_CONTAINER, load_config, namespace
@@ -94,7 +94,7 @@ def test_replay_resends_the_archived_message_once(pipeline: Pipeline, tag: str) 
     before = pipeline.names(file_id).count("step_failed")
     done = replay(pipeline.stack.storage, pipeline.stack.service_bus, file_id, None, force=False)
     assert "to file-validated" in done
-    with pytest.raises(StackError, match="already replayed"):
+    with pytest.raises(OpsError, match="already replayed"):
         replay(pipeline.stack.storage, pipeline.stack.service_bus, file_id, None, force=False)
     # The fault is still injected, so the replayed message fails in FileAdaptor again: proof it was delivered.
     assert pipeline.wait_for_count(file_id, "step_failed", before + 1, timeout=30) > before
@@ -105,7 +105,7 @@ def test_replay_resends_the_archived_message_once(pipeline: Pipeline, tag: str) 
     while len(read_archived(store, file_id)) < 2 and time.monotonic() < deadline:
         time.sleep(0.5)
     assert [a.message_id for a in read_archived(store, file_id)][-1].endswith(":validated:replay-1")
-    with pytest.raises(StackError, match="already replayed"):
+    with pytest.raises(OpsError, match="already replayed"):
         replay(pipeline.stack.storage, pipeline.stack.service_bus, file_id, None, force=False)
     forced = replay(pipeline.stack.storage, pipeline.stack.service_bus, file_id, None, force=True)
     assert forced.endswith(f"as {file_id}:validated:replay-2"), forced

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from localdev.stack.status_cli import format_timeline, read_report
-from shared.handlers.status import file_status
+from ops.timeline_text import format_timeline
+from shared.handlers.status import file_status, read_report
 from shared.topology import OUTGOING_CONTAINER, REJECTED_CONTAINER
 from tests.e2e.conftest import Pipeline
 from tests.invariants import assert_terminal_state
@@ -53,7 +53,7 @@ def test_a_re_saved_copy_ends_duplicate_and_a_shared_payment_id_is_refused_namin
     assert report["duplicate_payments"][0]["earlier_file"] == first
     status = file_status(pipeline.store, later)
     assert status is not None
-    shown = format_timeline(status, read_report(pipeline.store, status))
+    shown = format_timeline(status, read_report(pipeline.store, status["terminal"] or {}))
     assert f"{tag}-00003" in shown and first in shown and f"once-{tag}.csv" in shown
 
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", ROOT / "samples" / "README.md", ROOT / "docs" / "architecture.md",
         ROOT / "docs" / "deploy.md", ROOT / "tools" / "functions-devhost" / "README.md",
         ROOT / "tools" / "servicebus-emulator" / "README.md"]  # fmt: skip
-OURS = ("shared.", "localdev.", "samples.", "bench.", "servicebus_emulator", "functions_devhost")
+OURS = ("shared.", "localdev.", "samples.", "bench.", "servicebus_emulator", "functions_devhost", "ops")
 
 
 def _commands(path: Path) -> list[str]:
@@ -71,6 +71,25 @@ def test_each_module_a_document_names_answers_help(module: str) -> None:
     done = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True,
                           timeout=60, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+def _ops_command(args: list[str]) -> str:
+    """The command word of `python -m ops [--target T] [--env E] COMMAND ...`."""
+    words = iter(args)
+    for word in words:
+        if word in ("--target", "--env"):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return "--help"
+
+
+@pytest.mark.parametrize("where, command", [c for c in ALL if (_module(c[1]) or ("",))[0] == "ops"])
+def test_each_ops_command_a_document_names_exists(where: str, command: str) -> None:
+    name = _ops_command((_module(command) or ("", []))[1])
+    done = subprocess.run([sys.executable, "-m", "ops", name, "--help"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, f"{where}: `{command}` names no ops command: {done.stderr}"
 
 
 def _running(module: str) -> list[tuple[str, str]]:

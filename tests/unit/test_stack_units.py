@@ -13,9 +13,10 @@ from localdev.stack.display import Display, row
 from localdev.stack.journey import FileJourney
 from localdev.stack.ports import choose_ports
 from localdev.stack.processes import StackError
-from localdev.stack.replay import target_of
 from localdev.stack.samples import load_samples
-from localdev.stack.storage import blob_name_for
+from ops.drop import blob_name_for
+from ops.errors import OpsError
+from ops.replay import target_of
 
 pytestmark = pytest.mark.unit
 
@@ -71,16 +72,16 @@ def test_journey_steps_fold_repeats_and_show_the_output() -> None:
 def test_replay_targets_and_sender_folders() -> None:
     assert target_of("file-validated") == ("file-validated", False)
     assert target_of("file-failed/Subscriptions/adaptor-compensation") == ("file-failed", True)
-    with pytest.raises(StackError, match="dropping the corrected original"):
+    with pytest.raises(OpsError, match="dropping the corrected original"):
         target_of("webjobs-blobtrigger-poison")
     known = ["acme-payroll", "globex-suppliers"]
     assert blob_name_for(Path("samples/incoming/acme-payroll/a.csv"), None, known) == "acme-payroll/a.csv"
     spaced = blob_name_for(Path("x/name with spaces.csv"), "acme-payroll")
     assert spaced == "acme-payroll/name with spaces.csv"
-    with pytest.raises(StackError, match=r"'nc_tools' is not a known sender\. Pass --sender"):
+    with pytest.raises(OpsError, match=r"'nc_tools' is not a known sender\. Pass --sender"):
         blob_name_for(Path("nc_tools/a.csv"), None, known)
     for bad in ["acme-payroll/../globex-suppliers", "", " acme", "a\\b", ".."]:
-        with pytest.raises(StackError, match="is not a sender id"):
+        with pytest.raises(OpsError, match="is not a sender id"):
             blob_name_for(Path("a.csv"), bad, known)
 
 

@@ -11,7 +11,7 @@ from typing import cast
 
 import pytest
 
-from localdev.stack.status_cli import format_timeline
+from ops.timeline_text import format_timeline
 from shared.domain.claim_keys import BUCKETS, block_key, partition_key
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.compensation import handle_validator_compensation

@@ -9,9 +9,9 @@ import json
 import pytest
 from lxml import etree
 
-from localdev.stack.processes import StackError
-from localdev.stack.reports_cli import remake_report
 from localdev.stack.summary_text import summary_lines
+from ops.errors import NotFoundError
+from ops.report import remake_report
 from shared.domain.pain002_schema import NAMESPACE, validate_pain002
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.compensation import handle_validator_compensation
@@ -165,5 +165,5 @@ def test_a_lost_report_is_re_made_from_the_stored_ending_with_the_same_bytes() -
     blobs.delete("reports", name)
     assert remake_report(blobs, file_id) == f"wrote reports/{name} (delivered)"
     assert blobs.read("reports", name) == original
-    with pytest.raises(StackError, match="has not ended"):
+    with pytest.raises(NotFoundError, match="has not ended"):
         remake_report(blobs, "acme-payroll.never.0000000a")

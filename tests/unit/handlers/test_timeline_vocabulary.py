@@ -8,7 +8,14 @@ from typing import get_args
 import pytest
 
 from shared.contracts.messages import TerminalState
-from shared.contracts.timeline import EVENT_NAMES, FILE_STATES, TERMINAL_STATES, TimelineError, check_event
+from shared.contracts.timeline import (
+    EVENT_NAMES,
+    FILE_STATES,
+    TERMINAL_STATES,
+    FileStatus,
+    TimelineError,
+    check_event,
+)
 from shared.handlers.status import file_status
 from shared.handlers.timeline import read_events, read_terminal, record_event, terminal_name, write_terminal
 from shared.topology import WORKFLOW_CONTAINER
@@ -57,6 +64,16 @@ def test_what_is_written_reads_back_with_the_same_names() -> None:
     assert events[1].get("output") == "acme-payroll/a.xml"
     terminal = read_terminal(blobs, "f")
     assert terminal is not None and terminal["state"] == "delivered"
+
+
+def test_the_status_has_the_typed_fields_and_a_poller_gets_no_summary() -> None:
+    blobs, clock = FakeBlobStore(), FakeClock()
+    record_event(blobs, clock, "f", "received", sender="acme-payroll", blob_name="acme-payroll/a.csv")
+    status = file_status(blobs, "f")
+    assert status is not None and set(status) == set(FileStatus.__annotations__)
+    assert status["state"] == "in_progress" and status["terminal"] is None
+    polled = file_status(blobs, "f", details=False)
+    assert polled is not None and set(FileStatus.__annotations__) - set(polled) == {"summary"}
 
 
 def test_check_event_needs_the_core_fields() -> None:

@@ -1,10 +1,10 @@
-"""`python -m localdev.status` shows what validation changed in a file it accepted."""
+"""`python -m ops status` shows what validation changed in a file it accepted."""
 
 from __future__ import annotations
 
 import pytest
 
-from localdev.stack.status_cli import format_timeline
+from ops.timeline_text import format_timeline
 
 pytestmark = pytest.mark.unit
 

@@ -10,6 +10,7 @@ that archive is guarded by the same marker and `--force` sends `…:replay-2`, n
 
 from __future__ import annotations
 
+import argparse
 import json
 from datetime import UTC, datetime
 
@@ -17,31 +18,32 @@ from azure.core.exceptions import ResourceExistsError
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
-from localdev.stack.processes import StackError
+from ops.errors import NotFoundError, OpsError
+from ops.target import Target
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.handlers.deadletter_archive import Archived, read_archived
+from shared.handlers.timeline import read_terminal
 from shared.topology import BLOB_POISON_QUEUE, FILE_ENDED_TOPIC, FILE_FAILED_TOPIC, WORKFLOW_CONTAINER
 
 
 def choose(archives: list[Archived], file_id: str, entity: str | None) -> Archived:
     if not archives:
-        raise StackError(
-            f"No dead-letter archive for {file_id!r} (nothing under workflow/deadletter/{file_id}/)."
-        )
+        raise NotFoundError(f"No dead-letter archive for {file_id!r} (nothing under "
+                            f"workflow/deadletter/{file_id}/); `python -m ops deadletters` lists them.")
     if entity:
         archives = [a for a in archives if a.entity == entity]
         if not archives:
-            raise StackError(f"No archive for {file_id!r} from entity {entity!r}.")
+            raise NotFoundError(f"No archive for {file_id!r} from entity {entity!r}.")
     entities = sorted({a.entity for a in archives})
     if len(entities) > 1:
-        raise StackError(f"{file_id!r} has archives from {', '.join(entities)}; choose one with --entity.")
+        raise OpsError(f"{file_id!r} has archives from {', '.join(entities)}; choose one with --entity.")
     return archives[-1]
 
 
 def target_of(entity: str) -> tuple[str, bool]:
     """(entity to send to, is a topic) for an archived message's source entity."""
     if entity == BLOB_POISON_QUEUE:
-        raise StackError(
+        raise OpsError(
             "This file failed in the blob trigger (poison queue): replay it by dropping the "
             "corrected original again, e.g. `make drop FILE=path/to/file.csv`."
         )
@@ -68,11 +70,11 @@ def claim_replay(workflow: ContainerClient, archive: Archived, file_id: str, for
         except ResourceExistsError:
             if not force:
                 previous = json.loads(workflow.get_blob_client(name).download_blob().readall())
-                raise StackError(
+                raise OpsError(
                     f"{archive.original_message_id} was already replayed at {previous['replayed_at']} "
                     f"(marker {WORKFLOW_CONTAINER}/{name}). Pass --force to replay it again."
                 ) from None
-    raise StackError("Too many replays of this message.")
+    raise OpsError("Too many replays of this message.")
 
 
 def _service_bus(service_bus: ServiceBusClient | str) -> ServiceBusClient:
@@ -118,3 +120,14 @@ def replay(storage: BlobServiceClient | str, service_bus: ServiceBusClient | str
     return (
         f"Replayed {archive.message_id} from {WORKFLOW_CONTAINER}/{archive.path} to {target} as {message_id}"
     )
+
+
+def replay_command(target: Target, args: argparse.Namespace) -> int:
+    print(replay(target.blob_service, target.service_bus(), args.file_id, args.entity, args.force))
+    terminal = read_terminal(AzureBlobStore(target.blob_service), args.file_id)
+    if terminal is not None:
+        print(f"note: {args.file_id} already ended {terminal['state']}; a terminal state is recorded once, "
+              "so the replay's steps are added to the timeline but the state stays. To process a corrected "
+              "file from scratch, drop it again.")
+    print(f"Follow it with `{target.command('status ' + args.file_id)}`.")
+    return 0
