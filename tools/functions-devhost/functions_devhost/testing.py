@@ -143,7 +143,8 @@ class DevhostProcess:
         self.stop(grace=5.0, sig=signal.SIGKILL)
 
     def __enter__(self) -> DevhostProcess:
-        return self.start()
+        """Starts it unless it already runs, so `with DevhostProcess(...).start() as host:` works too."""
+        return self if self.running() else self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:  # fmt: skip
