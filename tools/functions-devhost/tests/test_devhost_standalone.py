@@ -41,7 +41,7 @@ def test_no_module_imports_the_app() -> None:
 
 
 def test_no_test_or_fixture_app_imports_the_app() -> None:
-    """The tests reach Azurite and the emulator through their own launcher and `servicebus_emulator.testing`."""
+    """The tests reach Azurite through their own launcher and the emulator through its `testing` module."""
     modules = sorted(TESTS_DIR.rglob("*.py"))
     assert len(modules) > 10, f"the tests were not found under {TESTS_DIR}"
     imports = {str(m.relative_to(TESTS_DIR)): sorted(_imported_roots(m) & APP_PACKAGES) for m in modules}
