@@ -58,7 +58,7 @@ class LocalStack:
             shutil.rmtree(self.emulator_data_dir, ignore_errors=True)
         self.azurite = self._azurite(azurite_ports)
         self.emulator: EmulatorProcess | None = None
-        self.host: ManagedProcess | None = None
+        self.host: ManagedProcess | DevhostProcess | None = None
 
     def _azurite(self, ports: AzuritePorts) -> AzuriteProcess:
         options = self.options
@@ -168,14 +168,8 @@ class LocalStack:
             self.host = _func_process(self.options.app_dir, env, log, self.http_port)
             return
         def start() -> None:
-            host = DevhostProcess(
-                self.options.app_dir,
-                self.host_env(),
-                log,
-                self.http_port,
-                self.options.poll_interval,
-                workers=self.options.workers,
-            )
+            host = DevhostProcess(self.options.app_dir, self.host_env(), log, port=self.http_port,
+                                  poll_interval=self.options.poll_interval, workers=self.options.workers)
             self.host = host
             host.start_and_wait()
 

@@ -1,8 +1,10 @@
-"""Pure parts of the local stack: port choice, expected sample states, journey rendering, replay routing."""
+"""Pure parts of the local stack: port choice, expected sample states, journey rendering, replay routing, and
+VS Code attaching where `make run DEBUG=1` makes the devhost listen."""
 
 from __future__ import annotations
 
 import io
+import json
 import socket
 from datetime import date
 from pathlib import Path
@@ -13,12 +15,15 @@ from localdev.stack.display import Display, row
 from localdev.stack.journey import FileJourney
 from localdev.stack.ports import choose_ports
 from localdev.stack.processes import StackError
+from localdev.stack.run import DEBUG_PORT
 from localdev.stack.samples import load_samples
 from ops.drop import blob_name_for
 from ops.errors import OpsError
 from ops.replay import target_of
 
 pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_busy_default_port_moves_with_a_note_but_a_busy_explicit_port_is_an_error() -> None:
@@ -106,3 +111,11 @@ def test_a_finished_file_is_printed_once_with_its_first_errors_and_a_gone_termin
             raise OSError(5, "Input/output error")
 
     Display(Gone()).message("Stopping…")  # the terminal went away: no exception, the stack still stops
+
+
+def test_vscode_attaches_where_make_run_debug_listens() -> None:
+    launch = json.loads((ROOT / ".vscode" / "launch.json").read_text())
+    tasks = {t["label"] for t in json.loads((ROOT / ".vscode" / "tasks.json").read_text())["tasks"]}
+    attach = next(c for c in launch["configurations"] if c["name"] == "Attach to the devhost")
+    assert attach["connect"]["port"] == DEBUG_PORT and attach["preLaunchTask"] in tasks
+    assert all(c.get("preLaunchTask", "make run") in tasks for c in launch["configurations"])

@@ -82,7 +82,7 @@ def test_after_giving_up_replaying_the_archived_file_failed_finishes_the_compens
     last = replace(dead, delivery_count=DEAD_LETTER_GIVE_UP_AFTER)
     handle_dead_lettered(services, last, FILE_VALIDATED_QUEUE)
 
-    # What `python -m localdev.replay FILE_ID --entity file-failed` sends, once the broker is fixed.
+    # What `python -m ops replay FILE_ID --entity file-failed` sends, once the broker is fixed.
     names = list(blobs.list_names(WORKFLOW_CONTAINER, f"deadletter/{file_id}/{FILE_FAILED_TOPIC}/"))
     assert len(names) == 1, "the file.failed that could not be sent is archived for replay"
     record = json.loads(blobs.read(WORKFLOW_CONTAINER, names[0]))

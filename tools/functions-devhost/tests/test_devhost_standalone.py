@@ -1,7 +1,7 @@
-"""The functions_devhost package stands alone: no module in it imports the app beside it in this
-repository. Another project installs it from a checkout (`pip install ./tools/functions-devhost`),
-so an import of the app's packages (`shared`, `functions`, `localdev`, `function_app`, `ops`, `tests`)
-would break it there.
+"""The functions_devhost package stands alone: no module in it, and no test or fixture app of its own,
+imports the app beside it in this repository. Another project installs it from a checkout
+(`pip install ./tools/functions-devhost`) and runs these tests from its folder, so an import of the app's
+packages (`shared`, `functions`, `localdev`, `function_app`, `ops`, `tests`) would break it there.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 pytestmark = pytest.mark.unit
 
 PACKAGE_DIR = Path(functions_devhost.__file__).resolve().parent
+TESTS_DIR = Path(__file__).resolve().parent
 APP_PACKAGES = {"shared", "functions", "localdev", "function_app", "ops", "tests", "bench"}
 
 
@@ -37,6 +38,15 @@ def test_no_module_imports_the_app() -> None:
     offenders = {str(m.relative_to(PACKAGE_DIR)): sorted(_imported_roots(m) & APP_PACKAGES)
                  for m in modules}
     assert not {m: r for m, r in offenders.items() if r}, f"functions_devhost imports the app: {offenders}"
+
+
+def test_no_test_or_fixture_app_imports_the_app() -> None:
+    """The tests reach Azurite through their own launcher and the emulator through its `testing` module."""
+    modules = sorted(TESTS_DIR.rglob("*.py"))
+    assert len(modules) > 10, f"the tests were not found under {TESTS_DIR}"
+    imports = {str(m.relative_to(TESTS_DIR)): sorted(_imported_roots(m) & APP_PACKAGES) for m in modules}
+    offenders = {module: roots for module, roots in imports.items() if roots}
+    assert not offenders, f"the devhost's tests import the app: {offenders}"
 
 
 def test_the_guard_sees_an_app_import(tmp_path: Path) -> None:

@@ -9,25 +9,17 @@ from pathlib import Path
 
 import pytest
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
-
-from localdev.stack.azurite import AzuriteProcess
-from localdev.stack.devhost_process import DevhostProcess
-from localdev.stack.emulator import EmulatorProcess, start_emulator
-from tests.devhost.conftest import APPS, QueueWatcher, copy_app, start_devhost
+from azurite_launcher import Azurite
+from devhost_fixtures import QueueWatcher, copy_app, start_devhost
+from functions_devhost.testing import DevhostProcess
+from servicebus_emulator.testing import EmulatorProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
-    handle = start_emulator(APPS / "servicebus" / "servicebus-config.json", tmp_path_factory.mktemp("emu"))
-    yield handle
-    handle.stop()
-
-
-@pytest.fixture(scope="module")
 def host(
-    azurite: AzuriteProcess, emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory
+    azurite: Azurite, emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DevhostProcess]:
     folder = tmp_path_factory.mktemp("sbapp")
     process = start_devhost(
@@ -38,7 +30,7 @@ def host(
 
 
 @pytest.fixture(scope="module")
-def seen(azurite: AzuriteProcess) -> QueueWatcher:
+def seen(azurite: Azurite) -> QueueWatcher:
     return QueueWatcher(azurite.connection_string, "fx-sb-seen")
 
 

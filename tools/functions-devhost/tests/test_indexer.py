@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from devhost_fixtures import APPS
 from functions_devhost.errors import DevhostError
 from functions_devhost.indexer import index_app
-
-from tests.devhost.conftest import APPS
 
 pytestmark = pytest.mark.unit
 

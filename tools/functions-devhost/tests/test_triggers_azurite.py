@@ -14,16 +14,15 @@ from pathlib import Path
 import pytest
 from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueClient
-
-from localdev.stack.azurite import AzuriteProcess
-from localdev.stack.devhost_process import DevhostProcess
-from tests.devhost.conftest import QueueWatcher, copy_app, start_devhost
+from azurite_launcher import Azurite
+from devhost_fixtures import QueueWatcher, copy_app, start_devhost
+from functions_devhost.testing import DevhostProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def host(azurite: AzuriteProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevhostProcess]:
+def host(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevhostProcess]:
     folder = tmp_path_factory.mktemp("basic")
     process = start_devhost(copy_app("basic", folder), azurite, folder)
     yield process
@@ -31,11 +30,11 @@ def host(azurite: AzuriteProcess, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @pytest.fixture(scope="module")
-def seen(azurite: AzuriteProcess) -> QueueWatcher:
+def seen(azurite: Azurite) -> QueueWatcher:
     return QueueWatcher(azurite.connection_string, "fx-seen")
 
 
-def upload(azurite: AzuriteProcess, name: str, data: bytes) -> str:
+def upload(azurite: Azurite, name: str, data: bytes) -> str:
     service = BlobServiceClient.from_connection_string(azurite.connection_string)
     container = service.get_container_client("fx-in")
     if not container.exists():
@@ -44,7 +43,7 @@ def upload(azurite: AzuriteProcess, name: str, data: bytes) -> str:
 
 
 def test_blob_trigger_gets_the_hosts_input_stream_and_writes_a_receipt(
-    host: DevhostProcess, azurite: AzuriteProcess, seen: QueueWatcher
+    host: DevhostProcess, azurite: Azurite, seen: QueueWatcher
 ) -> None:
     name = f"acme/{uuid.uuid4().hex}.csv"
     etag = upload(azurite, name, b"a,b\n1,2\n")
@@ -66,7 +65,7 @@ def test_blob_trigger_gets_the_hosts_input_stream_and_writes_a_receipt(
 
 
 def test_failing_blob_goes_to_the_poison_queue_after_the_threshold(
-    host: DevhostProcess, azurite: AzuriteProcess, seen: QueueWatcher
+    host: DevhostProcess, azurite: Azurite, seen: QueueWatcher
 ) -> None:
     name = f"acme/fail-{uuid.uuid4().hex}.csv"
     etag = upload(azurite, name, b"x")
@@ -86,7 +85,7 @@ def test_failing_blob_goes_to_the_poison_queue_after_the_threshold(
 
 
 def test_queue_trigger_sees_dequeue_count_and_poisons_after_max(
-    host: DevhostProcess, azurite: AzuriteProcess, seen: QueueWatcher
+    host: DevhostProcess, azurite: Azurite, seen: QueueWatcher
 ) -> None:
     work = QueueClient.from_connection_string(azurite.connection_string, "fx-work")
     ok, bad = f"ok-{uuid.uuid4().hex}", f"fail-{uuid.uuid4().hex}"

@@ -1,4 +1,6 @@
-"""Fixtures for devhost tests: a real Azurite, fixture apps copied to a temp dir, the devhost as a process."""
+"""What the devhost's tests share besides pytest fixtures: the fixture apps, starting the devhost on one of
+them against an Azurite, and a watcher for the JSON reports the fixture functions send to a Storage queue.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +10,29 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import QueueClient
+from azurite_launcher import Azurite
+from functions_devhost.testing import DevhostProcess
 
-from localdev.stack.azurite import AzuriteProcess
-from localdev.stack.devhost_process import DevhostProcess
-
-APPS = Path(__file__).parent / "apps"
-
-
-@pytest.fixture(scope="session")
-def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AzuriteProcess]:
-    process = AzuriteProcess(tmp_path_factory.mktemp("azurite"))
-    process.start_and_wait()
-    yield process
-    process.stop()
+APPS = Path(__file__).resolve().parent / "apps"
 
 
 def copy_app(name: str, into: Path) -> Path:
+    """A fixture app copied to `into`, so a run's local.settings.json never lands in the source tree."""
     target = into / name
     shutil.copytree(APPS / name, target)
     return target
 
 
 def start_devhost(
-    app_dir: Path, azurite: AzuriteProcess, log_dir: Path, *, workers: int | None = None, **env: str
+    app_dir: Path, azurite: Azurite, log_dir: Path, *, workers: int | None = None, **env: str
 ) -> DevhostProcess:
+    """The devhost on `app_dir`, started, its storage on `azurite`, `env` added to its environment."""
     settings = {
         "AzureWebJobsStorage": azurite.connection_string,
         "FixtureStorage": azurite.connection_string,
@@ -48,8 +42,7 @@ def start_devhost(
     process = DevhostProcess(
         app_dir, {**os.environ, **settings}, log_dir / "devhost.log", poll_interval=0.2, workers=workers
     )
-    process.start_and_wait()
-    return process
+    return process.start()
 
 
 class QueueWatcher:

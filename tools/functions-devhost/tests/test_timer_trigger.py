@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from azure.storage.blob import BlobServiceClient
-
-from localdev.stack.azurite import AzuriteProcess
-from tests.devhost.conftest import QueueWatcher, copy_app, start_devhost
+from azurite_launcher import Azurite
+from devhost_fixtures import QueueWatcher, copy_app, start_devhost
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -18,7 +17,7 @@ STATUS = "timers/fixturehost/Host.Functions.Tick/status"
 
 
 def test_timer_runs_on_startup_on_schedule_and_past_due_after_a_missed_occurrence(
-    azurite: AzuriteProcess, tmp_path: Path
+    azurite: Azurite, tmp_path: Path
 ) -> None:
     seen = QueueWatcher(azurite.connection_string, "fx-timer")
     app = copy_app("timer", tmp_path)

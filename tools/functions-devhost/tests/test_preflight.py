@@ -6,8 +6,7 @@ import pytest
 from functions_devhost.errors import DevhostError
 from functions_devhost.preflight import check_service_bus, check_storage
 from functions_devhost.settings import development_storage
-
-from localdev.stack.processes import free_port
+from functions_devhost.testing import free_port
 
 pytestmark = pytest.mark.integration
 

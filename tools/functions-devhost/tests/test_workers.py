@@ -10,7 +10,6 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,13 +17,12 @@ import psutil
 import pytest
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
 from azure.storage.blob import BlobServiceClient
+from azurite_launcher import Azurite
+from devhost_fixtures import QueueWatcher, copy_app, start_devhost
 from functions_devhost import __main__ as devhost_main
 from functions_devhost.supervisor import configured_worker_count, in_partition
-
-from localdev.stack.azurite import AzuriteProcess
-from localdev.stack.devhost_process import DevhostProcess
-from localdev.stack.emulator import EmulatorProcess, start_emulator
-from tests.devhost.conftest import APPS, QueueWatcher, copy_app, start_devhost
+from functions_devhost.testing import DevhostProcess
+from servicebus_emulator.testing import EmulatorProcess
 
 BLOBS = 40
 MESSAGES = 40
@@ -47,14 +45,7 @@ def test_worker_count_setting_from_environment_or_local_settings(tmp_path: Path)
     assert configured_worker_count(tmp_path, {}) is None
 
 
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
-    handle = start_emulator(APPS / "servicebus" / "servicebus-config.json", tmp_path_factory.mktemp("emu"))
-    yield handle
-    handle.stop()
-
-
-def _start(azurite: AzuriteProcess, emulator: EmulatorProcess, folder: Path) -> DevhostProcess:
+def _start(azurite: Azurite, emulator: EmulatorProcess, folder: Path) -> DevhostProcess:
     return start_devhost(
         copy_app("workers", folder), azurite, folder, workers=2, FixtureServiceBus=emulator.connection_string
     )
@@ -89,7 +80,7 @@ def _gone(pids: list[int], timeout: float) -> bool:
 @pytest.mark.integration
 @pytest.mark.slow
 def test_two_workers_run_each_blob_and_message_exactly_once(
-    azurite: AzuriteProcess, emulator: EmulatorProcess, tmp_path: Path
+    azurite: Azurite, emulator: EmulatorProcess, tmp_path: Path
 ) -> None:
     seen = QueueWatcher(azurite.connection_string, "fx-w-seen")
     container = BlobServiceClient.from_connection_string(azurite.connection_string).get_container_client(
@@ -143,7 +134,7 @@ def test_two_workers_run_each_blob_and_message_exactly_once(
 @pytest.mark.integration
 @pytest.mark.slow
 def test_http_is_served_by_worker_zero_and_no_worker_outlives_its_supervisor(
-    azurite: AzuriteProcess, emulator: EmulatorProcess, tmp_path: Path
+    azurite: Azurite, emulator: EmulatorProcess, tmp_path: Path
 ) -> None:
     host = _start(azurite, emulator, tmp_path)
     workers: list[int] = []
