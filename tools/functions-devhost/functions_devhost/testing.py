@@ -45,6 +45,22 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_process_group(process: subprocess.Popen[bytes], grace: float = 10.0,
+                       sig: int = signal.SIGTERM) -> None:
+    """Signal a child started in its own session (by its pid, so its children too), wait up to `grace`,
+    then SIGKILL the group."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
 class DevhostProcess:
     """`python -m functions_devhost` for one app, in a child process on a loopback port."""
 
@@ -125,15 +141,8 @@ class DevhostProcess:
 
     def stop(self, grace: float = 10.0, sig: int = signal.SIGTERM) -> None:
         """Signal the child's process group (by its pid), wait up to `grace`, then SIGKILL it."""
-        if self._process is not None and self._process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._process.pid, sig)
-            try:
-                self._process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self._process.pid, signal.SIGKILL)
-                self._process.wait(timeout=5)
+        if self._process is not None:
+            stop_process_group(self._process, grace, sig)
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -9,10 +9,8 @@ binding it (several test runs share a machine). `Azurite.stop()` signals it by i
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -23,7 +21,7 @@ from azure.core.exceptions import HttpResponseError, ServiceRequestError
 from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueServiceClient
 from functions_devhost.settings import development_storage
-from functions_devhost.testing import free_port
+from functions_devhost.testing import free_port, stop_process_group
 
 AZURITE_BIN = "AZURITE_BIN"
 PORT_ATTEMPTS = 3
@@ -116,15 +114,8 @@ class Azurite:
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM to its process group by its pid, SIGKILL if it outlives `grace`."""
-        if self._process is not None and self._process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._process.pid, signal.SIGTERM)
-            try:
-                self._process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self._process.pid, signal.SIGKILL)
-                self._process.wait(timeout=5)
+        if self._process is not None:
+            stop_process_group(self._process, grace)
         if self._log is not None:
             self._log.close()
             self._log = None

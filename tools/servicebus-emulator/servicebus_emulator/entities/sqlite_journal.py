@@ -91,37 +91,44 @@ class SqliteJournal:
             self._db.execute(TOMBSTONE, self._removes.pop())
             return
         puts = [(e, s, _row(m)) for (e, s), m in self._puts.items()]
-        folded = False
         with self._db:
             self._db.execute("BEGIN")
-            if self._removes:
-                if puts or self._tombstones + len(self._removes) >= FOLD_AT:
-                    self._db.executemany("DELETE FROM messages WHERE entity = ? AND seq = ?",
-                                         list(self._removes))
-                else:
-                    self._tombstones += len(self._removes)
-                    self._db.executemany(TOMBSTONE, list(self._removes))
-            if self._tombstones and (puts or self._tombstones >= FOLD_AT):
-                self._fold()
-                folded = True
+            folded = self._write_removes(bool(puts))
             if puts:
                 self._db.executemany("INSERT OR REPLACE INTO messages VALUES (?, ?, ?)", puts)
             if self._sequences:
                 self._db.executemany("INSERT OR REPLACE INTO sequences VALUES (?, ?)",
                                      list(self._sequences.items()))
             if self._seen:
-                self._db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?)", self._seen)
-                self._seen_commits += 1
-                if self._seen_commits % PRUNE_EVERY == 0:
-                    # Times come from the namespace's clock (seen_at), never from this machine's.
-                    latest = max(row[2] for row in self._seen)
-                    self._db.execute("DELETE FROM seen WHERE expires_at <= ?", (latest,))
+                self._write_seen()
         if folded:
             self._tombstones = 0
         self._seen.clear()
         self._puts.clear()
         self._removes.clear()
         self._sequences.clear()
+
+    def _write_removes(self, with_puts: bool) -> bool:
+        """Settled messages: deleted outright beside puts or once enough piled up, else tombstoned (one
+        cheap statement); True if the tombstones were folded away in this transaction."""
+        if self._removes:
+            if with_puts or self._tombstones + len(self._removes) >= FOLD_AT:
+                self._db.executemany("DELETE FROM messages WHERE entity = ? AND seq = ?", list(self._removes))
+            else:
+                self._tombstones += len(self._removes)
+                self._db.executemany(TOMBSTONE, list(self._removes))
+        if self._tombstones and (with_puts or self._tombstones >= FOLD_AT):
+            self._fold()
+            return True
+        return False
+
+    def _write_seen(self) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?)", self._seen)
+        self._seen_commits += 1
+        if self._seen_commits % PRUNE_EVERY == 0:
+            # Times come from the namespace's clock (seen_at), never from this machine's.
+            latest = max(row[2] for row in self._seen)
+            self._db.execute("DELETE FROM seen WHERE expires_at <= ?", (latest,))
 
     def _fold(self) -> None:
         """Apply the tombstones to `messages` (inside the caller's transaction)."""
