@@ -34,30 +34,23 @@ def run_offline(
     """Run the whole pipeline on `stream`; raises `Pain001SchemaError` only if the writer has a bug."""
     sender = sender_from_blob_path(blob_path)
     policy = reference.senders.get(sender)
-    adapter = Adapter(
-        file_id=file_id,
-        sender=sender,
-        sender_name=policy.name if policy else sender,
-        creation_time=creation_time,
-        debtor=registered_debtor(policy) if policy else None,
-    )
+    adapter = Adapter(file_id=file_id, sender=sender, sender_name=policy.name if policy else sender,
+                      creation_time=creation_time, debtor=registered_debtor(policy) if policy else None)
     try:
-        result = validate_payment_file(
-            stream,
-            sender=sender,
-            reference=reference,
-            today=today,
-            on_payment=adapter.add,
-            max_bytes=max_bytes,
-        )
-        if not result.valid:
-            return result
-        with adapter.finish() as document, tempfile.TemporaryFile() as staged:
-            write_pain001(document, staged)
-            staged.seek(0)
-            validate_pain001(staged)
-            staged.seek(0)
-            shutil.copyfileobj(staged, out)
+        result = validate_payment_file(stream, sender=sender, reference=reference, today=today,
+                                       on_payment=adapter.add, max_bytes=max_bytes)
+        if result.valid:
+            _write_checked(adapter, out)
         return result
     finally:
         adapter.close()
+
+
+def _write_checked(adapter: Adapter, out: BinaryIO) -> None:
+    """The pain.001 staged, XSD-validated, and only then copied to `out`."""
+    with adapter.finish() as document, tempfile.TemporaryFile() as staged:
+        write_pain001(document, staged)
+        staged.seek(0)
+        validate_pain001(staged)
+        staged.seek(0)
+        shutil.copyfileobj(staged, out)
