@@ -1,6 +1,7 @@
 """Big files through the whole local stack, side by side with the same file's in-process core time.
 
     python -m bench.bigfile [--sizes 100000,1000000] [--rounds 1]
+    python -m bench.e2e --big 100000,1000000        (the same, from the end-to-end benchmark)
 
 For each size, one generated file of that many payments is dropped into a fresh stack (Azurite in memory,
 the emulator durable as `make run` runs it, one devhost process) and followed to `delivered`. Printed per
@@ -10,7 +11,8 @@ size and round:
   core      the same file through `bench.core.run_ours` in this process (validate → adapt → write →
             XSD-validate, CPU seconds and wall), i.e. the computation without moving the file;
   ratio     e2e ÷ core wall (aim ≤ 2);
-  peak RSS  of each stack process while the file travels (psutil, sampled every 0.1 s, with children).
+  peak RSS  of each stack process while the file travels (psutil, sampled every 0.1 s, with children),
+            and the devhost's peak at the largest size ÷ at the smallest (aim ≤ 2).
 The sender's limits are raised for the run (max_rows, max_file_amount), as bench.core does. Loopback only;
 bounded by a deadline per file; everything stops by pid at the end.
 """
@@ -126,6 +128,15 @@ def report(result: dict[str, object]) -> str:
             f"{'':>16}peak RSS: {memory}")  # fmt: skip
 
 
+def memory_growth(peaks: dict[int, int]) -> str:
+    """The devhost's peak RSS at the largest size ÷ at the smallest (aim ≤ 2: it streams)."""
+    if len(peaks) < 2:
+        return "devhost peak RSS growth: needs two sizes (--sizes 100000,1000000)"
+    small, large = min(peaks), max(peaks)
+    return (f"devhost peak RSS at {large:,} ÷ at {small:,} rows: "
+            f"{peaks[large] / max(peaks[small], 1):.2f} (aim ≤ 2)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bigfile", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -133,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per file")
     args = parser.parse_args(argv)
+    devhost_peaks: dict[int, int] = {}
     for size in (int(s) for s in args.sizes.split(",")):
         ratios = []
         for round_number in range(1, args.rounds + 1):
@@ -140,10 +152,13 @@ def main(argv: list[str] | None = None) -> int:
             print(report(result), flush=True)
             steps: dict[str, float] = result["steps"]  # type: ignore[assignment]
             core: dict[str, float] = result["core"]  # type: ignore[assignment]
+            rss: dict[str, int] = result["rss"]  # type: ignore[assignment]
             ratios.append(steps["delivered"] / core["wall"])
+            devhost_peaks[size] = max(devhost_peaks.get(size, 0), rss.get("devhost", 0))
         if len(ratios) > 1:
             print(f"{size:>9,} rows: e2e ÷ core median {statistics.median(ratios):.2f} "
                   f"(rounds {min(ratios):.2f} to {max(ratios):.2f})")  # fmt: skip
+    print(memory_growth(devhost_peaks))
     return 0
 
 

@@ -16,7 +16,10 @@ cpu         CPU ms per burst file in each process of the stack (psutil, the proc
             then splits the devhost's CPU per worker).
 Azurite keeps its data in memory (no disk I/O). Loopback only; bounded by file counts and a
 deadline; everything stops by pid at the end.
-Aims: p50 ≤ 1 s, p95 ≤ 2 s, ≥ 20 files/s.
+--big SIZES  big-file mode: one file of each size (e.g. 100000,1000000) through a fresh stack, its
+            end-to-end time beside the same file's in-process core time, their ratio and each process's
+            peak RSS (bench/bigfile.py; --rounds N).
+Aims: p50 ≤ 1 s, p95 ≤ 2 s, ≥ 20 files/s; big files e2e ≤ 2x core, devhost RSS at 1M ≤ 2x at 100k.
 """
 
 from __future__ import annotations
@@ -260,7 +263,15 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="devhost --workers; a list such as 1,2 runs the whole bench once per count, a fresh stack each",
     )
+    parser.add_argument(
+        "--big", metavar="SIZES", help="big-file mode (bench.bigfile): row counts, e.g. 100000,1000000"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with --big: rounds per size")
     args = parser.parse_args(argv)
+    if args.big:
+        from bench import bigfile
+
+        return bigfile.main(["--sizes", args.big, "--rounds", str(args.rounds)])
     files = [make_file(args.rows, seed) for seed in range(args.latency_files + args.burst_files)]
     for workers in args.workers or [None]:
         run_once(args, workers, files)
