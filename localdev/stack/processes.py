@@ -7,7 +7,6 @@ stops anything it spawned (Azurite's node), and never touches a process we did n
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import socket
 import subprocess
@@ -15,6 +14,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
+
+from functions_devhost.testing import stop_process_group
 
 
 class StackError(Exception):
@@ -104,15 +105,8 @@ class ManagedProcess:
 
     def stop(self, grace: float = 10.0, sig: int = signal.SIGTERM) -> None:
         """Signal the child's process group, wait up to `grace`, then kill it."""
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, sig)
-            try:
-                self.process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        if self.process is not None:
+            stop_process_group(self.process, grace, sig)
         if self._log is not None:
             self._log.close()
             self._log = None

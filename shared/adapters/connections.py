@@ -72,18 +72,7 @@ def resolve_storage(setting: str, environ: Mapping[str, str]) -> Target:
     value = environ.get(setting, "").strip()
     if value:
         return _storage_connection_string(setting, value)
-    client_id = environ.get(f"{setting}__clientId") or None
-    uri = environ.get(f"{setting}__blobServiceUri") or environ.get(f"{setting}__serviceUri")
-    if uri:
-        return Target(setting, endpoint=uri.rstrip("/"), client_id=client_id)
-    account = environ.get(f"{setting}__accountName")
-    if account:
-        return Target(setting, endpoint=f"https://{account}.blob.core.windows.net", client_id=client_id)
-    raise ConfigurationError(
-        f"setting {setting} is not set: set {setting} to a storage connection string "
-        f"(UseDevelopmentStorage=true locally), or {setting}__accountName / {setting}__blobServiceUri "
-        "(plus __clientId for a user-assigned identity) in Azure"
-    )
+    return _identity_endpoint(setting, environ, "blob", ("blobServiceUri", "serviceUri"))
 
 
 def resolve_table(setting: str, environ: Mapping[str, str]) -> Target:
@@ -91,16 +80,23 @@ def resolve_table(setting: str, environ: Mapping[str, str]) -> Target:
     or an account name and key), else `X__tableServiceUri`, else `https://<X__accountName>.table...`."""
     if environ.get(setting, "").strip():
         return resolve_storage(setting, environ)
+    return _identity_endpoint(setting, environ, "table", ("tableServiceUri",))
+
+
+def _identity_endpoint(setting: str, environ: Mapping[str, str], service: str,
+                       uri_settings: tuple[str, ...]) -> Target:
+    """An identity-based connection (the host's `X__<service>ServiceUri` / `X__accountName` settings)."""
     client_id = environ.get(f"{setting}__clientId") or None
-    uri = environ.get(f"{setting}__tableServiceUri")
+    uris = (environ.get(f"{setting}__{name}") for name in uri_settings)
+    uri = next((found for found in uris if found), "")
     if uri:
         return Target(setting, endpoint=uri.rstrip("/"), client_id=client_id)
     account = environ.get(f"{setting}__accountName")
     if account:
-        return Target(setting, endpoint=f"https://{account}.table.core.windows.net", client_id=client_id)
+        return Target(setting, endpoint=f"https://{account}.{service}.core.windows.net", client_id=client_id)
     raise ConfigurationError(
         f"setting {setting} is not set: set {setting} to a storage connection string "
-        f"(UseDevelopmentStorage=true locally), or {setting}__accountName / {setting}__tableServiceUri "
+        f"(UseDevelopmentStorage=true locally), or {setting}__accountName / {setting}__{uri_settings[0]} "
         "(plus __clientId for a user-assigned identity) in Azure"
     )
 
