@@ -46,7 +46,8 @@ def _adapt(services: Services, delivery: Delivery, message: FileValidated) -> St
         message_id=f"{data.file_id}:adapted", correlation_id=data.file_id, causation_id=message.message_id,
         occurred_at=services.clock.now(), source="FileAdaptor",
         data=FileAdaptedData(file_id=data.file_id, sender=data.sender, blob_name=data.blob_name,
-                             nb_of_txs=header.nb_of_txs, ctrl_sum=header.ctrl_sum, document=carried),
+                             nb_of_txs=header.nb_of_txs, ctrl_sum=header.ctrl_sum, document=carried,
+                             warnings=data.warnings),
     )
     publish(services, FILE_ADAPTED_QUEUE, adapted)
     record_event(services.blobs, services.clock, data.file_id, "adapted", nb_of_txs=header.nb_of_txs,

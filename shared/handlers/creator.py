@@ -18,7 +18,7 @@ from shared.domain.canonical import document_from_records
 from shared.domain.pain001 import validate_pain001, write_pain001
 from shared.handlers.blobops import delete_prefix
 from shared.handlers.claimcheck import iter_records, staging_prefix
-from shared.handlers.ending import announce_ending
+from shared.handlers.ending import announce_ending, delivered_ending
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.outcome import StepOutcome, already_ended
 from shared.handlers.timeline import (
@@ -27,7 +27,7 @@ from shared.handlers.timeline import (
     read_ending,
     read_terminal,
     record_event,
-    write_terminal,
+    record_terminal,
 )
 from shared.services import Services
 from shared.topology import OUTGOING_CONTAINER, WORKFLOW_CONTAINER
@@ -61,9 +61,10 @@ def _create(services: Services, delivery: Delivery, message: FileAdapted) -> Ste
         return _lost_to_another_end(services, data.sender, data.file_id)
     # Recorded before staging is cleaned up: a crash in between leaves a delivered file whose redelivery
     # only finishes the clean-up, never one that can neither be re-created (staging gone) nor delivered.
-    if not write_terminal(services.blobs, services.clock, data.file_id, "delivered", output=output):
+    terminal = record_terminal(services.blobs, services.clock, data.file_id, "delivered", output=output)
+    if terminal is None:
         return _lost_to_another_end(services, data.sender, data.file_id)
-    announce_ending(services, data.file_id)
+    announce_ending(services, data.file_id, delivered_ending(terminal, data))  # from what is in hand
     delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
     return StepOutcome("delivered", data.file_id)
 

@@ -82,6 +82,12 @@ def _compact(moment: datetime) -> str:
 def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: TerminalState, **details: Any
                    ) -> bool:  # fmt: skip
     """Record the terminal state once, then its event; False (and a warning) if one was already recorded."""
+    return record_terminal(blobs, clock, file_id, state, **details) is not None
+
+
+def record_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: TerminalState, **details: Any
+                    ) -> TerminalRecord | None:  # fmt: skip
+    """`write_terminal`, returning the record it wrote (what `file.ended` is built from), or None."""
     entry = check_terminal({"file_id": file_id, "state": state, "occurred_at": stamp(clock.now()), **details})
     try:
         blobs.write(
@@ -96,12 +102,12 @@ def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: Terminal
             ensure_terminal_event(blobs, existing)
         found = existing["state"] if existing else None
         log.warning("file %s already ended %s; not recording %s", file_id, found, state)
-        return False
+        return None
     ensure_terminal_event(blobs, entry)
     close_open_marker(blobs, file_id)
     # The workbook's "files per terminal state" counts these lines (infra/queries/workbook-*.kql).
     log.info(f"{FILE_ENDED} %s %s", state, file_id, extra={"file_id": file_id, "terminal_state": state})
-    return True
+    return entry
 
 
 def ensure_terminal_event(blobs: BlobStore, terminal: TerminalRecord) -> None:
@@ -187,17 +193,6 @@ def read_events(blobs: BlobStore, file_id: str) -> list[TimelineEvent]:
         except BlobNotFound:
             continue  # listed then removed: only tests clean timelines, never the pipeline
     return events
-
-
-def recorded_trace(blobs: BlobStore, file_id: str) -> str:
-    """`trace_of` the first event only (one list and one read): for a step about to start a span."""
-    first = next(blobs.list_names(WORKFLOW_CONTAINER, f"{timeline_prefix(file_id)}events/"), None)
-    if first is None:
-        return ""
-    try:
-        return str(json.loads(blobs.read(WORKFLOW_CONTAINER, first)).get("traceparent", ""))
-    except (BlobNotFound, ValueError):
-        return ""
 
 
 def trace_of(events: list[TimelineEvent]) -> str:

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal, cast
 
-from shared.contracts import BlobReference, DebtorData, FileValidated, FileValidatedData, Payload
+from shared.contracts import BlobReference, DebtorData, EndingIssue, FileValidated, FileValidatedData, Payload
 from shared.domain.fingerprint import PaymentsFingerprint
 from shared.domain.payments import Payment
 from shared.domain.reference import ReferenceTable
@@ -24,7 +24,7 @@ from shared.handlers import registry
 from shared.handlers.blobops import base_name, copy_blob
 from shared.handlers.claimcheck import RecordSpool, staging_prefix
 from shared.handlers.debtor import debtor_data
-from shared.handlers.ending import announce_ending
+from shared.handlers.ending import announce_ending, issue_record
 from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
 from shared.handlers.inbound import record_failure
 from shared.handlers.payment_claims import ClaimRequest, claim_payments, duplicate_report, release_payments
@@ -192,17 +192,20 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
     ended = _ended_meanwhile(services, file, archive, payload)
     if ended is not None:
         return ended
+    warnings = result.warnings_report()
+    carried = [EndingIssue.model_validate(issue_record("warning", w)) for w in warnings]  # for file.ended
     data = FileValidatedData(file_id=file.file_id, sender=sender, sender_name=sender_name,
                              blob_name=file.blob_name,
                              content_sha256=sha256, row_count=result.row_count,
-                             control_sum=result.control_sum, payload=payload, debtor=debtor)
+                             control_sum=result.control_sum, payload=payload, debtor=debtor,
+                             warnings=carried)
     message = FileValidated(message_id=f"{file.file_id}:validated", correlation_id=file.file_id,
                             causation_id=f"{file.file_id}:received", occurred_at=services.clock.now(),
                             source="FileValidator", data=data)
     publish(services, FILE_VALIDATED_QUEUE, message)
     record_event(services.blobs, services.clock, file.file_id, "validated", row_count=result.row_count,
                  control_sum=str(result.control_sum), payload=payload.kind, archive=f"workflow/{archive}",
-                 warning_count=result.warning_count, warnings=result.warnings_report())
+                 warning_count=result.warning_count, warnings=warnings)
     _delete_incoming(services, file)
     return ValidatorOutcome("validated", file.file_id)
 
