@@ -109,6 +109,9 @@ class FileAdaptedData(BaseModel):
     ctrl_sum: DecimalString
     document: Payload
     warnings: CarriedWarnings = None
+    staged: bool | None = Field(
+        default=None, description="whether anything of the file went to workflow/staging/ (the validator's "
+        "payload or this document by claim-check), so the creator lists staging only then; None: unknown")
 
 
 class FileFailedData(BaseModel):

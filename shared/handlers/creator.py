@@ -65,7 +65,11 @@ def _create(services: Services, delivery: Delivery, message: FileAdapted) -> Ste
     if terminal is None:
         return _lost_to_another_end(services, data.sender, data.file_id)
     announce_ending(services, data.file_id, delivered_ending(terminal, data))  # from what is in hand
-    delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
+    # `staged` False: the payload and the document both travelled inline. Whether records go by claim-check
+    # is a function of the records and the threshold, so an earlier attempt of either step (one that
+    # crashed after staging) decided the same way and staged nothing either; None (an older adaptor): list.
+    if data.staged is not False:
+        delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
     return StepOutcome("delivered", data.file_id)
 
 

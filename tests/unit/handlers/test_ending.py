@@ -189,6 +189,7 @@ def test_the_creator_announces_from_what_it_has_the_same_message_the_timeline_gi
     # Only the creator's own checks before it acts: nothing of the timeline is read back to announce.
     assert reads_at_publish[-1] == [f"GET workflow/timeline/{file_id}/terminal.json",
                                     f"GET workflow/timeline/{file_id}/ending.json"]
+    assert not [r for r in blobs.reads if r.startswith("LIST workflow/staging/")]  # all inline: none staged
     read_back = ended_message(services, file_id)
     assert read_back is not None and message.body == encode_message(read_back)
     (warning,) = ended(message.body).data.issues.records  # type: ignore[union-attr]
