@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from shared.contracts import FileAdaptedData, FileEnded, FileEndedData
 from shared.contracts.timeline import TerminalRecord, TimelineEvent
@@ -137,6 +137,20 @@ def delivered_ending(terminal: TerminalRecord, data: FileAdaptedData) -> Ending 
     return Ending(terminal, data.sender, data.blob_name, facts)
 
 
+def refused_ending(terminal: TerminalRecord, sender: str, blob_name: str, report: Mapping[str, Any],
+                   original: BinaryIO | None) -> Ending:
+    """The validator's ending from what it has in hand: the report it wrote (`rejected`) or the terminal
+    record (`duplicate`), each row error named by its payment id from the copy of the original it kept
+    (None: nothing was read, so no error names a row)."""
+    if terminal.get("state") == "duplicate":
+        return Ending(terminal, sender, blob_name, _duplicate(terminal))
+    errors = [issue_record("error", e) for e in report.get("errors") or []]
+    if original is not None:
+        original.seek(0)
+        _add_payment_ids(original, errors)
+    return Ending(terminal, sender, blob_name, _rejected(terminal, report, errors))
+
+
 def _delivered(file_id: str, terminal: TerminalRecord, nb_of_txs: Any, ctrl_sum: Any,
                warnings: list[dict[str, Any]]) -> dict[str, Any]:
     return {"evidence": terminal.get("output"), "msg_id": make_msg_id(file_id), "nb_of_txs": nb_of_txs,
@@ -161,11 +175,19 @@ def _facts(services: Services, file_id: str, terminal: TerminalRecord, events: l
                 "failed_step": terminal.get("failed_step"), "reason": terminal.get("reason"),
                 "needs_attention": bool(terminal.get("needs_attention")), "issues": []}
     if state == "duplicate":
-        return {"evidence": terminal.get("report"), "duplicate_of": terminal.get("duplicate_of"),
-                "issues": []}
+        return _duplicate(terminal)
     report = _read_report(services, file_id)
     errors = [issue_record("error", e) for e in report.get("errors") or []]
     _name_payments(services, file_id, blob_name, errors)
+    return _rejected(terminal, report, errors)
+
+
+def _duplicate(terminal: TerminalRecord) -> dict[str, Any]:
+    return {"evidence": terminal.get("report"), "duplicate_of": terminal.get("duplicate_of"), "issues": []}
+
+
+def _rejected(terminal: TerminalRecord, report: Mapping[str, Any], errors: list[dict[str, Any]]
+              ) -> dict[str, Any]:  # fmt: skip
     return {"evidence": terminal.get("report"), "error_count": int(report.get("error_count") or len(errors)),
             "issues": errors}
 
@@ -194,17 +216,28 @@ def _read_report(services: Services, file_id: str) -> dict[str, Any]:
 
 def _name_payments(services: Services, file_id: str, blob_name: str, errors: list[dict[str, Any]]) -> None:
     """Add each row error's payment_id, read back from the rejected original."""
-    rows = {e["row"] for e in errors if isinstance(e.get("row"), int) and not e.get("payment_id")}
-    if not rows or not blob_name:
+    if not _unnamed_rows(errors) or not blob_name:
         return
     try:
         reader = services.blobs.open_reader(REJECTED_CONTAINER, f"{file_id}/{base_name(blob_name)}")
     except BlobNotFound:
         return
     try:
-        ids = payment_ids_by_row(reader.stream, rows)
+        _add_payment_ids(reader.stream, errors)
     finally:
         reader.stream.close()
+
+
+def _unnamed_rows(errors: list[dict[str, Any]]) -> set[int]:
+    return {e["row"] for e in errors if isinstance(e.get("row"), int) and not e.get("payment_id")}
+
+
+def _add_payment_ids(original: BinaryIO, errors: list[dict[str, Any]]) -> None:
+    """Name each row error by the payment id on that row of the original."""
+    rows = _unnamed_rows(errors)
+    if not rows:
+        return
+    ids = payment_ids_by_row(original, rows)
     for error in errors:
         row = error.get("row")
         error["payment_id"] = error.get("payment_id") or (ids.get(row) if isinstance(row, int) else None)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal, cast
 
 from shared.contracts import BlobReference, DebtorData, EndingIssue, FileValidated, FileValidatedData, Payload
+from shared.contracts.timeline import TerminalRecord
 from shared.domain.fingerprint import PaymentsFingerprint
 from shared.domain.payments import Payment
 from shared.domain.reference import ReferenceTable
@@ -24,7 +25,7 @@ from shared.handlers import registry
 from shared.handlers.blobops import base_name, copy_blob
 from shared.handlers.claimcheck import RecordSpool, staging_prefix
 from shared.handlers.debtor import debtor_data
-from shared.handlers.ending import announce_ending, issue_record
+from shared.handlers.ending import announce_ending, issue_record, refused_ending
 from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
 from shared.handlers.inbound import record_failure
 from shared.handlers.payment_claims import ClaimRequest, claim_payments, duplicate_report, release_payments
@@ -34,9 +35,9 @@ from shared.handlers.timeline import (
     ensure_terminal_event,
     read_terminal,
     record_event,
+    record_terminal,
     stamp,
     timeline_prefix,
-    write_terminal,
 )
 from shared.ports import BlobChanged, BlobNotFound, StreamedBlob
 from shared.services import Services
@@ -233,10 +234,10 @@ def _reject(services: Services, file: IncomingFile, report: dict[str, Any],
     full = {**report, "file_id": file.file_id, "sender": file.sender, "blob_name": file.blob_name,
             "reported_at": stamp(services.clock.now())}
     _write_rejection(services, file, full, original)
-    write_terminal(services.blobs, services.clock, file.file_id, "rejected",
-                   error_count=report["error_count"],
-                   report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json", **terminal)
-    announce_ending(services, file.file_id)  # before the delete: a failure leaves the blob to retry
+    recorded = record_terminal(services.blobs, services.clock, file.file_id, "rejected",
+                               error_count=report["error_count"],
+                               report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json", **terminal)
+    _announce(services, file, recorded, full, original)  # before the delete: a failure leaves the blob
     _delete_incoming(services, file)
     return ValidatorOutcome("rejected", file.file_id, f"{report['error_count']} error(s)")
 
@@ -250,11 +251,19 @@ def _duplicate(services: Services, file: IncomingFile, owner: str, fingerprint: 
                          "(compared payment by payment: line endings, a BOM or the order of the rows "
                          "make no difference); nothing was sent again"}
     _write_rejection(services, file, report, original)
-    write_terminal(services.blobs, services.clock, file.file_id, "duplicate", duplicate_of=owner,
-                   report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
-    announce_ending(services, file.file_id)
+    recorded = record_terminal(services.blobs, services.clock, file.file_id, "duplicate", duplicate_of=owner,
+                               report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
+    _announce(services, file, recorded, report, original)
     _delete_incoming(services, file)
     return ValidatorOutcome("duplicate", file.file_id, owner)
+
+
+def _announce(services: Services, file: IncomingFile, recorded: TerminalRecord | None,
+              report: dict[str, Any], original: BinaryIO | None) -> None:
+    """`file.ended` from the report and the original in hand; read back if another run ended it first."""
+    known = None if recorded is None else refused_ending(recorded, file.sender or "", file.blob_name,
+                                                         report, original)
+    announce_ending(services, file.file_id, known)
 
 
 def _write_rejection(services: Services, file: IncomingFile, report: dict[str, Any],

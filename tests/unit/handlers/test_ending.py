@@ -19,7 +19,7 @@ from shared.handlers.deadletter import DEAD_LETTER_GIVE_UP_AFTER, handle_dead_le
 from shared.handlers.ending import ended_message
 from shared.handlers.timeline import read_terminal
 from shared.handlers.validator import handle_incoming_file
-from shared.ports import OutgoingMessage
+from shared.ports import OutgoingMessage, StreamedBlob
 from shared.topology import FILE_ADAPTED_QUEUE, FILE_ENDED_TOPIC, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER
 from tests.fakes import FAKE_EXECUTION_DATE, FakeBlobStore, make_services
 from tests.samplefiles import HEADER, invalid_csv, payment_csv
@@ -161,6 +161,10 @@ class _CountingReads(FakeBlobStore):
         self.reads.append(f"GET {container}/{name}")
         return super().read(container, name)
 
+    def open_reader(self, container: str, name: str) -> StreamedBlob:
+        self.reads.append(f"GET {container}/{name}")
+        return super().open_reader(container, name)
+
     def list_names(self, container: str, prefix: str = "") -> Iterator[str]:
         self.reads.append(f"LIST {container}/{prefix}")
         return super().list_names(container, prefix)
@@ -209,4 +213,28 @@ def test_a_file_adapted_sent_before_warnings_travelled_is_announced_from_the_tim
     assert handle_file_adapted(services, older).state == "delivered"
     (message,) = publisher.to(FILE_ENDED_TOPIC)
     read_back = ended_message(services, file_id)
+    assert read_back is not None and message.body == encode_message(read_back)
+
+
+@pytest.mark.parametrize("copy", [False, True], ids=["rejected", "duplicate"])
+def test_the_validator_announces_a_refusal_from_what_it_has_the_same_message_the_timeline_gives(
+        copy: bool) -> None:
+    services, _, publisher, _ = make_services()
+    blobs = _CountingReads()
+    services = replace(services, blobs=blobs)
+    data = payment_csv(2, execution_date=FAKE_EXECUTION_DATE) if copy else invalid_csv(FAKE_EXECUTION_DATE)
+    if copy:  # delivered once; the same payments again are a duplicate
+        blobs.put(INCOMING_CONTAINER, "acme-payroll/first.csv", data)
+        handle_incoming_file(services, "acme-payroll/first.csv")
+        handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
+        handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE))
+    blobs.put(INCOMING_CONTAINER, NAME, data)
+    blobs.reads.clear()
+    outcome = handle_incoming_file(services, NAME)
+    assert outcome.state == ("duplicate" if copy else "rejected")
+    # Its own checks only (the incoming blob, whether the file ended): nothing of the ending is read back.
+    assert [r for r in blobs.reads if outcome.file_id in r] == [
+        f"GET workflow/timeline/{outcome.file_id}/terminal.json"]
+    message = publisher.to(FILE_ENDED_TOPIC)[-1]
+    read_back = ended_message(services, outcome.file_id)
     assert read_back is not None and message.body == encode_message(read_back)
