@@ -89,6 +89,12 @@ def _write_output(services: Services, message: FileAdapted) -> None:
 def _already_ended(services: Services, file_id: str) -> StepOutcome | None:
     """Skip a late redelivery (for a delivered file, first finish a clean-up a crash interrupted), and
     skip while a compensation that claimed `failed` is at work: it would only remove our output."""
+    # Two reads on a first delivery, and one would not do. terminal.json alone misses a `failed` claim
+    # whose compensation is still at work (we would write output it then removes). ending.json alone misses
+    # a terminal state recorded without a claim (a validator retry that judged the file `rejected` or
+    # `duplicate`, the give-up paths' `failed`): we would write output and claim `delivered` for a file
+    # that ended otherwise, a claim the validator's compensation then obeys. One read would need every
+    # writer of a terminal state to claim the ending first.
     terminal = read_terminal(services.blobs, file_id)
     if terminal is not None:
         if terminal.get("state") == "delivered":

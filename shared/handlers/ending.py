@@ -2,10 +2,12 @@
 
 Called right after every `write_terminal` and by whoever finds a terminal state already recorded (a
 redelivery, `outcome.already_ended`), so a crash between recording the state and publishing is repaired
-by the next delivery of the same message. Everything in the event is derived from what is stored
-(terminal.json, the timeline, the report), and its `occurred_at` is the terminal state's, so every
-announcement of one file has the same message id (`<file id>:ended`) and the same bytes: the topic's
-duplicate detection, and idempotent subscribers, make it "exactly once" as far as anyone can tell.
+by the next delivery of the same message. The writer of the state passes what it has in hand (the
+record it wrote, the report, the totals and warnings of `file.adapted`), so the happy path reads nothing;
+whoever only finds the state rebuilds the same facts from what is stored (terminal.json, the timeline,
+the report). Its `occurred_at` is the terminal state's, so every announcement of one file has the same
+message id (`<file id>:ended`) and the same bytes: the topic's duplicate detection, and idempotent
+subscribers, make it "exactly once" as far as anyone can tell.
 A publish failure raises (the trigger retries and re-announces) and never touches the state.
 """
 
