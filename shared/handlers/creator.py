@@ -61,7 +61,8 @@ def _create(services: Services, delivery: Delivery, message: FileAdapted) -> Ste
         return _lost_to_another_end(services, data.sender, data.file_id)
     # Recorded before staging is cleaned up: a crash in between leaves a delivered file whose redelivery
     # only finishes the clean-up, never one that can neither be re-created (staging gone) nor delivered.
-    terminal = record_terminal(services.blobs, services.clock, data.file_id, "delivered", output=output)
+    terminal = record_terminal(services.blobs, services.clock, data.file_id, "delivered", claimed=True,
+                               output=output)
     if terminal is None:
         return _lost_to_another_end(services, data.sender, data.file_id)
     announce_ending(services, data.file_id, delivered_ending(terminal, data))  # from what is in hand
@@ -88,22 +89,21 @@ def _write_output(services: Services, message: FileAdapted) -> None:
 
 def _already_ended(services: Services, file_id: str) -> StepOutcome | None:
     """Skip a late redelivery (for a delivered file, first finish a clean-up a crash interrupted), and
-    skip while a compensation that claimed `failed` is at work: it would only remove our output."""
-    # Two reads on a first delivery, and one would not do. terminal.json alone misses a `failed` claim
-    # whose compensation is still at work (we would write output it then removes). ending.json alone misses
-    # a terminal state recorded without a claim (a validator retry that judged the file `rejected` or
-    # `duplicate`, the give-up paths' `failed`): we would write output and claim `delivered` for a file
-    # that ended otherwise, a claim the validator's compensation then obeys. One read would need every
-    # writer of a terminal state to claim the ending first.
+    skip while another ending is being recorded (a compensation that claimed `failed` is at work: it
+    would only remove our output). One read on a first delivery: every terminal state is recorded after
+    a claim (`timeline.record_terminal`), so no claim means nothing has ended."""
+    claim = read_ending(services.blobs, file_id)
+    if claim is None:
+        return None
     terminal = read_terminal(services.blobs, file_id)
     if terminal is not None:
         if terminal.get("state") == "delivered":
             delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(file_id))
         return already_ended(services, file_id, "creating output")
-    if read_ending(services.blobs, file_id) != "failed":  # no terminal state: the claim is all there is
-        return None  # not ended, or our own claim from an attempt that crashed before recording it
-    log.warning("file %s is being compensated; not creating output", file_id)
-    return StepOutcome("skipped", file_id, "already failed")
+    if claim == "delivered":
+        return None  # our own claim, from an attempt that crashed before recording the state
+    log.warning("file %s is ending %s; not creating output", file_id, claim)
+    return StepOutcome("skipped", file_id, f"already {claim}")
 
 
 def _lost_to_another_end(services: Services, sender: str, file_id: str) -> StepOutcome:

@@ -5,7 +5,8 @@ the same blob, and names sort by time. `terminal.json` can be written once; a se
 warning and changes nothing, which is what makes "exactly one terminal state" hold under redelivery. Its
 event has a name derived from terminal.json, so a redelivery that finds the state can repair a missing
 event (a crash between the two writes) without ever adding a second one.
-`ending.json` is the claim that settles a race between delivering and compensating a validated file.
+`ending.json` is the claim that settles a race between delivering and compensating a validated file;
+every terminal state is recorded after one, so a file without a claim has not ended (one read).
 `open/<file id>.json` marks a file whose timeline has started and not ended: the reconciler's bounded
 work list (a file that stalls is found there, without listing every timeline ever written).
 """
@@ -79,15 +80,23 @@ def _compact(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%S.%fZ")
 
 
-def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: TerminalState, **details: Any
-                   ) -> bool:  # fmt: skip
+def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: TerminalState, *,
+                   claimed: bool = False, **details: Any) -> bool:  # fmt: skip
     """Record the terminal state once, then its event; False (and a warning) if one was already recorded."""
-    return record_terminal(blobs, clock, file_id, state, **details) is not None
+    return record_terminal(blobs, clock, file_id, state, claimed=claimed, **details) is not None
 
 
-def record_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: TerminalState, **details: Any
-                    ) -> TerminalRecord | None:  # fmt: skip
-    """`write_terminal`, returning the record it wrote (what `file.ended` is built from), or None."""
+def record_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: TerminalState, *,
+                    claimed: bool = False, **details: Any) -> TerminalRecord | None:  # fmt: skip
+    """`write_terminal`, returning the record it wrote (what `file.ended` is built from), or None.
+
+    Every terminal state is recorded after an ending claim: unless the caller `claimed` it already (the
+    creator and the validator's compensation, before their decisive act), one is made here (whoever
+    claimed first keeps the claim; the state is recorded all the same, as before claims existed). So no
+    claim means no terminal state, and a check on the happy path reads ending.json alone (`ending_state`).
+    """
+    if not claimed:
+        _ensure_claim(blobs, clock, file_id, state)
     entry = check_terminal({"file_id": file_id, "state": state, "occurred_at": stamp(clock.now()), **details})
     try:
         blobs.write(
@@ -137,22 +146,34 @@ def claim_ending(blobs: BlobStore, clock: Clock, file_id: str, state: str) -> st
     then kept failing its own bookkeeping is dead-lettered while the next step works). Each claims here
     (create-if-absent) before its decisive act, and the loser undoes its own work or rolls the winner's
     forward. `terminal.json` is still written only when the winner has finished, so whoever sees a
-    terminal state also finds its evidence.
+    terminal state also finds its evidence. Whoever records another ending (a refusal, a give-up) claims
+    its own state as it records it (`record_terminal`), so a claim can also be `rejected` or `duplicate`.
     """
+    if _ensure_claim(blobs, clock, file_id, state):
+        return state
+    return str(json.loads(blobs.read(WORKFLOW_CONTAINER, ending_name(file_id))).get("state"))
+
+
+def _ensure_claim(blobs: BlobStore, clock: Clock, file_id: str, state: str) -> bool:
+    """Claim `state` unless a claim exists (kept, and not read); True if the claim is ours."""
     entry = {"file_id": file_id, "state": state, "claimed_at": stamp(clock.now())}
     try:
         blobs.write(WORKFLOW_CONTAINER, ending_name(file_id), json.dumps(entry).encode(), overwrite=False)
     except BlobAlreadyExists:
-        return str(json.loads(blobs.read(WORKFLOW_CONTAINER, ending_name(file_id))).get("state"))
-    return state
+        return False
+    return True
 
 
 def ending_state(blobs: BlobStore, file_id: str) -> str | None:
-    """The terminal state, else the claimed ending (its winner still at work), else None."""
+    """The terminal state, else the claimed ending (its winner still at work), else None.
+
+    One read while the file has not ended: a terminal state is only ever recorded after a claim
+    (`record_terminal`), so without a claim there is no terminal state to read."""
+    claim = read_ending(blobs, file_id)
+    if claim is None:
+        return None
     terminal = read_terminal(blobs, file_id)
-    if terminal is not None:
-        return str(terminal.get("state"))
-    return read_ending(blobs, file_id)
+    return str(terminal.get("state")) if terminal is not None else claim
 
 
 def read_ending(blobs: BlobStore, file_id: str) -> str | None:

@@ -215,9 +215,10 @@ def _ended_meanwhile(services: Services, file: IncomingFile, archive: str,
                      payload: Payload) -> ValidatorOutcome | None:
     """Check after acting: another run of the same upload may have ended the file while we archived and
     staged (its chain can even have failed and been compensated); undo what this run just added."""
-    # Both reads back a guarantee: a run that ended the file `rejected` or `duplicate` leaves no claim (so
-    # ending.json alone would miss it), and a compensation at work has claimed `failed` before it records
-    # the state (so terminal.json alone would miss it, and our archive copy and registry entry outlive it).
+    # One read while nothing has ended: every ending is claimed before its terminal state is recorded
+    # (`timeline.record_terminal`), so ending.json answers both "has it ended" (a run that refused it, a
+    # give-up) and "is a compensation at work" (`failed` claimed, no state yet; terminal.json alone would
+    # miss it, and our archive copy and registry entry would outlive it).
     state = ending_state(services.blobs, file.file_id)
     if state is None:
         return None

@@ -190,9 +190,8 @@ def test_the_creator_announces_from_what_it_has_the_same_message_the_timeline_gi
     blobs.reads.clear()
     assert handle_file_adapted(services, adapted).state == "delivered"
     (message,) = publisher.to(FILE_ENDED_TOPIC)
-    # Only the creator's own checks before it acts: nothing of the timeline is read back to announce.
-    assert reads_at_publish[-1] == [f"GET workflow/timeline/{file_id}/terminal.json",
-                                    f"GET workflow/timeline/{file_id}/ending.json"]
+    # Only the creator's own check before it acts (no claim: nothing ended), nothing read back to announce.
+    assert reads_at_publish[-1] == [f"GET workflow/timeline/{file_id}/ending.json"]
     assert not [r for r in blobs.reads if r.startswith("LIST workflow/staging/")]  # all inline: none staged
     read_back = ended_message(services, file_id)
     assert read_back is not None and message.body == encode_message(read_back)
