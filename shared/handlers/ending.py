@@ -87,8 +87,9 @@ def announce_or_alert(services: Services, file_id: str, *, give_up: bool) -> Non
 class Ending:
     """What `file.ended` says before it is encoded: the terminal record, the file's sender and name, and
     the state's own fields of `FileEndedData` (`issues` as plain records). The writer of a terminal state
-    builds it from what it has in hand (`delivered_ending`), so the happy path reads nothing back;
-    `stored_ending` rebuilds it from storage for those that have only a file id (a redelivery, a repair)."""
+    builds it from what it has in hand (`delivered_ending`, `refused_ending`), so the happy path reads
+    nothing back; `stored_ending` rebuilds it from storage for those that have only a file id (a
+    redelivery, a repair)."""
 
     terminal: TerminalRecord
     sender: str
@@ -135,7 +136,7 @@ def delivered_ending(terminal: TerminalRecord, data: FileAdaptedData) -> Ending 
     if data.warnings is None:
         return None
     warnings = [warning.model_dump() for warning in data.warnings]
-    facts = _delivered(str(data.file_id), terminal, data.nb_of_txs, data.ctrl_sum, warnings)
+    facts = _delivered(data.file_id, terminal, data.nb_of_txs, data.ctrl_sum, warnings)
     return Ending(terminal, data.sender, data.blob_name, facts)
 
 

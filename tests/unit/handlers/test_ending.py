@@ -201,15 +201,18 @@ def test_the_creator_announces_from_what_it_has_the_same_message_the_timeline_gi
 
 
 def test_a_file_adapted_sent_before_warnings_travelled_is_announced_from_the_timeline() -> None:
-    services, blobs, publisher, _ = make_services()
+    services, _, publisher, _ = make_services()
+    blobs = _CountingReads()
+    services = replace(services, blobs=blobs)
     blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
     file_id = handle_incoming_file(services, NAME).file_id
     handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
     adapted = deliver(publisher, FILE_ADAPTED_QUEUE)
     body = json.loads(adapted.body)
-    del body["data"]["warnings"]  # an older adaptor's message
+    del body["data"]["warnings"], body["data"]["staged"]  # an older adaptor's message
     older = replace(adapted, body=json.dumps(body).encode())
     assert handle_file_adapted(services, older).state == "delivered"
+    assert f"LIST workflow/staging/{file_id}/" in blobs.reads  # staged or not, it cannot know: it lists
     (message,) = publisher.to(FILE_ENDED_TOPIC)
     read_back = ended_message(services, file_id)
     assert read_back is not None and message.body == encode_message(read_back)
