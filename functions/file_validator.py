@@ -14,10 +14,9 @@ import azure.functions as func
 from functions.convert import blob_name_in, etag_of, log_outcome, new_blueprint
 from shared.bootstrap import get_services
 from shared.handlers.identity import incoming_file_id
-from shared.handlers.timeline import recorded_trace
 from shared.handlers.validator import handle_incoming_file
 from shared.settings import blob_trigger_source
-from shared.telemetry import name_file, resume_file_trace
+from shared.telemetry import file_traceparent, name_file, resume_file_trace
 from shared.topology import INCOMING_CONTAINER, PAYMENTS_STORAGE_SETTING
 
 log = logging.getLogger(__name__)
@@ -37,10 +36,10 @@ def file_validator(blob: func.InputStream) -> None:
     name, etag = blob_name_in(INCOMING_CONTAINER, blob.name), etag_of(blob)
     services = get_services()
     file_id = incoming_file_id(name, etag) if etag else ""
-    # A file's trace starts here; a retry (the host retries a blob with no context) resumes it from the
-    # timeline, so all of a file's attempts, and its poison path, are one trace.
-    recorded = recorded_trace(services.blobs, file_id) if file_id else ""
-    with resume_file_trace("FileValidator", file_id, recorded) as span:
+    # A file's trace starts here, under a root derived from the file id: a retry (the host retries a blob
+    # with no context) derives the same one, with no read, and the poison path resumes it from the
+    # timeline (every event records it), so all of a file's attempts are one trace.
+    with resume_file_trace("FileValidator", file_id, file_traceparent(file_id) if file_id else "") as span:
         outcome = handle_incoming_file(services, name, etag)
         if outcome.file_id:
             name_file(span, outcome.file_id)

@@ -9,12 +9,15 @@
   when it sends inside a span, so every hop continues the trace with no property of ours.
 * `current_traceparent()`: the timeline stores it with each event, so a handler that receives no trace
   context (the blob-poison queue, the reconciler) resumes the file's trace from the timeline.
+* `file_traceparent()`: the validator's blob trigger, which has neither a message context nor (on a
+  first attempt) a timeline, parents to a root derived from the file id, so its retries need no read.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
 import json
 import logging
 import os
@@ -165,6 +168,18 @@ def resume_file_trace(name: str, file_id: str, recorded: str) -> contextlib.Abst
     current = current_traceparent()
     parent = (_extract(recorded) if recorded else None) or Context()
     return step_span(name, file_id, parent=parent, links_to=[current] if current else [])
+
+
+def file_traceparent(file_id: str) -> str:
+    """The W3C traceparent of a file's own root, derived from its id alone: the validator's first attempt
+    and every blob-trigger retry of it (the host carries no context between them) parent to it, so they
+    are one trace without reading the timeline first. The root itself is never exported; its ids are
+    sha256 of the file id, as random-looking as any others and unique per upload (the id is)."""
+    digest = hashlib.sha256(f"trace\n{file_id}".encode()).hexdigest()
+    trace_id, span_id = digest[:32], digest[32:48]
+    if not int(trace_id, 16) or not int(span_id, 16):  # all zeros is invalid in W3C; never in practice
+        return ""
+    return f"00-{trace_id}-{span_id}-01"
 
 
 def name_file(span: Span, file_id: str) -> None:

@@ -62,6 +62,28 @@ class DebtorData(BaseModel):
     category_purpose: str | None = None
 
 
+class EndingIssue(BaseModel):
+    """One error (the file was refused because of it) or warning (delivered, but changed or doubted)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    severity: Literal["error", "warning"]
+    row: int | None = Field(default=None, description="line in the file (header = 1); None: the whole file")
+    column: str | None = None
+    code: str = Field(min_length=1, description="our stable snake_case code (shared/domain/issues.py)")
+    message: str
+    payment_id: str | None = Field(default=None, description="the row's payment_id, when the row has one")
+    before: str | None = Field(default=None, description="a warning's value as sent")
+    after: str | None = Field(default=None, description="a warning's value as delivered")
+    rows: int = Field(default=1, ge=1, description="how many rows the same warning covers")
+
+
+# The validator's warnings (as in its `validated` event), carried through `file.adapted` to the creator so
+# it announces the end without reading the timeline back. Optional: None in a message sent before they
+# travelled (the creator then reads them back), so older bodies still decode.
+CarriedWarnings = Annotated[list[EndingIssue] | None, Field(description="the validator's warnings")]
+
+
 class FileValidatedData(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -74,6 +96,7 @@ class FileValidatedData(BaseModel):
     control_sum: DecimalString
     payload: Payload
     debtor: DebtorData = Field(default_factory=DebtorData)
+    warnings: CarriedWarnings = None
 
 
 class FileAdaptedData(BaseModel):
@@ -85,6 +108,10 @@ class FileAdaptedData(BaseModel):
     nb_of_txs: int = Field(ge=0)
     ctrl_sum: DecimalString
     document: Payload
+    warnings: CarriedWarnings = None
+    staged: bool | None = Field(
+        default=None, description="whether anything of the file went to workflow/staging/ (the validator's "
+        "payload or this document by claim-check), so the creator lists staging only then; None: unknown")
 
 
 class FileFailedData(BaseModel):
@@ -102,22 +129,6 @@ class FileFailedData(BaseModel):
 
 
 TerminalState = Literal["delivered", "rejected", "duplicate", "failed"]
-
-
-class EndingIssue(BaseModel):
-    """One error (the file was refused because of it) or warning (delivered, but changed or doubted)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    severity: Literal["error", "warning"]
-    row: int | None = Field(default=None, description="line in the file (header = 1); None: the whole file")
-    column: str | None = None
-    code: str = Field(min_length=1, description="our stable snake_case code (shared/domain/issues.py)")
-    message: str
-    payment_id: str | None = Field(default=None, description="the row's payment_id, when the row has one")
-    before: str | None = Field(default=None, description="a warning's value as sent")
-    after: str | None = Field(default=None, description="a warning's value as delivered")
-    rows: int = Field(default=1, ge=1, description="how many rows the same warning covers")
 
 
 class FileEndedData(BaseModel):

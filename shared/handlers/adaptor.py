@@ -6,7 +6,14 @@ produces the same document, the same staged blob and (downstream) a byte-identic
 
 from __future__ import annotations
 
-from shared.contracts import BlobReference, FileAdapted, FileAdaptedData, FileValidated, InlineRecords
+from shared.contracts import (
+    BlobReference,
+    FileAdapted,
+    FileAdaptedData,
+    FileValidated,
+    InlineRecords,
+    Payload,
+)
 from shared.domain.adaptation import adapt
 from shared.domain.canonical import CanonicalHeader, document_records
 from shared.domain.payments import Payment
@@ -46,7 +53,8 @@ def _adapt(services: Services, delivery: Delivery, message: FileValidated) -> St
         message_id=f"{data.file_id}:adapted", correlation_id=data.file_id, causation_id=message.message_id,
         occurred_at=services.clock.now(), source="FileAdaptor",
         data=FileAdaptedData(file_id=data.file_id, sender=data.sender, blob_name=data.blob_name,
-                             nb_of_txs=header.nb_of_txs, ctrl_sum=header.ctrl_sum, document=carried),
+                             nb_of_txs=header.nb_of_txs, ctrl_sum=header.ctrl_sum, document=carried,
+                             warnings=data.warnings, staged=_staged(data.payload, carried)),
     )
     publish(services, FILE_ADAPTED_QUEUE, adapted)
     record_event(services.blobs, services.clock, data.file_id, "adapted", nb_of_txs=header.nb_of_txs,
@@ -55,6 +63,11 @@ def _adapt(services: Services, delivery: Delivery, message: FileValidated) -> St
 
 
 Carried = InlineRecords | BlobReference
+
+
+def _staged(payload: Payload, document: Carried) -> bool:
+    """Whether the creator has staging to clean up: only what went by claim-check is ever staged."""
+    return isinstance(payload, BlobReference) or isinstance(document, BlobReference)
 
 
 def _canonical(services: Services, message: FileValidated) -> tuple[CanonicalHeader, Carried]:

@@ -75,7 +75,7 @@ def _undo_validator(services: Services, message: FileFailed) -> StepOutcome:
         services.blobs.delete(OUTGOING_CONTAINER, output_name(data.sender, data.file_id))
     record_event(services.blobs, services.clock, data.file_id, "compensated", step="validator",
                  original=original.describe())
-    if not write_terminal(services.blobs, services.clock, data.file_id, "failed",
+    if not write_terminal(services.blobs, services.clock, data.file_id, "failed", claimed=True,
                           failed_step=data.failed_step, reason=data.reason, archive=data.archive,
                           needs_attention=False):
         # A replay after a person fixed what made a failure handler give up: now it is done.
@@ -98,10 +98,14 @@ def _claim_failed(services: Services, data: FileFailedData) -> StepOutcome | Non
         skipped = already_ended(services, data.file_id, "compensating the validator")
         if skipped is not None:
             return skipped
-    if claim_ending(services.blobs, services.clock, data.file_id, "failed") == "failed":
+    won = claim_ending(services.blobs, services.clock, data.file_id, "failed")
+    if won == "failed":
         return None
+    if won != "delivered":  # a validator retry is recording a refusal: the file ends that way, not ours
+        log.warning("file %s is ending %s; not compensating the validator", data.file_id, won)
+        return StepOutcome("skipped", data.file_id, f"already {won}")
     output = f"{OUTGOING_CONTAINER}/{output_name(data.sender, data.file_id)}"
-    write_terminal(services.blobs, services.clock, data.file_id, "delivered", output=output,
+    write_terminal(services.blobs, services.clock, data.file_id, "delivered", claimed=True, output=output,
                    recorded_by="validator-compensation")
     announce_ending(services, data.file_id)
     delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))

@@ -7,6 +7,7 @@ A compensation that kept failing is archived, raised as an ERROR-level alert, an
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from shared.handlers.deadletter import (
     DEAD_LETTER_GIVE_UP_AFTER,
@@ -41,7 +42,8 @@ def handle_compensation_dead_lettered(
     if not file_id:
         return StepOutcome("unidentified", "", archive)
     note_dead_letter(services, file_id, entity, archive, delivery)
-    attention = {"needs_attention": True, "compensation_failure": reason, "compensation_archive": archive}
+    attention: dict[str, Any] = {"needs_attention": True, "compensation_failure": reason,
+                                 "compensation_archive": archive}
     # The compensation claims `failed` before undoing anything, so the file may already be `failed`
     # without the flag: add it to that record (the state itself never changes).
     if not write_terminal(services.blobs, services.clock, file_id, "failed", failed_step=subscription,

@@ -18,7 +18,7 @@ from shared.domain.canonical import document_from_records
 from shared.domain.pain001 import validate_pain001, write_pain001
 from shared.handlers.blobops import delete_prefix
 from shared.handlers.claimcheck import iter_records, staging_prefix
-from shared.handlers.ending import announce_ending
+from shared.handlers.ending import announce_ending, delivered_ending
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.outcome import StepOutcome, already_ended
 from shared.handlers.timeline import (
@@ -27,7 +27,7 @@ from shared.handlers.timeline import (
     read_ending,
     read_terminal,
     record_event,
-    write_terminal,
+    record_terminal,
 )
 from shared.services import Services
 from shared.topology import OUTGOING_CONTAINER, WORKFLOW_CONTAINER
@@ -61,10 +61,16 @@ def _create(services: Services, delivery: Delivery, message: FileAdapted) -> Ste
         return _lost_to_another_end(services, data.sender, data.file_id)
     # Recorded before staging is cleaned up: a crash in between leaves a delivered file whose redelivery
     # only finishes the clean-up, never one that can neither be re-created (staging gone) nor delivered.
-    if not write_terminal(services.blobs, services.clock, data.file_id, "delivered", output=output):
+    terminal = record_terminal(services.blobs, services.clock, data.file_id, "delivered", claimed=True,
+                               output=output)
+    if terminal is None:
         return _lost_to_another_end(services, data.sender, data.file_id)
-    announce_ending(services, data.file_id)
-    delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
+    announce_ending(services, data.file_id, delivered_ending(terminal, data))  # from what is in hand
+    # `staged` False: the payload and the document both travelled inline. Whether records go by claim-check
+    # is a function of the records and the threshold, so an earlier attempt of either step (one that
+    # crashed after staging) decided the same way and staged nothing either; None (an older adaptor): list.
+    if data.staged is not False:
+        delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
     return StepOutcome("delivered", data.file_id)
 
 
@@ -83,16 +89,21 @@ def _write_output(services: Services, message: FileAdapted) -> None:
 
 def _already_ended(services: Services, file_id: str) -> StepOutcome | None:
     """Skip a late redelivery (for a delivered file, first finish a clean-up a crash interrupted), and
-    skip while a compensation that claimed `failed` is at work: it would only remove our output."""
+    skip while another ending is being recorded (a compensation that claimed `failed` is at work: it
+    would only remove our output). One read on a first delivery: every terminal state is recorded after
+    a claim (`timeline.record_terminal`), so no claim means nothing has ended."""
+    claim = read_ending(services.blobs, file_id)
+    if claim is None:
+        return None
     terminal = read_terminal(services.blobs, file_id)
     if terminal is not None:
         if terminal.get("state") == "delivered":
             delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(file_id))
         return already_ended(services, file_id, "creating output")
-    if read_ending(services.blobs, file_id) != "failed":  # no terminal state: the claim is all there is
-        return None  # not ended, or our own claim from an attempt that crashed before recording it
-    log.warning("file %s is being compensated; not creating output", file_id)
-    return StepOutcome("skipped", file_id, "already failed")
+    if claim == "delivered":
+        return None  # our own claim, from an attempt that crashed before recording the state
+    log.warning("file %s is ending %s; not creating output", file_id, claim)
+    return StepOutcome("skipped", file_id, f"already {claim}")
 
 
 def _lost_to_another_end(services: Services, sender: str, file_id: str) -> StepOutcome:

@@ -2,20 +2,24 @@
 
 Called right after every `write_terminal` and by whoever finds a terminal state already recorded (a
 redelivery, `outcome.already_ended`), so a crash between recording the state and publishing is repaired
-by the next delivery of the same message. Everything in the event is derived from what is stored
-(terminal.json, the timeline, the report), and its `occurred_at` is the terminal state's, so every
-announcement of one file has the same message id (`<file id>:ended`) and the same bytes: the topic's
-duplicate detection, and idempotent subscribers, make it "exactly once" as far as anyone can tell.
+by the next delivery of the same message. The writer of the state passes what it has in hand (the
+record it wrote, the report, the totals and warnings of `file.adapted`), so the happy path reads nothing;
+whoever only finds the state rebuilds the same facts from what is stored (terminal.json, the timeline,
+the report). Its `occurred_at` is the terminal state's, so every announcement of one file has the same
+message id (`<file id>:ended`) and the same bytes: the topic's duplicate detection, and idempotent
+subscribers, make it "exactly once" as far as anyone can tell.
 A publish failure raises (the trigger retries and re-announces) and never touches the state.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
-from shared.contracts import FileEnded, FileEndedData
+from shared.contracts import FileAdaptedData, FileEnded, FileEndedData
 from shared.contracts.timeline import TerminalRecord, TimelineEvent
 from shared.domain.ids import make_msg_id
 from shared.domain.row_ids import payment_ids_by_row
@@ -48,9 +52,10 @@ def issues_blob_name(file_id: str) -> str:
     return f"{timeline_prefix(file_id)}ended-issues.ndjson"
 
 
-def announce_ending(services: Services, file_id: str) -> bool:
-    """Publish `file.ended` for the recorded terminal state; False if the file has not ended."""
-    message = ended_message(services, file_id)
+def announce_ending(services: Services, file_id: str, known: Ending | None = None) -> bool:
+    """Publish `file.ended` for the recorded terminal state; False if the file has not ended. `known` is
+    the ending as its writer has it in hand (nothing read back); without it, it is read from storage."""
+    message = ended_message(services, file_id, known)
     if message is None:
         return False
     try:
@@ -78,17 +83,31 @@ def announce_or_alert(services: Services, file_id: str, *, give_up: bool) -> Non
               file_id, type(exc).__name__, exc, file_id=file_id)
 
 
-def ended_message(services: Services, file_id: str) -> FileEnded | None:
-    """The `file.ended` message for a file's terminal state, or None if it has none."""
-    terminal = read_terminal(services.blobs, file_id)
-    if terminal is None:
+@dataclass(frozen=True)
+class Ending:
+    """What `file.ended` says before it is encoded: the terminal record, the file's sender and name, and
+    the state's own fields of `FileEndedData` (`issues` as plain records). The writer of a terminal state
+    builds it from what it has in hand (`delivered_ending`, `refused_ending`), so the happy path reads
+    nothing back; `stored_ending` rebuilds it from storage for those that have only a file id (a
+    redelivery, a repair)."""
+
+    terminal: TerminalRecord
+    sender: str
+    blob_name: str
+    facts: dict[str, Any]
+
+
+def ended_message(services: Services, file_id: str, known: Ending | None = None) -> FileEnded | None:
+    """The `file.ended` message for a file's terminal state (read back unless `known`), or None if it has
+    none. Both ways give the same message: every announcement of one file is the same."""
+    ending = known if known is not None else stored_ending(services, file_id)
+    if ending is None:
         return None
-    events = read_events(services.blobs, file_id)
-    sender, blob_name = file_facts(events)
-    sender = str(terminal.get("sender") or sender)
-    blob_name = str(terminal.get("blob_name") or blob_name)
+    terminal = ending.terminal
+    sender = str(terminal.get("sender") or ending.sender)
+    blob_name = str(terminal.get("blob_name") or ending.blob_name)
     state = str(terminal.get("state"))
-    facts = _facts(services, file_id, terminal, events, blob_name)
+    facts = dict(ending.facts)
     issues = facts.pop("issues")
     with RecordSpool() as spool:
         for issue in issues:
@@ -100,35 +119,92 @@ def ended_message(services: Services, file_id: str) -> FileEnded | None:
                      causation_id=f"{file_id}:{state}", occurred_at=_when(terminal), source=SOURCE, data=data)
 
 
+def stored_ending(services: Services, file_id: str) -> Ending | None:
+    """The ending rebuilt from storage (terminal.json, the timeline, the report), or None if not ended."""
+    terminal = read_terminal(services.blobs, file_id)
+    if terminal is None:
+        return None
+    events = read_events(services.blobs, file_id)
+    sender, blob_name = file_facts(events)
+    facts = _facts(services, file_id, terminal, events, str(terminal.get("blob_name") or blob_name))
+    return Ending(terminal, sender, blob_name, facts)
+
+
+def delivered_ending(terminal: TerminalRecord, data: FileAdaptedData) -> Ending | None:
+    """The creator's ending from the `file.adapted` it delivered; None when the message does not carry the
+    validator's warnings (sent before they travelled with it), so they are read back from the timeline."""
+    if data.warnings is None:
+        return None
+    warnings = [warning.model_dump() for warning in data.warnings]
+    facts = _delivered(data.file_id, terminal, data.nb_of_txs, data.ctrl_sum, warnings)
+    return Ending(terminal, data.sender, data.blob_name, facts)
+
+
+def refused_ending(terminal: TerminalRecord, sender: str, blob_name: str, report: Mapping[str, Any],
+                   original: BinaryIO | None) -> Ending:
+    """The validator's ending from what it has in hand: the report it wrote (`rejected`) or the terminal
+    record (`duplicate`), each row error named by its payment id from the copy of the original it kept
+    (None: nothing was read, so no error names a row)."""
+    if terminal.get("state") == "duplicate":
+        return Ending(terminal, sender, blob_name, _duplicate(terminal))
+    errors = [issue_record("error", e) for e in report.get("errors") or []]
+    if original is not None:
+        original.seek(0)
+        _add_payment_ids(original, errors)
+    return Ending(terminal, sender, blob_name, _rejected(terminal, report, errors))
+
+
+def _delivered(file_id: str, terminal: TerminalRecord, nb_of_txs: Any, ctrl_sum: Any,
+               warnings: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"evidence": terminal.get("output"), "msg_id": make_msg_id(file_id), "nb_of_txs": nb_of_txs,
+            "ctrl_sum": ctrl_sum, "issues": warnings}
+
+
 def _facts(services: Services, file_id: str, terminal: TerminalRecord, events: list[TimelineEvent],
            blob_name: str) -> dict[str, Any]:
     """The state's own fields of `FileEndedData`, with `issues` as plain records."""
     state = terminal.get("state")
     if state == "delivered":
-        validated: dict[str, Any] = next((e for e in reversed(events) if e.get("event") == "validated"), {})
-        warnings = [_issue("warning", w) for w in validated.get("warnings") or []]
-        return {"evidence": terminal.get("output"), "msg_id": make_msg_id(file_id),
-                "nb_of_txs": validated.get("row_count"), "ctrl_sum": validated.get("control_sum"),
-                "issues": warnings}
+        # The totals of the pain.001 as the adaptor recorded them (what the creator announces from
+        # `file.adapted`), else the validator's (the same numbers, for a timeline without `adapted`).
+        validated = _last(events, "validated")
+        adapted = _last(events, "adapted") or validated
+        warnings = [issue_record("warning", w) for w in validated.get("warnings") or []]
+        return _delivered(file_id, terminal, adapted.get("nb_of_txs", validated.get("row_count")),
+                          adapted.get("ctrl_sum", validated.get("control_sum")), warnings)
     if state == "failed":
         written = services.blobs.exists(FAILED_CONTAINER, reason_name(file_id))  # not if compensation gave up
         return {"evidence": f"{FAILED_CONTAINER}/{reason_name(file_id)}" if written else None,
                 "failed_step": terminal.get("failed_step"), "reason": terminal.get("reason"),
                 "needs_attention": bool(terminal.get("needs_attention")), "issues": []}
     if state == "duplicate":
-        return {"evidence": terminal.get("report"), "duplicate_of": terminal.get("duplicate_of"),
-                "issues": []}
+        return _duplicate(terminal)
     report = read_report(services.blobs, terminal)
     if not report:
         log.warning("file %s: %s is missing or unreadable; announcing its end without its errors", file_id,
                     terminal.get("report") or "its report")
-    errors = [_issue("error", e) for e in report.get("errors") or []]
+    errors = [issue_record("error", e) for e in report.get("errors") or []]
     _name_payments(services, file_id, blob_name, errors)
+    return _rejected(terminal, report, errors)
+
+
+def _duplicate(terminal: TerminalRecord) -> dict[str, Any]:
+    return {"evidence": terminal.get("report"), "duplicate_of": terminal.get("duplicate_of"), "issues": []}
+
+
+def _rejected(terminal: TerminalRecord, report: Mapping[str, Any], errors: list[dict[str, Any]]
+              ) -> dict[str, Any]:  # fmt: skip
     return {"evidence": terminal.get("report"), "error_count": int(report.get("error_count") or len(errors)),
             "issues": errors}
 
 
-def _issue(severity: str, entry: dict[str, Any]) -> dict[str, Any]:
+def _last(events: list[TimelineEvent], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = next((dict(e) for e in reversed(events) if e.get("event") == name), {})
+    return found
+
+
+def issue_record(severity: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """One `EndingIssue` as a plain record, from a report's error or a validation warning."""
     return {"severity": severity, "row": entry.get("row"), "column": entry.get("column"),
             "code": str(entry.get("code") or "unknown"), "message": str(entry.get("message") or ""),
             "payment_id": entry.get("payment_id"), "before": entry.get("before"),
@@ -137,17 +213,28 @@ def _issue(severity: str, entry: dict[str, Any]) -> dict[str, Any]:
 
 def _name_payments(services: Services, file_id: str, blob_name: str, errors: list[dict[str, Any]]) -> None:
     """Add each row error's payment_id, read back from the rejected original."""
-    rows = {e["row"] for e in errors if isinstance(e.get("row"), int) and not e.get("payment_id")}
-    if not rows or not blob_name:
+    if not _unnamed_rows(errors) or not blob_name:
         return
     try:
         reader = services.blobs.open_reader(REJECTED_CONTAINER, f"{file_id}/{base_name(blob_name)}")
     except BlobNotFound:
         return
     try:
-        ids = payment_ids_by_row(reader.stream, rows)
+        _add_payment_ids(reader.stream, errors)
     finally:
         reader.stream.close()
+
+
+def _unnamed_rows(errors: list[dict[str, Any]]) -> set[int]:
+    return {e["row"] for e in errors if isinstance(e.get("row"), int) and not e.get("payment_id")}
+
+
+def _add_payment_ids(original: BinaryIO, errors: list[dict[str, Any]]) -> None:
+    """Name each row error by the payment id on that row of the original."""
+    rows = _unnamed_rows(errors)
+    if not rows:
+        return
+    ids = payment_ids_by_row(original, rows)
     for error in errors:
         row = error.get("row")
         error["payment_id"] = error.get("payment_id") or (ids.get(row) if isinstance(row, int) else None)

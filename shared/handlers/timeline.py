@@ -5,7 +5,8 @@ the same blob, and names sort by time. `terminal.json` can be written once; a se
 warning and changes nothing, which is what makes "exactly one terminal state" hold under redelivery. Its
 event has a name derived from terminal.json, so a redelivery that finds the state can repair a missing
 event (a crash between the two writes) without ever adding a second one.
-`ending.json` is the claim that settles a race between delivering and compensating a validated file.
+`ending.json` is the claim that settles a race between delivering and compensating a validated file;
+every terminal state is recorded after one, so a file without a claim has not ended (one read).
 `open/<file id>.json` marks a file whose timeline has started and not ended: the reconciler's bounded
 work list (a file that stalls is found there, without listing every timeline ever written).
 """
@@ -80,9 +81,23 @@ def _compact(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%S.%fZ")
 
 
-def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: TerminalState, **details: Any
-                   ) -> bool:  # fmt: skip
+def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: TerminalState, *,
+                   claimed: bool = False, **details: Any) -> bool:  # fmt: skip
     """Record the terminal state once, then its event; False (and a warning) if one was already recorded."""
+    return record_terminal(blobs, clock, file_id, state, claimed=claimed, **details) is not None
+
+
+def record_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: TerminalState, *,
+                    claimed: bool = False, **details: Any) -> TerminalRecord | None:  # fmt: skip
+    """`write_terminal`, returning the record it wrote (what `file.ended` is built from), or None.
+
+    Every terminal state is recorded after an ending claim: unless the caller `claimed` it already (the
+    creator and the validator's compensation, before their decisive act), one is made here (whoever
+    claimed first keeps the claim; the state is recorded all the same, as before claims existed). So no
+    claim means no terminal state, and a check on the happy path reads ending.json alone (`ending_state`).
+    """
+    if not claimed:
+        _ensure_claim(blobs, clock, file_id, state)
     entry = check_terminal({"file_id": file_id, "state": state, "occurred_at": stamp(clock.now()), **details})
     try:
         blobs.write(
@@ -97,12 +112,12 @@ def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: Terminal
             ensure_terminal_event(blobs, existing)
         found = existing["state"] if existing else None
         log.warning("file %s already ended %s; not recording %s", file_id, found, state)
-        return False
+        return None
     ensure_terminal_event(blobs, entry)
     close_open_marker(blobs, file_id)
     # The workbook's "files per terminal state" counts these lines (infra/queries/workbook-*.kql).
     log.info(f"{FILE_ENDED} %s %s", state, file_id, extra={"file_id": file_id, "terminal_state": state})
-    return True
+    return entry
 
 
 def ensure_terminal_event(blobs: BlobStore, terminal: TerminalRecord) -> None:
@@ -132,22 +147,34 @@ def claim_ending(blobs: BlobStore, clock: Clock, file_id: str, state: str) -> st
     then kept failing its own bookkeeping is dead-lettered while the next step works). Each claims here
     (create-if-absent) before its decisive act, and the loser undoes its own work or rolls the winner's
     forward. `terminal.json` is still written only when the winner has finished, so whoever sees a
-    terminal state also finds its evidence.
+    terminal state also finds its evidence. Whoever records another ending (a refusal, a give-up) claims
+    its own state as it records it (`record_terminal`), so a claim can also be `rejected` or `duplicate`.
     """
+    if _ensure_claim(blobs, clock, file_id, state):
+        return state
+    return str(json.loads(blobs.read(WORKFLOW_CONTAINER, ending_name(file_id))).get("state"))
+
+
+def _ensure_claim(blobs: BlobStore, clock: Clock, file_id: str, state: str) -> bool:
+    """Claim `state` unless a claim exists (kept, and not read); True if the claim is ours."""
     entry = {"file_id": file_id, "state": state, "claimed_at": stamp(clock.now())}
     try:
         blobs.write(WORKFLOW_CONTAINER, ending_name(file_id), json.dumps(entry).encode(), overwrite=False)
     except BlobAlreadyExists:
-        return str(json.loads(blobs.read(WORKFLOW_CONTAINER, ending_name(file_id))).get("state"))
-    return state
+        return False
+    return True
 
 
 def ending_state(blobs: BlobStore, file_id: str) -> str | None:
-    """The terminal state, else the claimed ending (its winner still at work), else None."""
+    """The terminal state, else the claimed ending (its winner still at work), else None.
+
+    One read while the file has not ended: a terminal state is only ever recorded after a claim
+    (`record_terminal`), so without a claim there is no terminal state to read."""
+    claim = read_ending(blobs, file_id)
+    if claim is None:
+        return None
     terminal = read_terminal(blobs, file_id)
-    if terminal is not None:
-        return str(terminal.get("state"))
-    return read_ending(blobs, file_id)
+    return str(terminal.get("state")) if terminal is not None else claim
 
 
 def read_ending(blobs: BlobStore, file_id: str) -> str | None:
@@ -188,17 +215,6 @@ def read_events(blobs: BlobStore, file_id: str) -> list[TimelineEvent]:
         except BlobNotFound:
             continue  # listed then removed: only tests clean timelines, never the pipeline
     return events
-
-
-def recorded_trace(blobs: BlobStore, file_id: str) -> str:
-    """`trace_of` the first event only (one list and one read): for a step about to start a span."""
-    first = next(blobs.list_names(WORKFLOW_CONTAINER, f"{timeline_prefix(file_id)}events/"), None)
-    if first is None:
-        return ""
-    try:
-        return str(json.loads(blobs.read(WORKFLOW_CONTAINER, first)).get("traceparent", ""))
-    except (BlobNotFound, ValueError):
-        return ""
 
 
 def trace_of(events: list[TimelineEvent]) -> str:

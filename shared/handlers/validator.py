@@ -15,7 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal, cast
 
-from shared.contracts import BlobReference, DebtorData, FileValidated, FileValidatedData, Payload
+from shared.contracts import BlobReference, DebtorData, EndingIssue, FileValidated, FileValidatedData, Payload
+from shared.contracts.timeline import TerminalRecord
 from shared.domain.fingerprint import PaymentsFingerprint
 from shared.domain.payments import Payment
 from shared.domain.reference import ReferenceTable
@@ -24,7 +25,7 @@ from shared.handlers import registry
 from shared.handlers.blobops import base_name, copy_blob
 from shared.handlers.claimcheck import RecordSpool, staging_prefix
 from shared.handlers.debtor import debtor_data
-from shared.handlers.ending import announce_ending
+from shared.handlers.ending import announce_ending, issue_record, refused_ending
 from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
 from shared.handlers.inbound import record_failure
 from shared.handlers.payment_claims import ClaimRequest, claim_payments, duplicate_report, release_payments
@@ -34,9 +35,9 @@ from shared.handlers.timeline import (
     ensure_terminal_event,
     read_terminal,
     record_event,
+    record_terminal,
     stamp,
     timeline_prefix,
-    write_terminal,
 )
 from shared.ports import BlobChanged, BlobNotFound, StreamedBlob
 from shared.services import Services
@@ -192,17 +193,20 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
     ended = _ended_meanwhile(services, file, archive, payload)
     if ended is not None:
         return ended
+    warnings = result.warnings_report()
+    carried = [EndingIssue.model_validate(issue_record("warning", w)) for w in warnings]  # for file.ended
     data = FileValidatedData(file_id=file.file_id, sender=sender, sender_name=sender_name,
                              blob_name=file.blob_name,
                              content_sha256=sha256, row_count=result.row_count,
-                             control_sum=result.control_sum, payload=payload, debtor=debtor)
+                             control_sum=result.control_sum, payload=payload, debtor=debtor,
+                             warnings=carried)
     message = FileValidated(message_id=f"{file.file_id}:validated", correlation_id=file.file_id,
                             causation_id=f"{file.file_id}:received", occurred_at=services.clock.now(),
                             source="FileValidator", data=data)
     publish(services, FILE_VALIDATED_QUEUE, message)
     record_event(services.blobs, services.clock, file.file_id, "validated", row_count=result.row_count,
                  control_sum=str(result.control_sum), payload=payload.kind, archive=f"workflow/{archive}",
-                 warning_count=result.warning_count, warnings=result.warnings_report())
+                 warning_count=result.warning_count, warnings=warnings)
     _delete_incoming(services, file)
     return ValidatorOutcome("validated", file.file_id)
 
@@ -211,6 +215,10 @@ def _ended_meanwhile(services: Services, file: IncomingFile, archive: str,
                      payload: Payload) -> ValidatorOutcome | None:
     """Check after acting: another run of the same upload may have ended the file while we archived and
     staged (its chain can even have failed and been compensated); undo what this run just added."""
+    # One read while nothing has ended: every ending is claimed before its terminal state is recorded
+    # (`timeline.record_terminal`), so ending.json answers both "has it ended" (a run that refused it, a
+    # give-up) and "is a compensation at work" (`failed` claimed, no state yet; terminal.json alone would
+    # miss it, and our archive copy and registry entry would outlive it).
     state = ending_state(services.blobs, file.file_id)
     if state is None:
         return None
@@ -230,10 +238,10 @@ def _reject(services: Services, file: IncomingFile, report: dict[str, Any],
     full = {**report, "file_id": file.file_id, "sender": file.sender, "blob_name": file.blob_name,
             "reported_at": stamp(services.clock.now())}
     _write_rejection(services, file, full, original)
-    write_terminal(services.blobs, services.clock, file.file_id, "rejected",
-                   error_count=report["error_count"],
-                   report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json", **terminal)
-    announce_ending(services, file.file_id)  # before the delete: a failure leaves the blob to retry
+    recorded = record_terminal(services.blobs, services.clock, file.file_id, "rejected",
+                               error_count=report["error_count"],
+                               report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json", **terminal)
+    _announce(services, file, recorded, full, original)  # before the delete: a failure leaves the blob
     _delete_incoming(services, file)
     return ValidatorOutcome("rejected", file.file_id, f"{report['error_count']} error(s)")
 
@@ -247,11 +255,19 @@ def _duplicate(services: Services, file: IncomingFile, owner: str, fingerprint: 
                          "(compared payment by payment: line endings, a BOM or the order of the rows "
                          "make no difference); nothing was sent again"}
     _write_rejection(services, file, report, original)
-    write_terminal(services.blobs, services.clock, file.file_id, "duplicate", duplicate_of=owner,
-                   report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
-    announce_ending(services, file.file_id)
+    recorded = record_terminal(services.blobs, services.clock, file.file_id, "duplicate", duplicate_of=owner,
+                               report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
+    _announce(services, file, recorded, report, original)
     _delete_incoming(services, file)
     return ValidatorOutcome("duplicate", file.file_id, owner)
+
+
+def _announce(services: Services, file: IncomingFile, recorded: TerminalRecord | None,
+              report: dict[str, Any], original: BinaryIO | None) -> None:
+    """`file.ended` from the report and the original in hand; read back if another run ended it first."""
+    known = None if recorded is None else refused_ending(recorded, file.sender or "", file.blob_name,
+                                                         report, original)
+    announce_ending(services, file.file_id, known)
 
 
 def _write_rejection(services: Services, file: IncomingFile, report: dict[str, Any],

@@ -88,3 +88,13 @@ def mutate(name: str, path: str, value: Any) -> bytes:
 def test_bad_bodies_are_poison_with_a_precise_reason(body: bytes, reason: str) -> None:
     with pytest.raises(PoisonMessage, match=reason):
         decode_message(body)
+
+
+@pytest.mark.parametrize(("name", "fields"), [("file.validated.v1.inline.json", ["warnings"]),
+                                              ("file.adapted.v1.inline.json", ["warnings", "staged"])])
+def test_a_body_from_before_warnings_and_staged_travelled_still_decodes(name: str, fields: list[str]) -> None:
+    document = load(name)
+    for field in fields:
+        del document["data"][field]
+    data = decode_message(json.dumps(document)).data
+    assert all(getattr(data, field) is None for field in fields)  # the creator then reads back and lists

@@ -15,7 +15,14 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
 
-from shared.telemetry import _FileIdFilter, context_from, current_traceparent, resume_file_trace, step_span
+from shared.telemetry import (
+    _FileIdFilter,
+    context_from,
+    current_traceparent,
+    file_traceparent,
+    resume_file_trace,
+    step_span,
+)
 
 pytestmark = pytest.mark.unit
 PARENT = "00-" + "a" * 32 + "-" + "b" * 16 + "-01"
@@ -70,6 +77,19 @@ def test_without_a_recorded_trace_a_file_gets_a_trace_of_its_own(spans: InMemory
         pass
     unseen, run = spans.get_finished_spans()
     assert unseen.context.trace_id != run.context.trace_id and unseen.parent is None
+
+
+def test_every_attempt_of_the_validator_is_in_the_files_own_trace_without_a_read(
+        spans: InMemorySpanExporter) -> None:
+    for _ in range(2):  # a first attempt and the host's retry, which carries no context
+        with resume_file_trace("FileValidator", "acme.x.0000000a", file_traceparent("acme.x.0000000a")):
+            pass
+    with resume_file_trace("FileValidator", "acme.y.0000000b", file_traceparent("acme.y.0000000b")):
+        pass
+    first, retry, other = spans.get_finished_spans()
+    assert first.context.trace_id == retry.context.trace_id != other.context.trace_id
+    assert first.context.span_id != retry.context.span_id
+    assert format(first.context.trace_id, "032x") == file_traceparent("acme.x.0000000a").split("-")[1]
 
 
 def test_every_log_line_inside_a_step_carries_the_file_id(caplog: pytest.LogCaptureFixture) -> None:

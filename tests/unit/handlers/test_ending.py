@@ -5,20 +5,23 @@ errors travels by claim-check."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 
-from shared.contracts import BlobReference, FileEnded, InlineRecords, decode_as
+from shared.contracts import BlobReference, FileEnded, InlineRecords, decode_as, encode_message
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.claimcheck import iter_records
 from shared.handlers.compensation_deadletter import handle_compensation_dead_lettered
 from shared.handlers.creator import handle_file_adapted
 from shared.handlers.deadletter import DEAD_LETTER_GIVE_UP_AFTER, handle_dead_lettered
+from shared.handlers.ending import ended_message
 from shared.handlers.timeline import read_terminal
 from shared.handlers.validator import handle_incoming_file
+from shared.ports import OutgoingMessage, StreamedBlob
 from shared.topology import FILE_ADAPTED_QUEUE, FILE_ENDED_TOPIC, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER
-from tests.fakes import FAKE_EXECUTION_DATE, make_services
+from tests.fakes import FAKE_EXECUTION_DATE, FakeBlobStore, make_services
 from tests.samplefiles import HEADER, invalid_csv, payment_csv
 from tests.unit.handlers.driver import deliver, deliver_failed
 
@@ -145,3 +148,95 @@ def test_a_compensation_that_dead_letters_announces_the_failure() -> None:
     data = ended(message.body).data
     assert (data.file_id, data.state, data.failed_step, data.evidence) == (
         file_id, "failed", "validator-compensation", None)  # no reason.json: the compensation never ran
+
+
+class _CountingReads(FakeBlobStore):
+    """Counts every read and listing, to show which announcements read nothing back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[str] = []
+
+    def read(self, container: str, name: str) -> bytes:
+        self.reads.append(f"GET {container}/{name}")
+        return super().read(container, name)
+
+    def open_reader(self, container: str, name: str) -> StreamedBlob:
+        self.reads.append(f"GET {container}/{name}")
+        return super().open_reader(container, name)
+
+    def list_names(self, container: str, prefix: str = "") -> Iterator[str]:
+        self.reads.append(f"LIST {container}/{prefix}")
+        return super().list_names(container, prefix)
+
+
+def test_the_creator_announces_from_what_it_has_the_same_message_the_timeline_gives() -> None:
+    services, _, publisher, _ = make_services()
+    blobs = _CountingReads()
+    services = replace(services, blobs=blobs)
+    data = payment_csv(2, execution_date=FAKE_EXECUTION_DATE).replace(b"Jan de Vries", "Jörg Müller".encode())
+    blobs.put(INCOMING_CONTAINER, NAME, data)
+    file_id = handle_incoming_file(services, NAME).file_id
+    handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
+    adapted = deliver(publisher, FILE_ADAPTED_QUEUE)
+    published = publisher.publish
+    reads_at_publish: list[list[str]] = []
+
+    def watch(entity: str, message: OutgoingMessage) -> None:
+        reads_at_publish.append(list(blobs.reads))
+        published(entity, message)
+
+    publisher.publish = watch  # type: ignore[method-assign]
+    blobs.reads.clear()
+    assert handle_file_adapted(services, adapted).state == "delivered"
+    (message,) = publisher.to(FILE_ENDED_TOPIC)
+    # Only the creator's own check before it acts (no claim: nothing ended), nothing read back to announce.
+    assert reads_at_publish[-1] == [f"GET workflow/timeline/{file_id}/ending.json"]
+    assert not [r for r in blobs.reads if r.startswith("LIST workflow/staging/")]  # all inline: none staged
+    read_back = ended_message(services, file_id)
+    assert read_back is not None and message.body == encode_message(read_back)
+    (warning,) = ended(message.body).data.issues.records  # type: ignore[union-attr]
+    assert (warning["code"], warning["before"], warning["after"]) == ("transliterated", "Jörg Müller",
+                                                                      "Jorg Muller")
+
+
+def test_a_file_adapted_sent_before_warnings_travelled_is_announced_from_the_timeline() -> None:
+    services, _, publisher, _ = make_services()
+    blobs = _CountingReads()
+    services = replace(services, blobs=blobs)
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
+    file_id = handle_incoming_file(services, NAME).file_id
+    handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
+    adapted = deliver(publisher, FILE_ADAPTED_QUEUE)
+    body = json.loads(adapted.body)
+    del body["data"]["warnings"], body["data"]["staged"]  # an older adaptor's message
+    older = replace(adapted, body=json.dumps(body).encode())
+    assert handle_file_adapted(services, older).state == "delivered"
+    assert f"LIST workflow/staging/{file_id}/" in blobs.reads  # staged or not, it cannot know: it lists
+    (message,) = publisher.to(FILE_ENDED_TOPIC)
+    read_back = ended_message(services, file_id)
+    assert read_back is not None and message.body == encode_message(read_back)
+
+
+@pytest.mark.parametrize("copy", [False, True], ids=["rejected", "duplicate"])
+def test_the_validator_announces_a_refusal_from_what_it_has_the_same_message_the_timeline_gives(
+        copy: bool) -> None:
+    services, _, publisher, _ = make_services()
+    blobs = _CountingReads()
+    services = replace(services, blobs=blobs)
+    data = payment_csv(2, execution_date=FAKE_EXECUTION_DATE) if copy else invalid_csv(FAKE_EXECUTION_DATE)
+    if copy:  # delivered once; the same payments again are a duplicate
+        blobs.put(INCOMING_CONTAINER, "acme-payroll/first.csv", data)
+        handle_incoming_file(services, "acme-payroll/first.csv")
+        handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
+        handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE))
+    blobs.put(INCOMING_CONTAINER, NAME, data)
+    blobs.reads.clear()
+    outcome = handle_incoming_file(services, NAME)
+    assert outcome.state == ("duplicate" if copy else "rejected")
+    # Its own checks only (the incoming blob, whether the file ended): nothing of the ending is read back.
+    assert [r for r in blobs.reads if outcome.file_id in r] == [
+        f"GET workflow/timeline/{outcome.file_id}/terminal.json"]
+    message = publisher.to(FILE_ENDED_TOPIC)[-1]
+    read_back = ended_message(services, outcome.file_id)
+    assert read_back is not None and message.body == encode_message(read_back)

@@ -133,3 +133,14 @@ def test_the_ending_claim_has_one_winner_and_terminal_state_wins_over_it() -> No
     assert ending_state(blobs, "f") == "delivered"
     write_terminal(blobs, clock, "f", "failed")  # a failure handler that gave up records directly
     assert ending_state(blobs, "f") == "failed"
+    assert claim_ending(blobs, clock, "f", "failed") == "delivered"  # ... and the first claim is kept
+
+
+def test_every_terminal_state_is_recorded_after_a_claim_so_no_claim_means_not_ended() -> None:
+    blobs, clock = FakeBlobStore(), FakeClock()
+    write_terminal(blobs, clock, "r", "rejected", report="rejected/r/report.json", error_count=1)
+    assert claim_ending(blobs, clock, "r", "failed") == "rejected"
+    assert ending_state(blobs, "r") == "rejected"
+    # A claimed writer (the creator, the compensation) claimed before: nothing is claimed again.
+    write_terminal(blobs, clock, "d", "delivered", claimed=True, output="outgoing/s/d.xml")
+    assert not blobs.exists(WORKFLOW_CONTAINER, "timeline/d/ending.json")

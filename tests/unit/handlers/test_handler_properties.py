@@ -10,11 +10,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from shared.contracts import encode_message
 from shared.domain.pain001 import validate_pain001
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.creator import handle_file_adapted
+from shared.handlers.ending import ended_message
 from shared.handlers.validator import handle_incoming_file
-from shared.topology import FILE_ADAPTED_QUEUE, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER, OUTGOING_CONTAINER
+from shared.topology import (
+    FILE_ADAPTED_QUEUE,
+    FILE_ENDED_TOPIC,
+    FILE_VALIDATED_QUEUE,
+    INCOMING_CONTAINER,
+    OUTGOING_CONTAINER,
+)
 from tests.fakes import make_services
 from tests.invariants import assert_terminal_state
 from tests.samplefiles import HEADER
@@ -57,3 +65,6 @@ def test_any_valid_file_is_delivered_with_matching_sums(
     assert header is not None
     assert Decimal(header.findtext("p:CtrlSum", namespaces=NS) or "") == sum(a for _, a, _ in rows)
     assert int(header.findtext("p:NbOfTxs", namespaces=NS) or "") == len(rows)
+    (announced,) = publisher.to(FILE_ENDED_TOPIC)  # from what the creator had in hand ...
+    read_back = ended_message(services, file_id)  # ... is what the timeline gives a redelivery
+    assert read_back is not None and announced.body == encode_message(read_back)

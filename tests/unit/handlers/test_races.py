@@ -17,7 +17,7 @@ from shared.handlers.creator import handle_file_adapted
 from shared.handlers.deadletter import handle_dead_lettered
 from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import already_ended
-from shared.handlers.timeline import read_events, read_terminal, write_terminal
+from shared.handlers.timeline import claim_ending, read_events, read_terminal, write_terminal
 from shared.handlers.validator import handle_incoming_file
 from shared.services import Services
 from shared.topology import (
@@ -270,3 +270,16 @@ def test_an_adaptor_redelivered_while_the_creator_commits_keeps_what_the_creator
 
     assert handle_file_adapted(services, replace(adapted, delivery_count=2)).state == "delivered"
     assert_terminal_state(blobs, file_id, "delivered")
+
+
+def test_a_refusal_being_recorded_stops_the_creator_and_the_compensation() -> None:
+    # A validator retry that judged the file otherwise (the reference table changed) claims `rejected`
+    # as it records it; caught between its claim and its terminal state, neither other end may win.
+    services, blobs, publisher, file_id, validated, adapted = adapted_file()
+    assert claim_ending(blobs, services.clock, file_id, "rejected") == "rejected"
+
+    assert handle_file_adapted(services, adapted).detail == "already rejected"
+    assert not blobs.exists(OUTGOING_CONTAINER, f"acme-payroll/{file_id}.xml")
+    failed = validator_compensation_for(services, publisher, validated)
+    assert handle_validator_compensation(services, failed).detail == "already rejected"
+    assert read_terminal(blobs, file_id) is None  # left to the validator, which records `rejected`
