@@ -44,12 +44,9 @@ class TimelineError(ValueError):
     """A timeline record outside the vocabulary: a writer's bug, or a record this version cannot read."""
 
 
-class TerminalRecord(TypedDict, total=False):
-    """`terminal.json`: the one terminal state of a file, with what explains it."""
+class EndingDetails(TypedDict, total=False):
+    """What explains a terminal state: in `terminal.json`, and repeated by the event that records it."""
 
-    file_id: Required[str]
-    state: Required[TerminalState]
-    occurred_at: Required[str]
     output: str  # delivered: the pain.001's path in the output container
     recorded_by: str  # delivered, when the compensation found the creator had finished
     report: str  # rejected / duplicate: `<container>/<name>` of the report
@@ -66,8 +63,17 @@ class TerminalRecord(TypedDict, total=False):
     replay: str
 
 
-class TimelineEvent(TypedDict, total=False):
-    """One event blob: who did what when, with the details that event carries (named here, once)."""
+class TerminalRecord(EndingDetails, total=False):
+    """`terminal.json`: the one terminal state of a file, with what explains it."""
+
+    file_id: Required[str]
+    state: Required[TerminalState]
+    occurred_at: Required[str]
+
+
+class TimelineEvent(EndingDetails, total=False):
+    """One event blob: who did what when, with the details that event carries (named here, once; a
+    terminal state's event repeats its record's `EndingDetails`)."""
 
     file_id: Required[str]
     event: Required[EventName]
@@ -103,21 +109,6 @@ class TimelineEvent(TypedDict, total=False):
     # reconciled
     action: str
     compensate: bool
-    # a terminal state's event repeats its record's details
-    output: str
-    recorded_by: str
-    report: str
-    error_count: int
-    duplicate_of: str | None
-    duplicate_payments: list[dict[str, Any]]
-    failed_step: str
-    reason: str
-    archive: str
-    needs_attention: bool
-    compensated_at: str
-    compensation_failure: str
-    compensation_archive: str
-    replay: str
 
 
 _EVENT_FIELDS = frozenset(TimelineEvent.__annotations__)
