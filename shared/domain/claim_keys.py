@@ -10,8 +10,9 @@ sequential references, as payment files number them, is stored as one entity (`b
 work whatever it holds; Azurite takes well under 100 entities a second on a busy machine).
 
 A sender's blocks are spread over `BUCKETS` partitions, `<sender>~<bucket>`: a single Table partition
-takes about 2,000 entities a second. The bucket is a hex digit of the crc32 of the block's stem, so a
-small file claims in one or two transactions and a big one spreads over all 16. An entity-group
+takes about 2,000 entities a second. The bucket is a hex digit of the crc32 of the id without its last
+three characters (the same for every id of a block), so a small file claims in one transaction and a big
+one spreads over all 16. An entity-group
 transaction stays inside one partition, so the validator claims in `claim_order` (by partition, block,
 then id): each batch is whole blocks of one partition and one narrow key range, which a single range
 query reads back when the batch meets claims.
@@ -52,8 +53,10 @@ def block_key(payment_id: str) -> str:
 
 
 def partition_key(sender: str, payment_id: str) -> str:
-    """The partition of a payment id's claim (and of its block): the sender and the block's bucket."""
-    return _partition_of_stem(sender, payment_id[:-2])
+    """The partition of a payment id's claim (and of its block): the sender and a bucket of the id
+    without its last three characters, so the ten blocks of a run of 1,000 share a partition (a 100-row
+    file whose run crosses a hundred still claims in one transaction)."""
+    return _partition_of_stem(sender, payment_id[:-3])
 
 
 # Keys are computed for every id of a file (100,000 of a big one) and ids of one block share them, so
