@@ -109,10 +109,7 @@ class RowChecker:
         given = self._optional and any(values[10:])  # some part of the creditor's address
         address = self._creditor_address(row, values, found) if given else None
         if c_name != values[4] or d_name != values[2] or remittance != values[9]:
-            for index, column in _TEXT_COLUMNS:  # what the SEPA Latin set changed is a warning
-                sent = verdicts[index]
-                if sent != values[index] and type(sent) is str:
-                    self._notes.changed(row, column, values[index], sent)
+            self._changed_text(row, values, verdicts)
         if isinstance(moved_from, date):
             why = business_days.why_closed(moved_from, str(currency))
             self._notes.shifted(row, values[8], str(day), why)
@@ -127,6 +124,13 @@ class RowChecker:
             ]  # fmt: skip
         return _new_payment(row, values[0], debtor, d_name, creditor, c_name, bic, money, currency, day,
                             remittance, address), []  # fmt: skip
+
+    def _changed_text(self, row: int, values: list[str], verdicts: list[object]) -> None:
+        """What the SEPA Latin set changed in the text columns is a warning."""
+        for index, column in _TEXT_COLUMNS:
+            sent = verdicts[index]
+            if sent != values[index] and type(sent) is str:
+                self._notes.changed(row, column, values[index], sent)
 
     def _execution_day(self, written: str, currency: str | None) -> tuple[date | Problem, date | None]:
         """(The date the payment is requested for, or why not; the date as written when the sender's
