@@ -58,7 +58,13 @@ class _LineReader:
                     f"{self.line_no}. Split it into several files.",
                 )  # fmt: skip
                 return
-            yield self._decode(raw)
+            if self.line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # the UTF-8 BOM is allowed once, at the very start
+            try:  # decoded here, not in a method: this runs on every line
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = self._undecodable(raw, exc)
+            yield line
 
     def _skip_long_line(self) -> bytes:
         self.problems[self.line_no] = ValidationIssue(
@@ -72,21 +78,16 @@ class _LineReader:
             if not rest or rest.endswith(b"\n") or self.bytes_read > self.max_bytes:
                 return b"\n"
 
-    def _decode(self, raw: bytes) -> str:
-        if self.line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]  # the UTF-8 BOM is allowed once, at the very start
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self.problems.setdefault(
-                self.line_no,
-                ValidationIssue(
-                    self.line_no, None, INVALID_ENCODING,
-                    f"line {self.line_no} is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at position "
-                    f"{exc.start + 1}); save the file as UTF-8.",
-                ),
-            )  # fmt: skip
-            return raw.decode("utf-8", errors="replace")
+    def _undecodable(self, raw: bytes, exc: UnicodeDecodeError) -> str:
+        self.problems.setdefault(
+            self.line_no,
+            ValidationIssue(
+                self.line_no, None, INVALID_ENCODING,
+                f"line {self.line_no} is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at position "
+                f"{exc.start + 1}); save the file as UTF-8.",
+            ),
+        )  # fmt: skip
+        return raw.decode("utf-8", errors="replace")
 
 
 class CsvSource:

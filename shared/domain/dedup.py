@@ -21,6 +21,7 @@ class SeenIds:
         self._rows = array("I", bytes(4 * _INITIAL_SLOTS))
         self._count = 0
         self._limit = _INITIAL_SLOTS // 2  # grow beyond half full, so probes stay short
+        self._mask = _INITIAL_SLOTS - 1
 
     def __len__(self) -> int:
         return self._count
@@ -28,7 +29,7 @@ class SeenIds:
     def add(self, payment_id: str, row: int) -> int | None:
         key = hash(payment_id) or 1  # 0 marks an empty slot
         keys = self._keys
-        mask = self._limit * 2 - 1
+        mask = self._mask
         slot = key & mask
         while True:
             found = keys[slot]
@@ -47,6 +48,7 @@ class SeenIds:
         old_keys, old_rows = self._keys, self._rows
         size = len(old_keys) * 2
         self._limit = size // 2
+        self._mask = size - 1
         self._keys = keys = array("q", bytes(8 * size))
         self._rows = rows = array("I", bytes(4 * size))
         mask = size - 1

@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -84,14 +85,12 @@ def _batches(transactions: Iterator[CreditTransfer], group: PaymentGroup) -> Ite
     remaining = group.nb_of_txs
     transaction = xml.transaction
     while remaining:
-        lines: list[str] = []
-        for _ in range(min(remaining, _BATCH)):
-            tx = next(transactions, None)
-            if tx is None:
-                raise CanonicalDocumentError(
-                    f"{group.pmt_inf_id} announces {group.nb_of_txs} transactions, the document has fewer"
-                )
-            lines.append(transaction(tx))
+        wanted = min(remaining, _BATCH)
+        lines = list(map(transaction, islice(transactions, wanted)))  # no Python loop per transaction
+        if len(lines) < wanted:
+            raise CanonicalDocumentError(
+                f"{group.pmt_inf_id} announces {group.nb_of_txs} transactions, the document has fewer"
+            )
         remaining -= len(lines)
         yield ("\n".join(lines) + "\n").encode()
 

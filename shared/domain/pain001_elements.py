@@ -10,6 +10,7 @@ remittance text into the SEPA Latin set) pass one regular-expression test and ar
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import lru_cache
 
 from shared.domain.addresses import Address
@@ -96,6 +97,13 @@ def _agent(tag: str, bic: str) -> str:
     return f"<{tag}><FinInstnId><Othr><Id>NOTPROVIDED</Id></Othr></FinInstnId></{tag}>"
 
 
+def decimal_text(value: Decimal) -> str:
+    """`format(value, "f")`, the amount without an exponent. `str` writes the same digits unless it
+    would use an exponent (it then has an `E`), and is several times faster: it is called per payment."""
+    text = str(value)
+    return text if "E" not in text else format(value, "f")
+
+
 def group_header(header: CanonicalHeader) -> str:
     msg_id, sender_name, _ = escaped(header.msg_id, header.sender_name)
     created = header.creation_time.strftime("%Y-%m-%dT%H:%M:%S+00:00")
@@ -136,7 +144,7 @@ def transaction(tx: CreditTransfer) -> str:
     address = tx.creditor_address
     return (
         f"<CdtTrfTxInf><PmtId><EndToEndId>{e2e}</EndToEndId></PmtId>"
-        f'<Amt><InstdAmt Ccy="{currency}">{tx.amount:f}</InstdAmt></Amt>'
+        f'<Amt><InstdAmt Ccy="{currency}">{decimal_text(tx.amount)}</InstdAmt></Amt>'
         f"{_party('UltmtDbtr', ultimate) if ultimate else ''}{_agent('CdtrAgt', bic) if bic else ''}"
         f"{_party('Cdtr', name, _address_xml(address) if address else '')}{_account('CdtrAcct', iban)}"
         f"{f'<RmtInf><Ustrd>{remittance}</Ustrd></RmtInf>' if remittance else ''}</CdtTrfTxInf>"

@@ -105,20 +105,16 @@ class RowChecker:
         found: Found = []
         if Problem in map(type, verdicts):
             found = [(c, v) for c, v in zip(COLUMNS, verdicts, strict=False) if type(v) is Problem]
+        _, debtor, d_name, creditor, c_name, bic, money, currency, day, remittance, moved_from = verdicts
         given = self._optional and any(values[10:])  # some part of the creditor's address
         address = self._creditor_address(row, values, found) if given else None
-        if verdicts[4] != values[4] or verdicts[2] != values[2] or verdicts[9] != values[9]:
-            for index, column in _TEXT_COLUMNS:  # what the SEPA Latin set changed is a warning
-                sent = verdicts[index]
-                if sent != values[index] and type(sent) is str:
-                    self._notes.changed(row, column, values[index], sent)
-        moved_from = verdicts[10]
+        if c_name != values[4] or d_name != values[2] or remittance != values[9]:
+            self._changed_text(row, values, verdicts)
         if isinstance(moved_from, date):
-            why = business_days.why_closed(moved_from, str(verdicts[7]))
-            self._notes.shifted(row, values[8], str(verdicts[8]), why)
-        money = verdicts[6]
+            why = business_days.why_closed(moved_from, str(currency))
+            self._notes.shifted(row, values[8], str(day), why)
         sepa = self._parties(row, verdicts, bool(given), found)
-        if sepa and self._sepa_cap and isinstance(money, Decimal) and money > parties.SEPA_MAXIMUM:
+        if sepa and self._sepa_cap and type(money) is Decimal and money > parties.SEPA_MAXIMUM:
             found.append(("amount", parties.over_sepa_maximum(money)))
         if found:
             return None, [
@@ -126,8 +122,15 @@ class RowChecker:
                                 f"row {row}{', ' + column if column else ''}: {problem.message}")
                 for column, problem in found
             ]  # fmt: skip
-        return _new_payment(row, values[0], verdicts[1], verdicts[2], verdicts[3], verdicts[4], verdicts[5],
-                            money, verdicts[7], verdicts[8], verdicts[9], address), []  # fmt: skip
+        return _new_payment(row, values[0], debtor, d_name, creditor, c_name, bic, money, currency, day,
+                            remittance, address), []  # fmt: skip
+
+    def _changed_text(self, row: int, values: list[str], verdicts: list[object]) -> None:
+        """What the SEPA Latin set changed in the text columns is a warning."""
+        for index, column in _TEXT_COLUMNS:
+            sent = verdicts[index]
+            if sent != values[index] and type(sent) is str:
+                self._notes.changed(row, column, values[index], sent)
 
     def _execution_day(self, written: str, currency: str | None) -> tuple[date | Problem, date | None]:
         """(The date the payment is requested for, or why not; the date as written when the sender's

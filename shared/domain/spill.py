@@ -1,9 +1,10 @@
 """Grouping transactions without holding them in memory: chunked runs in a temporary file.
 
-Transactions arrive in file order. Every `CHUNK` of them is sorted (stably) by group and written as one
-marshal blob per group, and the file offset of each run is remembered per group. Reading a group back
-then means reading its runs in order, which keeps file order within the group. Memory is one chunk
-plus one (offset, length) pair per group per chunk, whatever the file size.
+Transactions arrive in file order and are appended to their group's list; every `CHUNK` of them (all
+groups together) each group's list is written as one marshal blob, and the file offset of each run
+is remembered per group. Reading a group back then means reading its runs in order, which keeps file
+order within the group. Memory is one chunk plus one (offset, length) pair per group per chunk,
+whatever the file size. Appending to per-group lists needs no sort and no (group, row) pair per row.
 """
 
 from __future__ import annotations
@@ -23,37 +24,33 @@ class GroupSpill:
 
     def __init__(self, chunk: int = CHUNK) -> None:
         self._chunk = chunk
-        self._buffer: list[tuple[int, Row]] = []
+        self._pending = 0  # rows in the buffers, all groups together
+        self._buffers: dict[int, list[Row]] = {}
         self._runs: dict[int, list[tuple[int, int]]] = {}
         # The file outlives this call (the document reads it later); close() or GC deletes it.
         self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
 
     def add(self, group: int, row: Row) -> None:
-        self._buffer.append((group, row))
-        if len(self._buffer) >= self._chunk:
+        buffer = self._buffers.get(group)
+        if buffer is None:
+            buffer = self._buffers[group] = []
+        buffer.append(row)
+        self._pending += 1
+        if self._pending >= self._chunk:
             self._flush()
 
     def close_writing(self) -> None:
         self._flush()
 
     def _flush(self) -> None:
-        if not self._buffer:
-            return
-        self._buffer.sort(key=lambda item: item[0])  # stable: keeps file order inside a group
         file = self._file
         file.seek(0, 2)
-        start = 0
-        buffer = self._buffer
-        while start < len(buffer):
-            group = buffer[start][0]
-            end = start
-            while end < len(buffer) and buffer[end][0] == group:
-                end += 1
-            blob = marshal.dumps([row for _, row in buffer[start:end]])
+        for group, rows in self._buffers.items():
+            blob = marshal.dumps(rows)
             self._runs.setdefault(group, []).append((file.tell(), len(blob)))
             file.write(blob)
-            start = end
-        self._buffer = []
+        self._buffers = {}
+        self._pending = 0
 
     def rows(self, group: int) -> Iterator[Row]:
         for offset, length in self._runs.get(group, []):

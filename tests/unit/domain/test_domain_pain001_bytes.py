@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from shared.domain import pain001_elements
 from shared.domain.adaptation import adapt
 from shared.domain.canonical import (
     CanonicalDocument,
@@ -196,3 +197,12 @@ def test_streaming_validation_sees_errors_in_every_block(where: float) -> None:
         validate_pain001(io.BytesIO(broken))
     with pytest.raises(Pain001SchemaError):  # cut off: not well-formed
         validate_pain001(io.BytesIO(xml[: int(len(xml) * where) + 100]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(allow_nan=False, allow_infinity=False) | st.sampled_from(
+    [Decimal("1E+2"), Decimal("0.0000001"), Decimal("-0"), Decimal("0.000001"), Decimal("12.50")]
+))  # fmt: skip
+def test_amount_text_is_the_f_format(value: Decimal) -> None:
+    # The writer uses str where it is faster; it must write exactly what format(value, "f") writes.
+    assert pain001_elements.decimal_text(value) == format(value, "f")
