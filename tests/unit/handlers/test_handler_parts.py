@@ -10,6 +10,7 @@ import json
 import pytest
 
 from shared.contracts import BlobReference
+from shared.domain.ndjson import ndjson_line
 from shared.handlers import registry
 from shared.handlers.claimcheck import ClaimCheckError, RecordSpool, iter_records
 from shared.handlers.faults import FaultPlan, InjectedFault
@@ -80,6 +81,21 @@ def test_claim_check_detects_a_replaced_staging_blob() -> None:
     blobs.delete(WORKFLOW_CONTAINER, reference.name)
     with pytest.raises(ClaimCheckError, match="not found"):
         list(iter_records(blobs, reference))
+
+
+def test_a_staged_payload_is_every_line_in_order_with_its_size_and_sha256() -> None:
+    """Lines are written in blocks: a payload of several blocks is still every record, byte for byte."""
+    blobs = FakeBlobStore()
+    records = [{"n": n, "pad": "é" * 300} for n in range(2000)]  # ~1.2 MB: several blocks, spilled to disk
+    with RecordSpool() as spool:
+        for record in records:
+            spool.add(record)
+        reference = spool.to_payload(blobs, "staging/f/validated.ndjson", threshold=192 * 1024)
+    assert isinstance(reference, BlobReference)
+    staged = blobs.read(WORKFLOW_CONTAINER, reference.name)
+    assert staged == b"".join(ndjson_line(r) for r in records)
+    assert (reference.size, reference.sha256) == (len(staged), hashlib.sha256(staged).hexdigest())
+    assert list(iter_records(blobs, reference)) == records
 
 
 def test_registry_claim_release_only_by_the_owner() -> None:

@@ -1,0 +1,140 @@
+"""Each step's cost for one big file, in-process over a real Azurite: where moving the file spends its time.
+
+    python -m bench.steps [--rows 100000] [--profile validator,adaptor,creator] [--top 35]
+
+One generated file (duplicate_window_days = 0, so the payment claims are out of the picture) goes through
+the real handlers in this process: `handle_incoming_file`, then `handle_file_validated` on the message it
+published, then `handle_file_adapted` on the next one, with the real `AzureBlobStore` over Azurite (in
+memory); the publisher only keeps the messages. Printed per step: wall seconds, this process's CPU seconds
+and Azurite's CPU seconds (psutil), and for each step named in `--profile` a cProfile listing (cumulative),
+run under the profiler (slower: compare the un-profiled figures between versions). The sha256 of the
+pain.001 is printed for a sanity check; it is not comparable between runs (the file id comes from the
+upload's ETag). Loopback only; Azurite is stopped by pid at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench.claims import SENDER, make_file, reference
+from localdev.stack.azurite import AzuriteProcess
+from shared.adapters.azure_blob import AzureBlobStore
+from shared.adapters.azure_table import AzureTablePaymentIndex
+from shared.adapters.connections import blob_service_client, table_service_client
+from shared.handlers.adaptor import handle_file_validated
+from shared.handlers.creator import handle_file_adapted, output_name
+from shared.handlers.faults import FaultPlan
+from shared.handlers.inbound import Delivery
+from shared.handlers.reference_loader import CachedReferenceTable
+from shared.handlers.validator import handle_incoming_file
+from shared.ports import OutgoingMessage
+from shared.services import Services
+from shared.streams import sha256_of
+from shared.topology import (
+    FILE_ADAPTED_QUEUE,
+    FILE_VALIDATED_QUEUE,
+    INCOMING_CONTAINER,
+    OUTGOING_CONTAINER,
+    REFERENCE_CONTAINER,
+    REFERENCE_TABLE_BLOB,
+)
+
+
+class _KeepingPublisher:
+    def __init__(self) -> None:
+        self.sent: dict[str, OutgoingMessage] = {}
+
+    def publish(self, entity: str, message: OutgoingMessage) -> None:
+        self.sent[entity] = message
+
+    def ready(self) -> None:
+        return None
+
+
+class _Clock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.now().date()
+
+
+def _delivery(message: OutgoingMessage) -> Delivery:
+    return Delivery(body=message.body, message_id=message.message_id, correlation_id=message.correlation_id)
+
+
+def _timed(name: str, work: Callable[[], Any], azurite: psutil.Process, profile: bool, top: int) -> Any:
+    profiler = cProfile.Profile() if profile else None
+    before = azurite.cpu_times()
+    wall, cpu = time.perf_counter(), time.process_time()
+    if profiler is not None:
+        profiler.enable()
+    outcome = work()
+    if profiler is not None:
+        profiler.disable()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    after = azurite.cpu_times()
+    azurite_cpu = (after.user + after.system) - (before.user + before.system)
+    print(f"{name:<10} wall {wall:6.2f}s  cpu {cpu:6.2f}s  azurite cpu {azurite_cpu:5.2f}s  -> {outcome}",
+          flush=True)  # fmt: skip
+    if profiler is not None:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+    return outcome
+
+
+def run(rows: int, profiled: set[str], top: int) -> None:
+    data = make_file(rows, seed=3)
+    print(f"{rows:,} rows, {len(data) / 2**20:.1f} MB CSV; load average {psutil.getloadavg()}")
+    with tempfile.TemporaryDirectory() as folder:
+        azurite = AzuriteProcess(Path(folder), in_memory=True)
+        azurite.start_and_wait()
+        try:
+            env = {"PaymentsStorage": azurite.connection_string}
+            blobs = AzureBlobStore(blob_service_client("PaymentsStorage", env))
+            clock, publisher = _Clock(), _KeepingPublisher()
+            services = Services(blobs=blobs, publisher=publisher, clock=clock,
+                                reference=CachedReferenceTable(blobs, clock, 0),
+                                payments=AzureTablePaymentIndex(table_service_client("PaymentsStorage", env)),
+                                faults=FaultPlan())  # fmt: skip
+            blobs.write(REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB, reference(0))
+            name = f"{SENDER}/big.csv"
+            etag = blobs.write(INCOMING_CONTAINER, name, data)
+            node = psutil.Process(azurite.pid)
+            sent = publisher.sent
+            steps: list[tuple[str, Callable[[], Any]]] = [
+                ("validator", lambda: handle_incoming_file(services, name, etag)),
+                ("adaptor", lambda: handle_file_validated(services, _delivery(sent[FILE_VALIDATED_QUEUE]))),
+                ("creator", lambda: handle_file_adapted(services, _delivery(sent[FILE_ADAPTED_QUEUE]))),
+            ]  # fmt: skip
+            for step, work in steps:
+                outcome = _timed(step, work, node, step in profiled, top)
+            reader = blobs.open_reader(OUTGOING_CONTAINER, output_name(SENDER, outcome.file_id))
+            digest, size = sha256_of(reader.stream)
+            print(f"pain.001 {size:,} bytes sha256 {digest[:16]}")
+        finally:
+            azurite.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.steps", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--profile", default="", help="comma-separated steps to run under cProfile")
+    parser.add_argument("--top", type=int, default=35, help="lines of each profile listing")
+    args = parser.parse_args(argv)
+    run(args.rows, {s for s in args.profile.split(",") if s}, args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
