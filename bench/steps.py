@@ -5,10 +5,12 @@
 One generated file (duplicate_window_days = 0, so the payment claims are out of the picture) goes through
 the real handlers in this process: `handle_incoming_file`, then `handle_file_validated` on the message it
 published, then `handle_file_adapted` on the next one, with the real `AzureBlobStore` over Azurite (in
-memory); the publisher only keeps the messages. Printed per step: wall seconds, this process's CPU seconds
-and Azurite's CPU seconds (psutil), and for each step named in `--profile` a cProfile listing (cumulative),
-run under the profiler (slower: compare the un-profiled figures between versions). The sha256 of the
-pain.001 is printed for a sanity check; it is not comparable between runs (the file id comes from the
+memory); the publisher only keeps the messages. Printed per step: wall seconds, this process's CPU
+seconds, Azurite's CPU seconds (psutil), and the wall seconds the step's own thread spent inside blob
+writes (`write`, and a staged writer's `write`/`commit`) and inside reads of blob streams: waiting for
+Azurite plus the SDK's own work. For each step named in `--profile`, a cProfile listing (cumulative)
+follows; it runs under the profiler (slower: compare the un-profiled figures between versions). The
+sha256 of the pain.001 is a sanity check, not comparable between runs (the file id comes from the
 upload's ETag). Loopback only; Azurite is stopped by pid at the end.
 """
 
@@ -16,13 +18,14 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import io
 import pstats
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import psutil
 
@@ -37,7 +40,7 @@ from shared.handlers.faults import FaultPlan
 from shared.handlers.inbound import Delivery
 from shared.handlers.reference_loader import CachedReferenceTable
 from shared.handlers.validator import handle_incoming_file
-from shared.ports import OutgoingMessage
+from shared.ports import BlobStore, BlobWriter, OutgoingMessage, StreamedBlob
 from shared.services import Services
 from shared.streams import sha256_of
 from shared.topology import (
@@ -48,6 +51,71 @@ from shared.topology import (
     REFERENCE_CONTAINER,
     REFERENCE_TABLE_BLOB,
 )
+
+
+class _TimedBlobs:
+    """The real store, with the wall seconds spent inside `write` and inside reads of opened streams
+    (waiting for Azurite and the SDK's own work), so each step's transfer time shows beside its total."""
+
+    def __init__(self, inner: AzureBlobStore) -> None:
+        self.inner, self.writing, self.reading = inner, 0.0, 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def write(self, container: str, name: str, data: Any, *, overwrite: bool = True) -> str:
+        start = time.perf_counter()
+        try:
+            return self.inner.write(container, name, data, overwrite=overwrite)
+        finally:
+            self.writing += time.perf_counter() - start
+
+    def open_writer(self, container: str, name: str) -> BlobWriter:
+        return _TimedWriter(self.inner.open_writer(container, name), self)
+
+    def open_reader(self, container: str, name: str) -> StreamedBlob:
+        opened = self.inner.open_reader(container, name)
+        return StreamedBlob(cast(BinaryIO, _TimedStream(opened.stream, self)), opened.etag, opened.size)
+
+
+class _TimedWriter:
+    def __init__(self, inner: BlobWriter, owner: _TimedBlobs) -> None:
+        self._inner, self._owner = inner, owner
+
+    def _time(self, work: Callable[[], Any]) -> Any:
+        start = time.perf_counter()
+        try:
+            return work()
+        finally:
+            self._owner.writing += time.perf_counter() - start
+
+    def write(self, data: bytes) -> None:
+        self._time(lambda: self._inner.write(data))
+
+    def commit(self) -> str:
+        return str(self._time(self._inner.commit))
+
+    def abort(self) -> None:
+        self._inner.abort()
+
+
+class _TimedStream(io.RawIOBase):
+    def __init__(self, inner: BinaryIO, owner: _TimedBlobs) -> None:
+        self._inner, self._owner = inner, owner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        start = time.perf_counter()
+        data = self._inner.read(len(buffer))
+        self._owner.reading += time.perf_counter() - start
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
 
 
 class _KeepingPublisher:
@@ -73,9 +141,11 @@ def _delivery(message: OutgoingMessage) -> Delivery:
     return Delivery(body=message.body, message_id=message.message_id, correlation_id=message.correlation_id)
 
 
-def _timed(name: str, work: Callable[[], Any], azurite: psutil.Process, profile: bool, top: int) -> Any:
+def _timed(name: str, work: Callable[[], Any], azurite: psutil.Process, blobs: _TimedBlobs, *,
+           profile: bool, top: int) -> Any:
     profiler = cProfile.Profile() if profile else None
     before = azurite.cpu_times()
+    blobs.writing = blobs.reading = 0.0
     wall, cpu = time.perf_counter(), time.process_time()
     if profiler is not None:
         profiler.enable()
@@ -85,7 +155,8 @@ def _timed(name: str, work: Callable[[], Any], azurite: psutil.Process, profile:
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     after = azurite.cpu_times()
     azurite_cpu = (after.user + after.system) - (before.user + before.system)
-    print(f"{name:<10} wall {wall:6.2f}s  cpu {cpu:6.2f}s  azurite cpu {azurite_cpu:5.2f}s  -> {outcome}",
+    print(f"{name:<10} wall {wall:6.2f}s  cpu {cpu:6.2f}s  azurite cpu {azurite_cpu:5.2f}s  "
+          f"in writes {blobs.writing:5.2f}s  in reads {blobs.reading:5.2f}s  -> {outcome.state}",
           flush=True)  # fmt: skip
     if profiler is not None:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
@@ -100,9 +171,9 @@ def run(rows: int, profiled: set[str], top: int) -> None:
         azurite.start_and_wait()
         try:
             env = {"PaymentsStorage": azurite.connection_string}
-            blobs = AzureBlobStore(blob_service_client("PaymentsStorage", env))
+            blobs = _TimedBlobs(AzureBlobStore(blob_service_client("PaymentsStorage", env)))
             clock, publisher = _Clock(), _KeepingPublisher()
-            services = Services(blobs=blobs, publisher=publisher, clock=clock,
+            services = Services(blobs=cast(BlobStore, blobs), publisher=publisher, clock=clock,
                                 reference=CachedReferenceTable(blobs, clock, 0),
                                 payments=AzureTablePaymentIndex(table_service_client("PaymentsStorage", env)),
                                 faults=FaultPlan())  # fmt: skip
@@ -117,7 +188,7 @@ def run(rows: int, profiled: set[str], top: int) -> None:
                 ("creator", lambda: handle_file_adapted(services, _delivery(sent[FILE_ADAPTED_QUEUE]))),
             ]  # fmt: skip
             for step, work in steps:
-                outcome = _timed(step, work, node, step in profiled, top)
+                outcome = _timed(step, work, node, blobs, profile=step in profiled, top=top)
             reader = blobs.open_reader(OUTGOING_CONTAINER, output_name(SENDER, outcome.file_id))
             digest, size = sha256_of(reader.stream)
             print(f"pain.001 {size:,} bytes sha256 {digest[:16]}")

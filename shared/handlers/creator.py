@@ -1,6 +1,7 @@
 """FileCreator's work: `file.adapted` → pain.001.001.09 in `outgoing/<sender>/<file id>.xml` → delivered.
 
-The XML is written to a spool and checked against the XSD before anything reaches `outgoing/`. The name
+The XML is written to a spool (and, as it is written, staged as the blocks of its blob, which stay
+invisible until committed) and checked against the XSD before anything reaches `outgoing/`. The name
 and the bytes are deterministic, so overwriting on a redelivery is harmless. After writing, the creator
 claims the ending `delivered` (`timeline.claim_ending`); if a compensation claimed `failed` first, it
 removes its own output, so a failed file never has output whatever the interleaving. The terminal state
@@ -29,6 +30,7 @@ from shared.handlers.timeline import (
     record_event,
     write_terminal,
 )
+from shared.ports import BlobWriter
 from shared.services import Services
 from shared.topology import OUTGOING_CONTAINER, WORKFLOW_CONTAINER
 
@@ -69,16 +71,33 @@ def _create(services: Services, delivery: Delivery, message: FileAdapted) -> Ste
 
 
 def _write_output(services: Services, message: FileAdapted) -> None:
-    """pain.001 into a spool, XSD-checked, then to `outgoing/` (a failed check writes nothing there)."""
+    """pain.001 into a spool and, as it is written, into staged blocks of its `outgoing/` blob (invisible
+    until committed, so the upload overlaps the writing); XSD-checked from the spool, then committed: a
+    failed check leaves nothing in `outgoing/`."""
     data = message.data
     document = document_from_records(iter_records(services.blobs, data.document))
-    with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as spool:
-        out = cast(BinaryIO, spool)
-        write_pain001(document, out)
-        out.seek(0)
-        validate_pain001(out)
-        out.seek(0)
-        services.blobs.write(OUTGOING_CONTAINER, output_name(data.sender, data.file_id), out, overwrite=True)
+    writer = services.blobs.open_writer(OUTGOING_CONTAINER, output_name(data.sender, data.file_id))
+    try:
+        with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as spool:
+            out = cast(BinaryIO, spool)
+            write_pain001(document, cast(BinaryIO, _Tee(out, writer)))
+            out.seek(0)
+            validate_pain001(out)
+        writer.commit()
+    finally:
+        writer.abort()  # nothing once committed
+
+
+class _Tee:
+    """The one method `write_pain001` calls, sending each piece to the spool and to the blob writer."""
+
+    def __init__(self, spool: BinaryIO, writer: BlobWriter) -> None:
+        self._spool, self._writer = spool, writer
+
+    def write(self, data: bytes) -> int:
+        self._spool.write(data)
+        self._writer.write(data)
+        return len(data)
 
 
 def _already_ended(services: Services, file_id: str) -> StepOutcome | None:

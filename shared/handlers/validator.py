@@ -123,7 +123,9 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
                    "message": file.sender_problem}
         return _reject(services, file, {"state": "rejected", "error_count": 1, "errors": [problem]})
     reference = services.reference.load()  # once: validated and named from the same version of the table
-    with RecordSpool() as spool, tempfile.SpooledTemporaryFile(max_size=ORIGINAL_IN_MEMORY) as copy:
+    staged = f"{staging_prefix(file.file_id)}validated.ndjson"
+    with (RecordSpool(services.blobs, staged, services.claim_check_threshold) as spool,
+          tempfile.SpooledTemporaryFile(max_size=ORIGINAL_IN_MEMORY) as copy):  # fmt: skip
         original = cast(BinaryIO, copy)
         tally = HashTally(reader.stream, copy_to=original)
         collect = _Collect(spool, PaymentsFingerprint(), [])
@@ -187,8 +189,7 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
     sender = file.sender or ""
     archive = f"archive/{file.file_id}/{base_name(file.blob_name)}"
     _store_original(services, file, original, (WORKFLOW_CONTAINER, archive))
-    payload = spool.to_payload(services.blobs, f"{staging_prefix(file.file_id)}validated.ndjson",
-                               services.claim_check_threshold)
+    payload = spool.to_payload()
     ended = _ended_meanwhile(services, file, archive, payload)
     if ended is not None:
         return ended

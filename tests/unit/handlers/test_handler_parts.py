@@ -69,10 +69,10 @@ def test_file_id_ignores_etag_quoting_and_handles_blobs_outside_a_sender_folder(
 
 def test_claim_check_detects_a_replaced_staging_blob() -> None:
     blobs = FakeBlobStore()
-    with RecordSpool() as spool:
+    with RecordSpool(blobs, "staging/f/validated.ndjson", threshold=1024) as spool:
         for n in range(50):
             spool.add({"n": n, "pad": "x" * 100})
-        reference = spool.to_payload(blobs, "staging/f/validated.ndjson", threshold=1024)
+        reference = spool.to_payload()
     assert isinstance(reference, BlobReference)
     assert [r["n"] for r in iter_records(blobs, reference)] == list(range(50))
     blobs.write(WORKFLOW_CONTAINER, reference.name, b'{"n": 0}\n')
@@ -87,10 +87,10 @@ def test_a_staged_payload_is_every_line_in_order_with_its_size_and_sha256() -> N
     """Lines are written in blocks: a payload of several blocks is still every record, byte for byte."""
     blobs = FakeBlobStore()
     records = [{"n": n, "pad": "é" * 300} for n in range(2000)]  # ~1.2 MB: several blocks, spilled to disk
-    with RecordSpool() as spool:
+    with RecordSpool(blobs, "staging/f/validated.ndjson", threshold=192 * 1024) as spool:
         for record in records:
             spool.add(record)
-        reference = spool.to_payload(blobs, "staging/f/validated.ndjson", threshold=192 * 1024)
+        reference = spool.to_payload()
     assert isinstance(reference, BlobReference)
     staged = blobs.read(WORKFLOW_CONTAINER, reference.name)
     assert staged == b"".join(ndjson_line(r) for r in records)
