@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 import psutil
 
@@ -40,7 +40,7 @@ from shared.handlers.faults import FaultPlan
 from shared.handlers.inbound import Delivery
 from shared.handlers.reference_loader import CachedReferenceTable
 from shared.handlers.validator import handle_incoming_file
-from shared.ports import BlobStore, BlobWriter, OutgoingMessage, StreamedBlob
+from shared.ports import BlobStore, OutgoingMessage, StreamedBlob
 from shared.services import Services
 from shared.streams import sha256_of
 from shared.topology import (
@@ -51,6 +51,9 @@ from shared.topology import (
     REFERENCE_CONTAINER,
     REFERENCE_TABLE_BLOB,
 )
+
+if TYPE_CHECKING:  # only named: the script also runs over trees from before BlobWriter, for A/B runs
+    from shared.ports import BlobWriter
 
 
 class _TimedBlobs:
