@@ -58,6 +58,7 @@ class FakeBlobStore:
         # (container, name) -> new bytes (None: deleted) after the first read of the next reader opened
         self.replace_while_reading: dict[tuple[str, str], bytes | None] = {}
         self._interleave: list[tuple[str, Callable[[], object]]] = []
+        self.writers: list[FakeBlobWriter] = []
 
     def before_write(self, pattern: str, action: Callable[[], object]) -> None:
         """Run `action` once, just before the first write whose `container/name` matches `pattern`."""
@@ -107,7 +108,9 @@ class FakeBlobStore:
             return etag
 
     def open_writer(self, container: str, name: str) -> FakeBlobWriter:
-        return FakeBlobWriter(self, container, name)
+        writer = FakeBlobWriter(self, container, name)
+        self.writers.append(writer)  # so a test can check that each was committed or aborted
+        return writer
 
     def delete(self, container: str, name: str, *, if_match: str | None = None) -> bool:
         with self._lock:

@@ -17,7 +17,7 @@ from typing import BinaryIO, cast
 from shared.contracts import FileAdapted
 from shared.domain.canonical import document_from_records
 from shared.domain.pain001 import validate_pain001, write_pain001
-from shared.handlers.blobops import delete_prefix
+from shared.handlers.blobops import delete_prefix, staged_write, tee
 from shared.handlers.claimcheck import iter_records, staging_prefix
 from shared.handlers.ending import announce_ending
 from shared.handlers.inbound import Delivery, run_step
@@ -30,7 +30,6 @@ from shared.handlers.timeline import (
     record_event,
     write_terminal,
 )
-from shared.ports import BlobWriter
 from shared.services import Services
 from shared.topology import OUTGOING_CONTAINER, WORKFLOW_CONTAINER
 
@@ -76,28 +75,14 @@ def _write_output(services: Services, message: FileAdapted) -> None:
     failed check leaves nothing in `outgoing/`."""
     data = message.data
     document = document_from_records(iter_records(services.blobs, data.document))
-    writer = services.blobs.open_writer(OUTGOING_CONTAINER, output_name(data.sender, data.file_id))
-    try:
-        with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as spool:
-            out = cast(BinaryIO, spool)
-            write_pain001(document, cast(BinaryIO, _Tee(out, writer)))
-            out.seek(0)
-            validate_pain001(out)
+    name = output_name(data.sender, data.file_id)
+    with (staged_write(services.blobs, OUTGOING_CONTAINER, name) as writer,
+          tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as spool):  # fmt: skip
+        out = cast(BinaryIO, spool)
+        write_pain001(document, tee(out, writer))
+        out.seek(0)
+        validate_pain001(out)
         writer.commit()
-    finally:
-        writer.abort()  # nothing once committed
-
-
-class _Tee:
-    """The one method `write_pain001` calls, sending each piece to the spool and to the blob writer."""
-
-    def __init__(self, spool: BinaryIO, writer: BlobWriter) -> None:
-        self._spool, self._writer = spool, writer
-
-    def write(self, data: bytes) -> int:
-        self._spool.write(data)
-        self._writer.write(data)
-        return len(data)
 
 
 def _already_ended(services: Services, file_id: str) -> StepOutcome | None:

@@ -12,7 +12,9 @@ import pytest
 from shared.contracts import BlobReference
 from shared.domain.ndjson import ndjson_line
 from shared.handlers import registry
+from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.claimcheck import ClaimCheckError, RecordSpool, iter_records
+from shared.handlers.creator import handle_file_adapted
 from shared.handlers.faults import FaultPlan, InjectedFault
 from shared.handlers.identity import incoming_file_id, normalise_etag
 from shared.handlers.timeline import (
@@ -23,10 +25,13 @@ from shared.handlers.timeline import (
     read_terminal,
     write_terminal,
 )
+from shared.handlers.validator import handle_incoming_file
 from shared.settings import ConfigurationError, Settings, blob_trigger_source
 from shared.streams import HashTally, stream_from_chunks
-from shared.topology import WORKFLOW_CONTAINER
-from tests.fakes import FakeBlobStore, FakeClock
+from shared.topology import FILE_ADAPTED_QUEUE, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER, WORKFLOW_CONTAINER
+from tests.fakes import FAKE_EXECUTION_DATE, FakeBlobStore, FakeClock, make_services
+from tests.samplefiles import payment_csv
+from tests.unit.handlers.driver import deliver
 
 pytestmark = pytest.mark.unit
 
@@ -96,6 +101,38 @@ def test_a_staged_payload_is_every_line_in_order_with_its_size_and_sha256() -> N
     assert staged == b"".join(ndjson_line(r) for r in records)
     assert (reference.size, reference.sha256) == (len(staged), hashlib.sha256(staged).hexdigest())
     assert list(iter_records(blobs, reference)) == records
+
+
+def _writers(blobs: FakeBlobStore) -> list[tuple[str, str, str]]:
+    """Each staged writer the handlers opened: container, the name's last part, and how it ended."""
+    return [(w.container, w.name.rsplit("/", 1)[-1], w.state) for w in blobs.writers]
+
+
+def test_an_accepted_big_file_commits_its_staged_archive_records_and_output() -> None:
+    services, blobs, publisher, _ = make_services(threshold=1024)
+    blobs.put(INCOMING_CONTAINER, "acme-payroll/big.csv", payment_csv(40, execution_date=FAKE_EXECUTION_DATE))
+    file_id = handle_incoming_file(services, "acme-payroll/big.csv").file_id
+    handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
+    assert handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE)).state == "delivered"
+    assert sorted(_writers(blobs)) == [
+        ("outgoing", f"{file_id}.xml", "committed"), ("workflow", "big.csv", "committed"),
+        ("workflow", "canonical.ndjson", "committed"), ("workflow", "ended-issues.ndjson", "committed"),
+        ("workflow", "validated.ndjson", "committed"),
+    ]  # fmt: skip
+
+
+def test_a_rejected_big_file_stages_nothing_anyone_can_see() -> None:
+    """Its archive was staged while it was read; the rejection aborts it."""
+    services, blobs, _, _ = make_services(threshold=1024)
+    rows = payment_csv(40, execution_date=FAKE_EXECUTION_DATE).splitlines(keepends=True)
+    rows[-1] = rows[-1].replace(b"125.50", b"12,5")  # the last row is invalid
+    blobs.put(INCOMING_CONTAINER, "acme-payroll/bad.csv", b"".join(rows))
+    assert handle_incoming_file(services, "acme-payroll/bad.csv").state == "rejected"
+    # (its 39 good records stayed in memory: a spool starts a blob at SPOOL_BUFFER bytes)
+    assert sorted(_writers(blobs)) == [("workflow", "bad.csv", "aborted"),
+                                       ("workflow", "ended-issues.ndjson", "committed")]  # fmt: skip
+    assert not list(blobs.list_names(WORKFLOW_CONTAINER, "archive/"))
+    assert not list(blobs.list_names(WORKFLOW_CONTAINER, "staging/"))
 
 
 def test_registry_claim_release_only_by_the_owner() -> None:
