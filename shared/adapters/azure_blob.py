@@ -1,9 +1,10 @@
 """`BlobStore` over azure-storage-blob's `BlobServiceClient`, mapping SDK errors to the port's.
 
 Reads stream through `download_blob().chunks()` (the SDK pins every chunk to the first response's
-ETag, so a reader never mixes two versions); big outputs go through `open_writer`, which stages blocks
-while they are produced (shared.adapters.azure_staged). Containers are created on first write per
-process, which keeps a fresh Azurite or storage account working without a setup step.
+ETag, so a reader never mixes two versions), the next chunk downloading while one is read; big outputs
+go through `open_writer`, which stages blocks while they are produced (shared.adapters.azure_staged).
+Containers are created on first write per process, which keeps a fresh Azurite or storage account
+working without a setup step.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from shared.ports import (
     BlobNotFound,
     StreamedBlob,
 )
-from shared.streams import stream_from_chunks
+from shared.streams import read_ahead, stream_from_chunks
 
 
 def quoted(etag: str) -> str:
@@ -81,7 +82,7 @@ class AzureBlobStore:
         except ResourceNotFoundError:
             raise BlobNotFound(f"{container}/{name}") from None
         return StreamedBlob(
-            stream_from_chunks(_pinned(downloader.chunks(), f"{container}/{name}")),
+            stream_from_chunks(_pinned(read_ahead(downloader.chunks()), f"{container}/{name}")),
             downloader.properties.etag, downloader.size,
         )
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -27,7 +30,7 @@ from shared.handlers.timeline import (
 )
 from shared.handlers.validator import handle_incoming_file
 from shared.settings import ConfigurationError, Settings, blob_trigger_source
-from shared.streams import HashTally, stream_from_chunks
+from shared.streams import HashTally, read_ahead, stream_from_chunks
 from shared.topology import FILE_ADAPTED_QUEUE, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER, WORKFLOW_CONTAINER
 from tests.fakes import FAKE_EXECUTION_DATE, FakeBlobStore, FakeClock, make_services
 from tests.samplefiles import payment_csv
@@ -165,6 +168,30 @@ def test_streams_hash_everything_and_chunk_reader_is_exact() -> None:
     chunks = [data[i : i + 777] for i in range(0, len(data), 777)]
     assert stream_from_chunks(iter(chunks)).read() == data
     assert json.loads(stream_from_chunks([b'{"a"', b":1}"]).read()) == {"a": 1}
+
+
+def test_read_ahead_keeps_order_raises_where_the_error_was_and_stops_when_closed() -> None:
+    fetched: list[int] = []
+
+    def chunks(count: int, fail_at: int | None = None, size: int = 1000) -> Iterator[bytes]:
+        for n in range(count):
+            if n == fail_at:
+                raise ConnectionError(f"chunk {n} failed")
+            fetched.append(n)
+            yield bytes([n]) * size
+
+    assert stream_from_chunks(read_ahead(chunks(50))).read() == b"".join(bytes([n]) * 1000 for n in range(50))
+    reader = read_ahead(chunks(10, fail_at=3))
+    assert [next(reader) for _ in range(3)] == [bytes([n]) * 1000 for n in range(3)]
+    with pytest.raises(ConnectionError, match="chunk 3 failed"):
+        next(reader)
+
+    fetched.clear()
+    stream = stream_from_chunks(read_ahead(chunks(20, size=2 * 1024 * 1024)))  # chunks bigger than reads
+    stream.read(10)
+    stream.close()  # closes the read-ahead: its thread ends, after at most two chunks more
+    time.sleep(0.5)
+    assert len(fetched) <= 3 and "read-ahead" not in {thread.name for thread in threading.enumerate()}
 
 
 def test_annotating_a_terminal_state_adds_details_but_never_changes_the_state() -> None:
