@@ -2,16 +2,16 @@
 
     python -m bench.steps [--rows 100000] [--profile validator,adaptor,creator] [--top 35]
 
-One generated file (duplicate_window_days = 0, so the payment claims are out of the picture) goes through
-the real handlers in this process: `handle_incoming_file`, then `handle_file_validated` on the message it
-published, then `handle_file_adapted` on the next one, with the real `AzureBlobStore` over Azurite (in
-memory); the publisher only keeps the messages. Printed per step: wall seconds, this process's CPU
-seconds, Azurite's CPU seconds (psutil), and the wall seconds the step's own thread spent inside blob
-writes (`write`, and a staged writer's `write`/`commit`) and inside reads of blob streams: waiting for
-Azurite plus the SDK's own work. For each step named in `--profile`, a cProfile listing (cumulative)
-follows; it runs under the profiler (slower: compare the un-profiled figures between versions). The
-sha256 of the pain.001 is a sanity check, not comparable between runs (the file id comes from the
-upload's ETag). Loopback only; Azurite is stopped by pid at the end.
+One generated file (duplicate_window_days = 0 unless --window: the payment claims out of the picture)
+goes through the real handlers in this process: `handle_incoming_file`, then `handle_file_validated` on
+the message it published, then `handle_file_adapted` on the next one, with the real `AzureBlobStore`
+over Azurite (in memory); the publisher only keeps the messages. Printed per step: wall seconds, this
+process's CPU seconds, Azurite's CPU seconds (psutil), and the wall seconds the step's own thread spent
+inside blob writes (`write`, and a staged writer's `write`/`commit`) and inside reads of blob streams:
+waiting for Azurite plus the SDK's own work. For each step named in `--profile`, a cProfile listing
+(cumulative) follows; it runs under the profiler (slower: compare the un-profiled figures between
+versions). The sha256 of the pain.001 is a sanity check, not comparable between runs (the file id comes
+from the upload's ETag). Loopback only; Azurite is stopped by pid at the end.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def _timed(name: str, work: Callable[[], Any], azurite: psutil.Process, blobs: _
     return outcome
 
 
-def run(rows: int, profiled: set[str], top: int) -> None:
+def run(rows: int, profiled: set[str], top: int, window: int = 0) -> None:
     data = make_file(rows, seed=3)
     print(f"{rows:,} rows, {len(data) / 2**20:.1f} MB CSV; load average {psutil.getloadavg()}")
     with tempfile.TemporaryDirectory() as folder:
@@ -180,7 +180,7 @@ def run(rows: int, profiled: set[str], top: int) -> None:
                                 reference=CachedReferenceTable(blobs, clock, 0),
                                 payments=AzureTablePaymentIndex(table_service_client("PaymentsStorage", env)),
                                 faults=FaultPlan())  # fmt: skip
-            blobs.write(REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB, reference(0))
+            blobs.write(REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB, reference(window))
             name = f"{SENDER}/big.csv"
             etag = blobs.write(INCOMING_CONTAINER, name, data)
             node = psutil.Process(azurite.pid)
@@ -205,8 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--profile", default="", help="comma-separated steps to run under cProfile")
     parser.add_argument("--top", type=int, default=35, help="lines of each profile listing")
+    parser.add_argument("--window", type=int, default=0,
+                        help="duplicate_window_days (above 0 the validator claims every payment id)")
     args = parser.parse_args(argv)
-    run(args.rows, {s for s in args.profile.split(",") if s}, args.top)
+    run(args.rows, {s for s in args.profile.split(",") if s}, args.top, args.window)
     return 0
 
 
