@@ -49,6 +49,22 @@ class BlobContent:
     etag: str
 
 
+class BlobWriter(Protocol):
+    """One blob written piece by piece while its bytes are produced, and visible only once committed
+    (Azure's staged blocks): until `commit()` nothing is readable, listed or replaced, so a writer that
+    is aborted, or whose process dies, leaves no trace a reader could see."""
+
+    def write(self, data: bytes) -> None:
+        """Append `data` (it may be uploaded meanwhile, in the background)."""
+
+    def commit(self) -> str:
+        """Make the bytes written so far the blob's content (overwriting it) and return the new ETag;
+        raise here any error the background uploads met."""
+
+    def abort(self) -> None:
+        """Discard what was written; the blob keeps whatever version it had. Harmless after `commit()`."""
+
+
 class BlobStore(Protocol):
     """Blob storage addressed by (container, name); ETags are compared as opaque strings."""
 
@@ -64,6 +80,10 @@ class BlobStore(Protocol):
 
     def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:
         """Write and return the new ETag; with `overwrite=False` raise `BlobAlreadyExists` if present."""
+
+    def open_writer(self, container: str, name: str) -> BlobWriter:
+        """A `BlobWriter` for a big blob whose bytes come out of a long computation: the upload
+        overlaps the computation instead of following it. The caller must commit or abort it."""
 
     def delete(self, container: str, name: str, *, if_match: str | None = None) -> bool:
         """Delete; False if it was already gone; raise `BlobChanged` if `if_match` no longer matches."""

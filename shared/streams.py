@@ -1,13 +1,17 @@
-"""Small binary-stream adapters: a hashing pass-through reader and a reader over an iterator of chunks.
+"""Small binary-stream adapters: a hashing pass-through reader, a reader over an iterator of chunks, and
+a read-ahead that fetches the next chunk while the current one is used.
 
-Both are `io.RawIOBase` wrapped in `io.BufferedReader`, so callers (csv via TextIOWrapper, lxml, the
-storage SDK) get a real `BinaryIO` and memory stays at one chunk whatever the blob size.
+The readers are `io.RawIOBase` wrapped in `io.BufferedReader`, so callers (csv via TextIOWrapper, lxml,
+the storage SDK) get a real `BinaryIO` and memory stays at a chunk or two whatever the blob size.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import io
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, cast
 
@@ -75,10 +79,62 @@ class _ChunkRaw(io.RawIOBase):
         self._pending = self._pending[size:]
         return size
 
+    def close(self) -> None:
+        # A generator of chunks (a read-ahead's among them) is closed with the stream, so it stops.
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+        super().close()
+
 
 def stream_from_chunks(chunks: Iterable[bytes]) -> BinaryIO:
     """A forward-only `BinaryIO` over chunks (e.g. the storage SDK's `download_blob().chunks()`)."""
     return cast(BinaryIO, io.BufferedReader(_ChunkRaw(chunks), buffer_size=CHUNK))
+
+
+class _Failed:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+_END = object()
+
+
+def read_ahead(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """`chunks` in order, each next one fetched by a background thread while the caller works on the
+    current one (the download overlaps the work); an error is raised here, where it would have been.
+    Nothing starts before the first chunk is asked for; closing the generator stops the thread after the
+    fetch in progress, so a stream closed early holds no more than two chunks meanwhile."""
+    pending: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                pending.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for chunk in chunks:
+                if not offer(chunk):
+                    return
+            offer(_END)
+        except Exception as exc:  # handed to the reader, raised in its thread
+            offer(_Failed(exc))
+
+    threading.Thread(target=contextvars.copy_context().run, args=(fetch,), daemon=True,
+                     name="read-ahead").start()  # fmt: skip
+    try:
+        while (item := pending.get()) is not _END:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield cast(bytes, item)
+    finally:
+        stop.set()
 
 
 def sha256_of(stream: BinaryIO) -> tuple[str, int]:

@@ -58,6 +58,7 @@ class FakeBlobStore:
         # (container, name) -> new bytes (None: deleted) after the first read of the next reader opened
         self.replace_while_reading: dict[tuple[str, str], bytes | None] = {}
         self._interleave: list[tuple[str, Callable[[], object]]] = []
+        self.writers: list[FakeBlobWriter] = []
 
     def before_write(self, pattern: str, action: Callable[[], object]) -> None:
         """Run `action` once, just before the first write whose `container/name` matches `pattern`."""
@@ -106,6 +107,11 @@ class FakeBlobStore:
             self.blobs[(container, name)] = (content, etag)
             return etag
 
+    def open_writer(self, container: str, name: str) -> FakeBlobWriter:
+        writer = FakeBlobWriter(self, container, name)
+        self.writers.append(writer)  # so a test can check that each was committed or aborted
+        return writer
+
     def delete(self, container: str, name: str, *, if_match: str | None = None) -> bool:
         with self._lock:
             current = self.blobs.get((container, name))
@@ -129,6 +135,29 @@ class FakeBlobStore:
     def put(self, container: str, name: str, data: bytes) -> str:
         """Test helper: an upload, as a person or the host would do it."""
         return self.write(container, name, data)
+
+
+class FakeBlobWriter:
+    """Collects the pieces; the blob is written (hooks and all) only at `commit()`, as Azure's staged
+    blocks become the blob only when the block list is committed."""
+
+    def __init__(self, store: FakeBlobStore, container: str, name: str) -> None:
+        self.store, self.container, self.name = store, container, name
+        self.pieces: list[bytes] = []
+        self.state = "open"
+
+    def write(self, data: bytes) -> None:
+        assert self.state == "open", f"write after {self.state}"
+        self.pieces.append(bytes(data))
+
+    def commit(self) -> str:
+        assert self.state == "open", f"commit after {self.state}"
+        self.state = "committed"
+        return self.store.write(self.container, self.name, b"".join(self.pieces))
+
+    def abort(self) -> None:
+        if self.state == "open":
+            self.state = "aborted"
 
 
 class _ChangingStream(io.RawIOBase):

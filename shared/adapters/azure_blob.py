@@ -1,8 +1,10 @@
 """`BlobStore` over azure-storage-blob's `BlobServiceClient`, mapping SDK errors to the port's.
 
 Reads stream through `download_blob().chunks()` (the SDK pins every chunk to the first response's
-ETag, so a reader never mixes two versions). Containers are created on first write per process,
-which keeps a fresh Azurite or storage account working without a setup step.
+ETag, so a reader never mixes two versions), the next chunk downloading while one is read; big outputs
+go through `open_writer`, which stages blocks while they are produced (shared.adapters.azure_staged).
+Containers are created on first write per process, which keeps a fresh Azurite or storage account
+working without a setup step.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient
 
+from shared.adapters.azure_staged import StagedBlobWriter
 from shared.ports import (
     BlobAlreadyExists,
     BlobChanged,
@@ -26,7 +29,7 @@ from shared.ports import (
     BlobNotFound,
     StreamedBlob,
 )
-from shared.streams import stream_from_chunks
+from shared.streams import read_ahead, stream_from_chunks
 
 
 def quoted(etag: str) -> str:
@@ -79,7 +82,7 @@ class AzureBlobStore:
         except ResourceNotFoundError:
             raise BlobNotFound(f"{container}/{name}") from None
         return StreamedBlob(
-            stream_from_chunks(_pinned(downloader.chunks(), f"{container}/{name}")),
+            stream_from_chunks(_pinned(read_ahead(downloader.chunks()), f"{container}/{name}")),
             downloader.properties.etag, downloader.size,
         )
 
@@ -91,6 +94,10 @@ class AzureBlobStore:
         except ResourceExistsError:
             raise BlobAlreadyExists(f"{container}/{name}") from None
         return str(result["etag"])
+
+    def open_writer(self, container: str, name: str) -> StagedBlobWriter:
+        self._ensure_container(container)
+        return StagedBlobWriter(self._blob(container, name), self._single_put)
 
     def _sized(self, data: BlobData) -> tuple[BlobData, int | None]:
         """A seekable stream's remaining length, so the SDK makes one Put Blob request (not blocks) when

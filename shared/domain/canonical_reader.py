@@ -6,7 +6,7 @@ every field is type-checked and the transactions must match the header's groups,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -106,7 +106,33 @@ def _group(raw: Any, number: int) -> PaymentGroup:
     return group
 
 
+_TX_STRINGS = ("pmt_inf_id", "end_to_end_id", "currency", "creditor_name", "creditor_iban", "remittance_info")
+_ONLY_STR = {str}
+
+
 def _transaction(record: Any, number: int) -> CreditTransfer:
+    """The usual record (plain strings, a well-formed amount and address) is checked in one pass; any
+    other is checked again field by field, so the error names the first bad field."""
+    if type(record) is dict and record.get("record") == "transaction":
+        get: Callable[[str], Any] = record.get  # values are checked below, not by their static type
+        strings, bic, ultimate = tuple(map(get, _TX_STRINGS)), get("creditor_bic"), get("ultimate_debtor")
+        if set(map(type, strings)) == _ONLY_STR and (bic is None or type(bic) is str) and (
+            ultimate is None or type(ultimate) is str
+        ):
+            try:
+                amount = parse_record_amount(record, "amount")
+                address = Address.from_record(get("creditor_address"))
+            except ValueError:
+                return _checked_transaction(record, number)
+            pmt_inf_id, end_to_end_id, currency, creditor_name, creditor_iban, remittance_info = strings
+            return CreditTransfer(pmt_inf_id=pmt_inf_id, end_to_end_id=end_to_end_id, amount=amount,
+                                  currency=currency, creditor_name=creditor_name, creditor_iban=creditor_iban,
+                                  creditor_bic=bic or None, remittance_info=remittance_info,
+                                  ultimate_debtor=ultimate or None, creditor_address=address)  # fmt: skip
+    return _checked_transaction(record, number)
+
+
+def _checked_transaction(record: Any, number: int) -> CreditTransfer:
     where = f"canonical record {number}"
     if not isinstance(record, dict) or record.get("record") != "transaction":
         raise CanonicalDocumentError(f"{where} must be a transaction record ({{'record': 'transaction'}})")

@@ -40,11 +40,11 @@ class PaymentsFingerprint:
         self.count = 0
 
     def add(self, payment: Payment) -> None:
-        digest = hashlib.sha256(payment_key(payment)).digest()
-        self._sum = (self._sum + int.from_bytes(digest, "big")) % _MODULUS
+        # Reduced modulo 2**256 once, in `hexdigest`: the same sum, without a big-integer division each.
+        self._sum += int.from_bytes(hashlib.sha256(payment_key(payment)).digest(), "big")
         self.count += 1
 
     @property
     def hexdigest(self) -> str:
-        state = f"payments-v1:{self.count}:{self._sum:064x}".encode()
+        state = f"payments-v1:{self.count}:{self._sum % _MODULUS:064x}".encode()
         return hashlib.sha256(state).hexdigest()

@@ -76,9 +76,8 @@ def _canonical(services: Services, message: FileValidated) -> tuple[CanonicalHea
     payments = (Payment.from_record(record) for record in iter_records(services.blobs, data.payload))
     document = adapt(payments, file_id=data.file_id, sender=data.sender, sender_name=data.sender_name,
                      creation_time=message.occurred_at, debtor=debtor_from(data))
-    with RecordSpool() as spool:
+    with RecordSpool(services.blobs, canonical_name(data.file_id), services.claim_check_threshold) as spool:
         for record in document_records(document):
             spool.add(record)
-        threshold = services.claim_check_threshold
-        carried = spool.to_payload(services.blobs, canonical_name(data.file_id), threshold)
+        carried = spool.to_payload()
     return document.header, carried

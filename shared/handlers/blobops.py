@@ -1,8 +1,12 @@
-"""Blob moves the handlers share: a streaming copy and deleting everything under a prefix."""
+"""Blob moves the handlers share: a streaming copy, a staged write, a tee, deleting under a prefix."""
 
 from __future__ import annotations
 
-from shared.ports import BlobStore
+import contextlib
+from collections.abc import Iterator
+from typing import BinaryIO, cast
+
+from shared.ports import BlobStore, BlobWriter
 
 
 def copy_blob(blobs: BlobStore, source: tuple[str, str], target: tuple[str, str]) -> str:
@@ -13,6 +17,31 @@ def copy_blob(blobs: BlobStore, source: tuple[str, str], target: tuple[str, str]
     finally:
         reader.stream.close()
     return reader.etag
+
+
+@contextlib.contextmanager
+def staged_write(blobs: BlobStore, container: str, name: str) -> Iterator[BlobWriter]:
+    """`blobs.open_writer`, aborted on the way out unless the body committed it (then nothing happens)."""
+    writer = blobs.open_writer(container, name)
+    try:
+        yield writer
+    finally:
+        writer.abort()
+
+
+class _Tee:
+    def __init__(self, first: BinaryIO, second: BlobWriter) -> None:
+        self._first, self._second = first, second
+
+    def write(self, data: bytes) -> int:
+        self._first.write(data)
+        self._second.write(data)
+        return len(data)
+
+
+def tee(first: BinaryIO, second: BlobWriter) -> BinaryIO:
+    """A write-only stream (its one method is `write`) sending every piece to both."""
+    return cast(BinaryIO, _Tee(first, second))
 
 
 def delete_prefix(blobs: BlobStore, container: str, prefix: str) -> int:

@@ -1,6 +1,7 @@
 """FileCreator's work: `file.adapted` → pain.001.001.09 in `outgoing/<sender>/<file id>.xml` → delivered.
 
-The XML is written to a spool and checked against the XSD before anything reaches `outgoing/`. The name
+The XML is written to a spool (and, as it is written, staged as the blocks of its blob, which stay
+invisible until committed) and checked against the XSD before anything reaches `outgoing/`. The name
 and the bytes are deterministic, so overwriting on a redelivery is harmless. After writing, the creator
 claims the ending `delivered` (`timeline.claim_ending`); if a compensation claimed `failed` first, it
 removes its own output, so a failed file never has output whatever the interleaving. The terminal state
@@ -16,7 +17,7 @@ from typing import BinaryIO, cast
 from shared.contracts import FileAdapted
 from shared.domain.canonical import document_from_records
 from shared.domain.pain001 import validate_pain001, write_pain001
-from shared.handlers.blobops import delete_prefix
+from shared.handlers.blobops import delete_prefix, staged_write, tee
 from shared.handlers.claimcheck import iter_records, staging_prefix
 from shared.handlers.ending import announce_ending, delivered_ending
 from shared.handlers.inbound import Delivery, run_step
@@ -75,16 +76,19 @@ def _create(services: Services, delivery: Delivery, message: FileAdapted) -> Ste
 
 
 def _write_output(services: Services, message: FileAdapted) -> None:
-    """pain.001 into a spool, XSD-checked, then to `outgoing/` (a failed check writes nothing there)."""
+    """pain.001 into a spool and, as it is written, into staged blocks of its `outgoing/` blob (invisible
+    until committed, so the upload overlaps the writing); XSD-checked from the spool, then committed: a
+    failed check leaves nothing in `outgoing/`."""
     data = message.data
     document = document_from_records(iter_records(services.blobs, data.document))
-    with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as spool:
+    name = output_name(data.sender, data.file_id)
+    with (staged_write(services.blobs, OUTGOING_CONTAINER, name) as writer,
+          tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as spool):  # fmt: skip
         out = cast(BinaryIO, spool)
-        write_pain001(document, out)
+        write_pain001(document, tee(out, writer))
         out.seek(0)
         validate_pain001(out)
-        out.seek(0)
-        services.blobs.write(OUTGOING_CONTAINER, output_name(data.sender, data.file_id), out, overwrite=True)
+        writer.commit()
 
 
 def _already_ended(services: Services, file_id: str) -> StepOutcome | None:

@@ -109,10 +109,10 @@ def ended_message(services: Services, file_id: str, known: Ending | None = None)
     state = str(terminal.get("state"))
     facts = dict(ending.facts)
     issues = facts.pop("issues")
-    with RecordSpool() as spool:
+    with RecordSpool(services.blobs, issues_blob_name(file_id), services.claim_check_threshold) as spool:
         for issue in issues:
             spool.add(issue)
-        payload = spool.to_payload(services.blobs, issues_blob_name(file_id), services.claim_check_threshold)
+        payload = spool.to_payload()
     data = FileEndedData.model_validate({"file_id": file_id, "state": state, "sender": sender,
                                          "blob_name": blob_name, "issues": payload, **facts})
     return FileEnded(message_id=ended_message_id(file_id), correlation_id=file_id,

@@ -1,10 +1,11 @@
 """FileValidator's work: a blob in `incoming/` becomes rejected, duplicate, or a `file.validated` message.
 
-The file is streamed from the BlobStore (never the trigger's bound bytes), hashed, validated and copied
-to a spool in one pass, so the archived (or rejected) original is exactly the version that was validated
-and the blob is read once; valid rows are spooled, not held in memory (both spools spill to disk when
-big). Every write is deterministic or conditional, and the incoming blob is deleted last (with its
-ETag), so a redelivery at any point converges on the same end.
+The file is streamed from the BlobStore (never the trigger's bound bytes), hashed, validated, copied
+to a spool and staged as its archive blob in one pass, so the archived (or rejected) original is exactly
+the version that was validated and the blob is read once; the archive is committed only if the file is
+accepted. Valid rows are spooled, not held in memory (the copy spills to disk when big; the records go
+to a staged blob as they come). Every write is deterministic or conditional, and the incoming blob is
+deleted last (with its ETag), so a redelivery at any point converges on the same end.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from shared.domain.payments import Payment
 from shared.domain.reference import ReferenceTable
 from shared.domain.validation import ValidationResult, validate_payment_file
 from shared.handlers import registry
-from shared.handlers.blobops import base_name, copy_blob
+from shared.handlers.blobops import base_name, copy_blob, staged_write, tee
 from shared.handlers.claimcheck import RecordSpool, staging_prefix
 from shared.handlers.debtor import debtor_data
 from shared.handlers.ending import announce_ending, issue_record, refused_ending
@@ -39,7 +40,7 @@ from shared.handlers.timeline import (
     stamp,
     timeline_prefix,
 )
-from shared.ports import BlobChanged, BlobNotFound, StreamedBlob
+from shared.ports import BlobChanged, BlobNotFound, BlobWriter, StreamedBlob
 from shared.services import Services
 from shared.streams import HashTally
 from shared.topology import FILE_VALIDATED_QUEUE, INCOMING_CONTAINER, REJECTED_CONTAINER, WORKFLOW_CONTAINER
@@ -124,9 +125,13 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
                    "message": file.sender_problem}
         return _reject(services, file, {"state": "rejected", "error_count": 1, "errors": [problem]})
     reference = services.reference.load()  # once: validated and named from the same version of the table
-    with RecordSpool() as spool, tempfile.SpooledTemporaryFile(max_size=ORIGINAL_IN_MEMORY) as copy:
+    staged = f"{staging_prefix(file.file_id)}validated.ndjson"
+    with (RecordSpool(services.blobs, staged, services.claim_check_threshold) as spool,
+          tempfile.SpooledTemporaryFile(max_size=ORIGINAL_IN_MEMORY) as copy,
+          staged_write(services.blobs, WORKFLOW_CONTAINER, _archive_name(file)) as archived):  # fmt: skip
         original = cast(BinaryIO, copy)
-        tally = HashTally(reader.stream, copy_to=original)
+        # The copy serves a rejection; the archive of an accepted file is staged as it is read.
+        tally = HashTally(reader.stream, copy_to=tee(original, archived))
         collect = _Collect(spool, PaymentsFingerprint(), [])
         try:
             result = _validate(services, file.sender, reference, tally, collect)
@@ -151,7 +156,7 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
             registry.release_for(services.blobs, file.file_id)
             report = duplicate_report(duplicates, file.sender, policy.duplicate_window_days)
             return _reject(services, file, report, original, duplicate_of=report["duplicate_of"])
-        return _accept(services, file, result, spool, tally.hexdigest, original=original,
+        return _accept(services, file, result, spool, tally.hexdigest, archived=archived,
                        sender_name=policy.name, debtor=debtor_data(policy))
 
 
@@ -183,13 +188,16 @@ def _validate(services: Services, sender: str, reference: ReferenceTable, tally:
     return result
 
 
+def _archive_name(file: IncomingFile) -> str:
+    return f"archive/{file.file_id}/{base_name(file.blob_name)}"
+
+
 def _accept(services: Services, file: IncomingFile, result: ValidationResult, spool: RecordSpool,
-            sha256: str, *, original: BinaryIO, sender_name: str, debtor: DebtorData) -> ValidatorOutcome:
+            sha256: str, *, archived: BlobWriter, sender_name: str, debtor: DebtorData) -> ValidatorOutcome:
     sender = file.sender or ""
-    archive = f"archive/{file.file_id}/{base_name(file.blob_name)}"
-    _store_original(services, file, original, (WORKFLOW_CONTAINER, archive))
-    payload = spool.to_payload(services.blobs, f"{staging_prefix(file.file_id)}validated.ndjson",
-                               services.claim_check_threshold)
+    archive = _archive_name(file)
+    archived.commit()  # the original, staged block by block as it was read, hashed and checked
+    payload = spool.to_payload()
     ended = _ended_meanwhile(services, file, archive, payload)
     if ended is not None:
         return ended

@@ -19,7 +19,7 @@ from shared.domain.canonical import (
     read_ndjson,
     write_ndjson,
 )
-from shared.domain.ndjson import NdjsonError
+from shared.domain.ndjson import NdjsonError, ndjson_line
 from shared.domain.payments import Payment, PaymentRecordError
 
 pytestmark = pytest.mark.unit
@@ -67,6 +67,21 @@ def test_canonical_records_round_trip_through_ndjson() -> None:
     assert list(document_records(doc)) == records
 
 
+def test_ndjson_lines_are_the_standard_compact_json_bytes() -> None:
+    """The staged bytes of a record do not depend on the encoder: what `json.dumps` (compact, not
+    ASCII-escaped) writes, so a redelivery or an older process stages the same blob."""
+    record = {"row": 7, "name": "Zoë «Ω» 😀 \u2028 tab\t quote\" nul\x00 del\x7f", "bic": None, "ok": True,
+              "nested": {"list": [1, "x", None], "empty": {}}}
+    line = ndjson_line(record)
+    assert line == json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    assert list(read_ndjson(io.BytesIO(line + b"\n" + line))) == [record, record]  # a blank line is skipped
+
+
+def test_values_json_has_no_type_for_are_written_as_their_string_never_a_float() -> None:
+    line = ndjson_line({"amount": Decimal("1234.50"), "when": CREATED, "day": CREATED.date()})
+    assert line == b'{"amount":"1234.50","when":"2026-11-22 08:30:00+00:00","day":"2026-11-22"}\n'
+
+
 def test_records_from_a_stream_are_read_once() -> None:
     doc = document_from_records(iter(_records()))
     list(doc.iter_transactions())
@@ -101,8 +116,13 @@ def test_malformed_canonical_records_are_refused(records: list[dict[str, Any]], 
         list(document_from_records(records).iter_transactions())
 
 
-@pytest.mark.parametrize("data, fragment", [(b'{"a":1}\n{oops\n', "line 2 is not valid JSON"),
-                                            (b"[1,2]\n", "line 1 must be a JSON object")])  # fmt: skip
+@pytest.mark.parametrize(
+    "data, fragment",
+    [(b'{"a":1}\n{oops\n', "line 2 is not valid JSON"), (b"[1,2]\n", "line 1 must be a JSON object"),
+     (b'{"a":1}\n\n"text"\n', "line 3 must be a JSON object"),
+     (b'{"a":"\xff"}\n', "line 1 is not valid JSON"),  # not UTF-8
+     (b'\xef\xbb\xbf{"a":1}\n', "line 1 is not valid JSON")],  # a BOM: our writers never write one
+)  # fmt: skip
 def test_bad_ndjson_lines_are_refused_with_their_number(data: bytes, fragment: str) -> None:
     with pytest.raises(NdjsonError, match=fragment):
         list(read_ndjson(io.BytesIO(data)))

@@ -6,12 +6,18 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
+import time
+from collections.abc import Iterator
 
 import pytest
 
 from shared.contracts import BlobReference
+from shared.domain.ndjson import ndjson_line
 from shared.handlers import registry
+from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.claimcheck import ClaimCheckError, RecordSpool, iter_records
+from shared.handlers.creator import handle_file_adapted
 from shared.handlers.faults import FaultPlan, InjectedFault
 from shared.handlers.identity import incoming_file_id, normalise_etag
 from shared.handlers.timeline import (
@@ -22,10 +28,13 @@ from shared.handlers.timeline import (
     read_terminal,
     write_terminal,
 )
+from shared.handlers.validator import handle_incoming_file
 from shared.settings import ConfigurationError, Settings, blob_trigger_source
-from shared.streams import HashTally, stream_from_chunks
-from shared.topology import WORKFLOW_CONTAINER
-from tests.fakes import FakeBlobStore, FakeClock
+from shared.streams import HashTally, read_ahead, stream_from_chunks
+from shared.topology import FILE_ADAPTED_QUEUE, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER, WORKFLOW_CONTAINER
+from tests.fakes import FAKE_EXECUTION_DATE, FakeBlobStore, FakeClock, make_services
+from tests.samplefiles import payment_csv
+from tests.unit.handlers.driver import deliver
 
 pytestmark = pytest.mark.unit
 
@@ -68,10 +77,10 @@ def test_file_id_ignores_etag_quoting_and_handles_blobs_outside_a_sender_folder(
 
 def test_claim_check_detects_a_replaced_staging_blob() -> None:
     blobs = FakeBlobStore()
-    with RecordSpool() as spool:
+    with RecordSpool(blobs, "staging/f/validated.ndjson", threshold=1024) as spool:
         for n in range(50):
             spool.add({"n": n, "pad": "x" * 100})
-        reference = spool.to_payload(blobs, "staging/f/validated.ndjson", threshold=1024)
+        reference = spool.to_payload()
     assert isinstance(reference, BlobReference)
     assert [r["n"] for r in iter_records(blobs, reference)] == list(range(50))
     blobs.write(WORKFLOW_CONTAINER, reference.name, b'{"n": 0}\n')
@@ -80,6 +89,53 @@ def test_claim_check_detects_a_replaced_staging_blob() -> None:
     blobs.delete(WORKFLOW_CONTAINER, reference.name)
     with pytest.raises(ClaimCheckError, match="not found"):
         list(iter_records(blobs, reference))
+
+
+def test_a_staged_payload_is_every_line_in_order_with_its_size_and_sha256() -> None:
+    """Lines are written in blocks: a payload of several blocks is still every record, byte for byte."""
+    blobs = FakeBlobStore()
+    records = [{"n": n, "pad": "é" * 300} for n in range(2000)]  # ~1.2 MB: several blocks, spilled to disk
+    with RecordSpool(blobs, "staging/f/validated.ndjson", threshold=192 * 1024) as spool:
+        for record in records:
+            spool.add(record)
+        reference = spool.to_payload()
+    assert isinstance(reference, BlobReference)
+    staged = blobs.read(WORKFLOW_CONTAINER, reference.name)
+    assert staged == b"".join(ndjson_line(r) for r in records)
+    assert (reference.size, reference.sha256) == (len(staged), hashlib.sha256(staged).hexdigest())
+    assert list(iter_records(blobs, reference)) == records
+
+
+def _writers(blobs: FakeBlobStore) -> list[tuple[str, str, str]]:
+    """Each staged writer the handlers opened: container, the name's last part, and how it ended."""
+    return [(w.container, w.name.rsplit("/", 1)[-1], w.state) for w in blobs.writers]
+
+
+def test_an_accepted_big_file_commits_its_staged_archive_records_and_output() -> None:
+    services, blobs, publisher, _ = make_services(threshold=1024)
+    blobs.put(INCOMING_CONTAINER, "acme-payroll/big.csv", payment_csv(40, execution_date=FAKE_EXECUTION_DATE))
+    file_id = handle_incoming_file(services, "acme-payroll/big.csv").file_id
+    handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
+    assert handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE)).state == "delivered"
+    assert sorted(_writers(blobs)) == [
+        ("outgoing", f"{file_id}.xml", "committed"), ("workflow", "big.csv", "committed"),
+        ("workflow", "canonical.ndjson", "committed"), ("workflow", "ended-issues.ndjson", "committed"),
+        ("workflow", "validated.ndjson", "committed"),
+    ]  # fmt: skip
+
+
+def test_a_rejected_big_file_stages_nothing_anyone_can_see() -> None:
+    """Its archive was staged while it was read; the rejection aborts it."""
+    services, blobs, _, _ = make_services(threshold=1024)
+    rows = payment_csv(40, execution_date=FAKE_EXECUTION_DATE).splitlines(keepends=True)
+    rows[-1] = rows[-1].replace(b"125.50", b"12,5")  # the last row is invalid
+    blobs.put(INCOMING_CONTAINER, "acme-payroll/bad.csv", b"".join(rows))
+    assert handle_incoming_file(services, "acme-payroll/bad.csv").state == "rejected"
+    # (its 39 good records stayed in memory: a spool starts a blob at SPOOL_BUFFER bytes)
+    assert sorted(_writers(blobs)) == [("workflow", "bad.csv", "aborted"),
+                                       ("workflow", "ended-issues.ndjson", "committed")]  # fmt: skip
+    assert not list(blobs.list_names(WORKFLOW_CONTAINER, "archive/"))
+    assert not list(blobs.list_names(WORKFLOW_CONTAINER, "staging/"))
 
 
 def test_registry_claim_release_only_by_the_owner() -> None:
@@ -112,6 +168,30 @@ def test_streams_hash_everything_and_chunk_reader_is_exact() -> None:
     chunks = [data[i : i + 777] for i in range(0, len(data), 777)]
     assert stream_from_chunks(iter(chunks)).read() == data
     assert json.loads(stream_from_chunks([b'{"a"', b":1}"]).read()) == {"a": 1}
+
+
+def test_read_ahead_keeps_order_raises_where_the_error_was_and_stops_when_closed() -> None:
+    fetched: list[int] = []
+
+    def chunks(count: int, fail_at: int | None = None, size: int = 1000) -> Iterator[bytes]:
+        for n in range(count):
+            if n == fail_at:
+                raise ConnectionError(f"chunk {n} failed")
+            fetched.append(n)
+            yield bytes([n]) * size
+
+    assert stream_from_chunks(read_ahead(chunks(50))).read() == b"".join(bytes([n]) * 1000 for n in range(50))
+    reader = read_ahead(chunks(10, fail_at=3))
+    assert [next(reader) for _ in range(3)] == [bytes([n]) * 1000 for n in range(3)]
+    with pytest.raises(ConnectionError, match="chunk 3 failed"):
+        next(reader)
+
+    fetched.clear()
+    stream = stream_from_chunks(read_ahead(chunks(20, size=2 * 1024 * 1024)))  # chunks bigger than reads
+    stream.read(10)
+    stream.close()  # closes the read-ahead: its thread ends, after at most two chunks more
+    time.sleep(0.5)
+    assert len(fetched) <= 3 and "read-ahead" not in {thread.name for thread in threading.enumerate()}
 
 
 def test_annotating_a_terminal_state_adds_details_but_never_changes_the_state() -> None:
