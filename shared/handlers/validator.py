@@ -114,10 +114,7 @@ def _superseded(services: Services, file: IncomingFile, current: str,
 def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> ValidatorOutcome:
     terminal = read_terminal(services.blobs, file.file_id)
     if terminal is not None:
-        ensure_terminal_event(services.blobs, terminal)  # a crash may have come between the two writes
-        announce_ending(services, file.file_id)  # ... or between recording the state and announcing it
-        _delete_incoming(services, file)
-        return ValidatorOutcome("already_processed", file.file_id, str(terminal.get("state")))
+        return _already_processed(services, file, terminal)
     record_event(services.blobs, services.clock, file.file_id, "received", sender=file.sender or "",
                  blob_name=file.blob_name, etag=file.etag, size=reader.size)
     if file.sender is None:
@@ -148,16 +145,34 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
         if owner is not None:
             return _duplicate(services, file, owner, fingerprint, original)
         policy = reference.senders[file.sender]  # a valid file's sender is registered
-        request = ClaimRequest(file.sender, file.file_id, file.blob_name, policy.duplicate_window_days)
-        duplicates = claim_payments(services, request, collect.ids)
-        if duplicates:
-            # Released before the terminal state: a file seen `rejected` holds nothing any more.
-            release_payments(services, file.sender, file.file_id)
-            registry.release_for(services.blobs, file.file_id)
-            report = duplicate_report(duplicates, file.sender, policy.duplicate_window_days)
-            return _reject(services, file, report, original, duplicate_of=report["duplicate_of"])
+        refused = _claim_payments(services, file, policy.duplicate_window_days, collect.ids, original)
+        if refused is not None:
+            return refused
         return _accept(services, file, result, spool, tally.hexdigest, archived=archived,
                        sender_name=policy.name, debtor=debtor_data(policy))
+
+
+def _already_processed(services: Services, file: IncomingFile,
+                       terminal: TerminalRecord) -> ValidatorOutcome:
+    ensure_terminal_event(services.blobs, terminal)  # a crash may have come between the two writes
+    announce_ending(services, file.file_id)  # ... or between recording the state and announcing it
+    _delete_incoming(services, file)
+    return ValidatorOutcome("already_processed", file.file_id, str(terminal.get("state")))
+
+
+def _claim_payments(services: Services, file: IncomingFile, window_days: int, ids: list[tuple[str, int]],
+                    original: BinaryIO) -> ValidatorOutcome | None:
+    """Claim the file's payment ids; a rejection naming the earlier files if another holds any."""
+    sender = file.sender or ""
+    request = ClaimRequest(sender, file.file_id, file.blob_name, window_days)
+    duplicates = claim_payments(services, request, ids)
+    if not duplicates:
+        return None
+    # Released before the terminal state: a file seen `rejected` holds nothing any more.
+    release_payments(services, sender, file.file_id)
+    registry.release_for(services.blobs, file.file_id)
+    report = duplicate_report(duplicates, sender, window_days)
+    return _reject(services, file, report, original, duplicate_of=report["duplicate_of"])
 
 
 @dataclass(frozen=True)
