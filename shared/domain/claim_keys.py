@@ -4,7 +4,7 @@ Azure Table keys may not hold `/`, `\\`, `#`, `?` or control characters, and ISO
 hold `/` and `?`. Such characters, `%` itself and `~` (the partition separator) are percent-encoded, so
 two different ids never share a key.
 
-Ids that differ only in their last two characters share a *block* (`block_stem`): a run of up to 100
+Ids that differ only in their last two characters share a *block*: a run of up to 100
 sequential references, as payment files number them, is stored as one entity (`block_key`), so a
 100,000-row file claims about 1,000 entities instead of 100,000 (each entity costs the store the same
 work whatever it holds; Azurite takes well under 100 entities a second on a busy machine).
@@ -42,11 +42,6 @@ def payment_key(payment_id: str) -> str:
     return PAYMENT_PREFIX + escape_key(payment_id)
 
 
-def block_stem(payment_id: str) -> str:
-    """The id without its last two characters (empty for an id of one or two): what a block shares."""
-    return payment_id[:-2]
-
-
 def block_key(payment_id: str) -> str:
     """The row key of the block that holds a payment id's claim."""
     return _block_key_of_stem(payment_id[:-2])
@@ -78,5 +73,6 @@ def sender_partition_prefix(sender: str) -> str:
 
 def claim_order(sender: str, payment_id: str) -> tuple[str, str, str]:
     """The order a file's ids are claimed in: by partition, then block, then id (a block's ids are
-    contiguous, so a batch cut between blocks never splits one)."""
-    return partition_key(sender, payment_id), block_key(payment_id), payment_key(payment_id)
+    contiguous, so a batch cut between blocks never splits one). The partition and block strings are
+    shared by every id of a block (cached), so a million of these stay small."""
+    return partition_key(sender, payment_id), block_key(payment_id), payment_id

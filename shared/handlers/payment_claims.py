@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.contracts.timeline import TerminalRecord
-from shared.domain.claim_keys import block_key, partition_key
+from shared.domain.claim_keys import claim_order
 from shared.domain.duplicate_window import OwnerState, claim_blocks
 from shared.domain.issues import DUPLICATE_PAYMENT, ValidationIssue
 from shared.domain.validation import MAX_REPORTED_ISSUES
@@ -69,9 +69,8 @@ def claim_payments(services: Services, request: ClaimRequest,
     if request.window_days <= 0 or not payments:
         return []
     sender, index = request.sender, services.payments
-    # Each id's keys are computed once, here (a big file has a million of them), as one flat tuple whose
-    # partition and block strings are shared by the ids of a block: the order of `claim_keys.claim_order`.
-    ordered = sorted((partition_key(sender, pid), block_key(pid), pid, row) for pid, row in payments)
+    # Each id's keys are computed once, here (a big file has a million of them).
+    ordered = sorted((*claim_order(sender, pid), row) for pid, row in payments)
     owners = _Owners(services.blobs)
     batches = _batches(ordered, index.MAX_BATCH)
     if index.PARALLEL <= 1:
