@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 import azure.functions as func
+from azure.storage.blob import BlobClient
 from opentelemetry.trace import Span
 
 from shared.handlers.identity import is_file_id
@@ -48,20 +49,12 @@ def delivery_from(msg: func.ServiceBusMessage, entity: str) -> Delivery:
     )
 
 
-def blob_name_in(container: str, path: str | None) -> str:
-    """`incoming/acme-payroll/x.csv` → `acme-payroll/x.csv` (the trigger's name includes the container)."""
-    full = (path or "").lstrip("/")
-    prefix = f"{container}/"
-    if not full.startswith(prefix):
-        raise ValueError(f"blob trigger delivered {full!r}, which is not under {prefix!r}")
-    return full[len(prefix) :]
-
-
-def etag_of(blob: func.InputStream) -> str | None:
-    """The ETag the host saw, when its blob properties carry one (the handler reads it otherwise)."""
-    properties = getattr(blob, "blob_properties", None) or {}
-    etag = properties.get("ETag") or properties.get("Etag") or properties.get("etag")
-    return str(etag) if etag else None
+def incoming_blob_name(container: str, client: BlobClient) -> str:
+    """The blob's name inside `container` (`acme-payroll/x.csv`), from the trigger's client."""
+    if client.container_name != container:
+        raise ValueError(f"blob trigger delivered {client.container_name}/{client.blob_name}, which is not "
+                         f"in container {container!r}")
+    return str(client.blob_name)
 
 
 def log_outcome(log: logging.Logger, function: str, key: str | None, outcome: Outcome) -> None:

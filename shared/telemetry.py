@@ -182,12 +182,6 @@ def file_traceparent(file_id: str) -> str:
     return f"00-{trace_id}-{span_id}-01"
 
 
-def name_file(span: Span, file_id: str) -> None:
-    """Set the file id once a step has worked it out (the validator derives it from the blob's ETag)."""
-    span.set_attribute("file_id", file_id)
-    _file_id.set(file_id)
-
-
 def dump_span(span: Any) -> str:
     """One finished span as a JSON line (the file exporter's format, read by the e2e tests)."""
     context = span.get_span_context()

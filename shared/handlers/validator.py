@@ -66,8 +66,24 @@ class IncomingFile:
     sender_problem: str
 
 
+@dataclass(frozen=True)
+class OpenedFile:
+    """An incoming version whose read has begun: its identity and the stream to validate."""
+
+    file: IncomingFile
+    reader: StreamedBlob
+
+
 def handle_incoming_file(services: Services, blob_name: str, etag: str | None = None) -> ValidatorOutcome:
     """Process `incoming/<blob_name>`; `etag` is the version the trigger saw (read from storage if None)."""
+    opened = open_incoming(services, blob_name, etag)
+    return opened if isinstance(opened, ValidatorOutcome) else validate_opened(services, opened)
+
+
+def open_incoming(services: Services, blob_name: str,
+                  etag: str | None = None) -> OpenedFile | ValidatorOutcome:
+    """Start reading `incoming/<blob_name>`, which names the file (its id comes from the version read);
+    an outcome instead when it is gone, or was replaced after the trigger saw version `etag`."""
     try:
         reader = services.blobs.open_reader(INCOMING_CONTAINER, blob_name)
     except BlobNotFound:
@@ -79,8 +95,14 @@ def handle_incoming_file(services: Services, blob_name: str, etag: str | None = 
     if version != normalise_etag(reader.etag):
         reader.stream.close()
         return _superseded(services, file, normalise_etag(reader.etag))  # before it was read
+    return OpenedFile(file, reader)
+
+
+def validate_opened(services: Services, opened: OpenedFile) -> ValidatorOutcome:
+    """Validate the opened version to its end: rejected, duplicate, or published as `file.validated`."""
+    file, reader = opened.file, opened.reader
     try:
-        services.faults.check(STEP, blob_name)
+        services.faults.check(STEP, file.blob_name)
         return _process(services, file, reader)
     except Exception as exc:
         record_failure(services, file.file_id, STEP, exc, None)

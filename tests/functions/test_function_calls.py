@@ -6,17 +6,28 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import azure.functions as func
 import pytest
-from azure.functions.blob import InputStream
 from azure.functions.meta import Datum, get_binding_registry
 from azure.functions.servicebus import ServiceBusMessage
+from azure.storage.blob import BlobClient
+from azurefunctions.extensions.base import Datum as ExtensionDatum
+from azurefunctions.extensions.bindings.blob import BlobClient as SdkBlobClient
+from azurefunctions.extensions.bindings.blob.blobClientConverter import BlobClientConverter
 
 from shared.bootstrap import set_services
+from shared.handlers.identity import incoming_file_id
 from shared.ports import OutgoingMessage
-from shared.topology import FILE_ADAPTED_QUEUE, FILE_FAILED_TOPIC, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER
+from shared.topology import (
+    FILE_ADAPTED_QUEUE,
+    FILE_FAILED_TOPIC,
+    FILE_VALIDATED_QUEUE,
+    INCOMING_CONTAINER,
+    PAYMENTS_STORAGE_SETTING,
+)
 from tests.app_functions import by_name
 from tests.fakes import FAKE_EXECUTION_DATE, FakeBlobStore, FakePublisher, make_services
 from tests.invariants import assert_terminal_state
@@ -27,7 +38,9 @@ NAME = "acme-payroll/2026-11-20.csv"
 
 
 @pytest.fixture
-def fakes() -> Iterator[tuple[FakeBlobStore, FakePublisher]]:
+def fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeBlobStore, FakePublisher]]:
+    # The extension reads the connection setting when it builds the client; the fakes serve every read.
+    monkeypatch.setenv(PAYMENTS_STORAGE_SETTING, "UseDevelopmentStorage=true")
     services, blobs, publisher, _ = make_services(faults="creator=acme-payroll/boom.csv")
     set_services(services)
     yield blobs, publisher
@@ -37,16 +50,17 @@ def call(name: str, **kwargs: Any) -> Any:
     return by_name()[name].get_user_function()(**kwargs)
 
 
-def blob_stream(blobs: FakeBlobStore, name: str) -> InputStream:
-    data, etag = blobs.blobs[(INCOMING_CONTAINER, name)]
-    return InputStream(
-        data=data,
-        name=f"{INCOMING_CONTAINER}/{name}",
-        uri=f"http://127.0.0.1/{name}",
-        length=len(data),
-        blob_properties={"ETag": etag, "ContentLength": len(data)},
-        metadata={},
-    )
+def trigger_client(name: str) -> BlobClient:
+    """The SDK-type parameter the worker builds: the extension's own converter, from the model binding data
+    the host sends (the connection setting's name, the container, the blob), never the blob's bytes."""
+    content = json.dumps({"Connection": PAYMENTS_STORAGE_SETTING, "ContainerName": INCOMING_CONTAINER,
+                          "BlobName": name}).encode()
+    data = SimpleNamespace(version="1.0", source="AzureStorageBlobs", content_type="application/json",
+                           content=content)
+    client = BlobClientConverter.decode(ExtensionDatum(data, "model_binding_data"), trigger_metadata={},
+                                        pytype=SdkBlobClient)
+    assert isinstance(client, BlobClient)
+    return client
 
 
 def sb_message(
@@ -71,7 +85,7 @@ def test_a_file_travels_through_validator_adaptor_creator_and_status(
     blobs, publisher = fakes
     blobs.put(INCOMING_CONTAINER, NAME, payment_csv(3, execution_date=FAKE_EXECUTION_DATE))
 
-    assert call("FileValidator", blob=blob_stream(blobs, NAME)) is None
+    assert call("FileValidator", blob=trigger_client(NAME)) is None
     call("FileAdaptor", msg=sb_message(publisher.take(FILE_VALIDATED_QUEUE)))
     adapted = publisher.take(FILE_ADAPTED_QUEUE)
     call("FileCreator", msg=sb_message(adapted))
@@ -107,7 +121,7 @@ def test_rejected_file_returns_normally_so_the_host_does_not_retry(
 ) -> None:
     blobs, publisher = fakes
     blobs.put(INCOMING_CONTAINER, NAME, invalid_csv(FAKE_EXECUTION_DATE))
-    call("FileValidator", blob=blob_stream(blobs, NAME))
+    call("FileValidator", blob=trigger_client(NAME))
     assert publisher.pipeline_sent() == []
     assert not blobs.exists(INCOMING_CONTAINER, NAME)
 
@@ -117,7 +131,7 @@ def test_creator_failure_through_dead_letter_and_both_compensations(
 ) -> None:
     blobs, publisher = fakes
     blobs.put(INCOMING_CONTAINER, "acme-payroll/boom.csv", payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
-    call("FileValidator", blob=blob_stream(blobs, "acme-payroll/boom.csv"))
+    call("FileValidator", blob=trigger_client("acme-payroll/boom.csv"))
     call("FileAdaptor", msg=sb_message(publisher.take(FILE_VALIDATED_QUEUE)))
     adapted = publisher.take(FILE_ADAPTED_QUEUE)
     for attempt in (1, 2, 3):
@@ -161,7 +175,7 @@ def test_validated_dead_letter_function_with_a_worker_decoded_message(
 ) -> None:
     blobs, publisher = fakes
     blobs.put(INCOMING_CONTAINER, NAME, payment_csv(1, execution_date=FAKE_EXECUTION_DATE))
-    call("FileValidator", blob=blob_stream(blobs, NAME))
+    call("FileValidator", blob=trigger_client(NAME))
     sent = publisher.take(FILE_VALIDATED_QUEUE)
     metadata = {
         "UserProperties": Datum("{}", "json"),
@@ -212,15 +226,21 @@ def test_status_answers_503_json_when_storage_cannot_be_read(caplog: pytest.LogC
     assert any("secret detail" in r.getMessage() or r.exc_info for r in caplog.records)
 
 
-def test_validator_leaves_a_replaced_version_to_the_new_versions_trigger(
+def test_a_trigger_for_a_replaced_version_validates_the_current_version_once(
     fakes: tuple[FakeBlobStore, FakePublisher],
 ) -> None:
+    # The SDK-type binding carries where the blob is, not the version the trigger saw: the version read
+    # names the file (its ETag is in the file id), so the old version's late trigger validates the new
+    # one under the new one's id, and the new version's own trigger then finds nothing left to do.
     blobs, publisher = fakes
     blobs.put(INCOMING_CONTAINER, NAME, payment_csv(1, execution_date=FAKE_EXECUTION_DATE))
-    stale = blob_stream(blobs, NAME)  # what the host bound before the sender uploaded again
+    stale = trigger_client(NAME)  # what the host bound before the sender uploaded again
     blobs.put(INCOMING_CONTAINER, NAME, payment_csv(2, execution_date=FAKE_EXECUTION_DATE))
+    current = incoming_file_id(NAME, blobs.blobs[(INCOMING_CONTAINER, NAME)][1])
 
     call("FileValidator", blob=stale)
-    assert publisher.pipeline_sent() == [] and blobs.exists(INCOMING_CONTAINER, NAME)
-    call("FileValidator", blob=blob_stream(blobs, NAME))
-    assert len(publisher.to(FILE_VALIDATED_QUEUE)) == 1 and not blobs.exists(INCOMING_CONTAINER, NAME)
+    validated = publisher.to(FILE_VALIDATED_QUEUE)
+    assert [m.correlation_id for m in validated] == [current] and not blobs.exists(INCOMING_CONTAINER, NAME)
+    assert json.loads(validated[0].body)["data"]["row_count"] == 2
+    call("FileValidator", blob=trigger_client(NAME))  # the new version's own trigger
+    assert len(publisher.to(FILE_VALIDATED_QUEUE)) == 1

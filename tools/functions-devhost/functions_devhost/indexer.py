@@ -22,6 +22,7 @@ from typing import Any
 import azure.functions as func
 
 from functions_devhost.errors import DevhostError
+from functions_devhost.sdk_types import sdk_type_of
 
 log = logging.getLogger("devhost.indexer")
 
@@ -40,6 +41,8 @@ class IndexedFunction:
     user_function: Callable[..., Any]
     is_async: bool
     wants_context: bool
+    # The trigger parameter's SDK type (e.g. a BlobClient) when an installed extension binds it (sdk_types).
+    sdk_type: type | None = None
 
     @property
     def function_id(self) -> str:
@@ -101,6 +104,7 @@ def _index_function(function: func.Function) -> IndexedFunction:
         user_function=user_function,
         is_async=inspect.iscoroutinefunction(user_function),
         wants_context=wants_context,
+        sdk_type=sdk_type_of(user_function, str(trigger["name"])),
     )
 
 

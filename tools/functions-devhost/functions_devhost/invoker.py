@@ -20,6 +20,7 @@ from typing import Any
 import azure.functions as func
 from azure.functions import meta
 
+from functions_devhost import sdk_types
 from functions_devhost.context import InvocationContext
 from functions_devhost.indexer import IndexedFunction
 from functions_devhost.outputs import OutputSender
@@ -33,7 +34,7 @@ _FAILED = "Executed 'Functions.%s' (Failed, Id=%s, Duration=%.0fms)%s\nResult: F
 class Invocation:
     """A trigger's input for one call: the data, the host's metadata, and what to show in the logs."""
 
-    data: meta.Datum
+    data: Any  # a `meta.Datum`; an extension's Datum for an SDK-typed parameter (sdk_types)
     metadata: Mapping[str, meta.Datum]
     reason: str
     file_id: str = ""
@@ -97,10 +98,7 @@ class Invoker:
         return InvocationResult(succeeded=True, value=value, duration_ms=duration)
 
     def _call(self, function: IndexedFunction, invocation: Invocation, invocation_id: str) -> Any:
-        converter = meta.get_binding_registry().get(function.trigger_type)  # type: ignore[no-untyped-call]
-        kwargs: dict[str, Any] = {
-            function.trigger["name"]: converter.decode(invocation.data, trigger_metadata=invocation.metadata)
-        }
+        kwargs: dict[str, Any] = {function.trigger["name"]: _trigger_input(function, invocation)}
         outs = {b["name"]: _Out() for b in function.outputs if b["name"] != "$return"}
         kwargs.update(outs)
         if function.wants_context:
@@ -118,6 +116,14 @@ class Invoker:
             if result is not None and binding["type"] != "http":
                 self._outputs.send(function.name, binding, result)
         return value
+
+
+def _trigger_input(function: IndexedFunction, invocation: Invocation) -> Any:
+    if function.sdk_type is not None:  # a client the extension builds (sdk_types)
+        sdk_type = function.sdk_type
+        return sdk_types.decode(function.trigger_type, invocation.data, invocation.metadata, sdk_type)
+    converter = meta.get_binding_registry().get(function.trigger_type)  # type: ignore[no-untyped-call]
+    return converter.decode(invocation.data, trigger_metadata=invocation.metadata)
 
 
 def _file(invocation: Invocation) -> str:

@@ -28,12 +28,15 @@ def fresh_import() -> Iterator[None]:
 
 def test_indexes_names_triggers_outputs_context_and_async() -> None:
     functions = {f.name: f for f in index_app(APPS / "basic")}
-    assert list(functions) == ["BlobEcho", "PoisonWatcher", "QueueWork", "Hello", "AsyncBoom"]
+    assert list(functions) == [
+        "BlobEcho", "BlobClientEcho", "PoisonWatcher", "QueueWork", "Hello", "AsyncBoom"
+    ]
     echo = functions["BlobEcho"]
     assert echo.function_id == "Host.Functions.BlobEcho"
     assert echo.trigger_type == "blobTrigger" and echo.trigger["path"] == "fx-in/{sender}/{name}"
     assert [o["name"] for o in echo.outputs] == ["seen"] and echo.wants_context
     assert functions["AsyncBoom"].is_async and not functions["Hello"].is_async
+    assert echo.sdk_type is None and functions["BlobClientEcho"].sdk_type.__name__ == "BlobClient"
 
 
 @pytest.mark.parametrize(

@@ -34,9 +34,9 @@ def seen(azurite: Azurite) -> QueueWatcher:
     return QueueWatcher(azurite.connection_string, "fx-seen")
 
 
-def upload(azurite: Azurite, name: str, data: bytes) -> str:
+def upload(azurite: Azurite, name: str, data: bytes, container_name: str = "fx-in") -> str:
     service = BlobServiceClient.from_connection_string(azurite.connection_string)
-    container = service.get_container_client("fx-in")
+    container = service.get_container_client(container_name)
     if not container.exists():
         container.create_container()
     return str(container.get_blob_client(name).upload_blob(data)["etag"])
@@ -62,6 +62,16 @@ def test_blob_trigger_gets_the_hosts_input_stream_and_writes_a_receipt(
     while not receipt.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert receipt.get_blob_properties().metadata["Completed"] == "true"
+
+
+def test_an_sdk_typed_blob_parameter_gets_a_client_for_the_blob(
+    host: DevhostProcess, azurite: Azurite, seen: QueueWatcher
+) -> None:
+    name = f"acme/{uuid.uuid4().hex}.csv"
+    upload(azurite, name, b"x,y\n", container_name="fx-sdk")
+    report = seen.wait_for(lambda r: r.get("fn") == "BlobClientEcho" and r.get("name") == name)
+    assert report == {"fn": "BlobClientEcho", "type": "BlobClient", "container": "fx-sdk", "name": name,
+                      "body": "x,y\n"}
 
 
 def test_failing_blob_goes_to_the_poison_queue_after_the_threshold(

@@ -28,6 +28,7 @@ from functions_devhost.connections import Connections
 from functions_devhost.hostjson import BlobOptions
 from functions_devhost.indexer import IndexedFunction
 from functions_devhost.invoker import Invocation, Invoker
+from functions_devhost.sdk_types import blob_binding_data
 from functions_devhost.supervisor import in_partition
 from functions_devhost.triggers.blob_path import compile_blob_path
 from functions_devhost.triggers.listener import PollingListener
@@ -66,7 +67,8 @@ class BlobListener(PollingListener):
         self._partition = partition  # (index, count): with --workers N, this process runs 1/N of the blobs
         self._options = options
         self._path = compile_blob_path(str(function.trigger["path"]), function.name)
-        self._source = connections.blob_service(function.trigger.get("connection") or HOST_STORAGE)
+        self._connection = function.trigger.get("connection") or HOST_STORAGE
+        self._source = connections.blob_service(self._connection)
         self._container = self._source.get_container_client(self._path.container)
         self._receipts = BlobReceipts(connections.blob_service(HOST_STORAGE), host_id, function.function_id)
         self._poison = connections.queue_service(HOST_STORAGE).get_queue_client(POISON_QUEUE)
@@ -162,18 +164,12 @@ class BlobListener(PollingListener):
         receipt = self._receipts.known(etag, blob.name)
         if receipt.completed or self._stopping.is_set():
             return receipt.completed
-        try:
-            download = self._container.get_blob_client(blob.name).download_blob(
-                etag=blob.etag, match_condition=MatchConditions.IfNotModified
-            )
-            data = download.readall()
-        except (ResourceNotFoundError, ResourceModifiedError):
+        data = self._input(blob)
+        if data is None:
             return True  # deleted or replaced since the scan: the new version has its own ETag
-        blob.metadata = download.properties.metadata
-        blob.content_settings = download.properties.content_settings
         reason = f"New blob detected(LogsAndContainerScan): {container}/{blob.name}"
         invocation = Invocation(
-            data=meta.Datum(data, "bytes"),
+            data=data,
             metadata=self._metadata(blob, parts),
             reason=reason,
             file_id=f"{container}/{blob.name}",
@@ -189,6 +185,22 @@ class BlobListener(PollingListener):
             return True
         self._receipts.record_failure(etag, container, blob.name, attempts)
         return False
+
+    def _input(self, blob: BlobProperties) -> Any:
+        """The function's input: the listed version's bytes, or (an SDK-typed parameter) only where the
+        blob is, so nothing is downloaded; None when the listed version is gone."""
+        if self._function.sdk_type is not None:
+            return blob_binding_data(self._connection, self._path.container, blob.name)
+        try:
+            download = self._container.get_blob_client(blob.name).download_blob(
+                etag=blob.etag, match_condition=MatchConditions.IfNotModified
+            )
+            data = download.readall()
+        except (ResourceNotFoundError, ResourceModifiedError):
+            return None
+        blob.metadata = download.properties.metadata
+        blob.content_settings = download.properties.content_settings
+        return meta.Datum(data, "bytes")
 
     def _metadata(self, blob: BlobProperties, parts: dict[str, str]) -> dict[str, meta.Datum]:
         url = f"{self._container.url}/{blob.name}"

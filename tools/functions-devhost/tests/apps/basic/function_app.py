@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import azure.functions as func
+from azurefunctions.extensions.bindings.blob import BlobClient
 
 app = func.FunctionApp()
 
@@ -31,6 +32,16 @@ def blob_echo(blob: func.InputStream, seen: func.Out[str], context: func.Context
             }
         )
     )
+
+
+@app.function_name("BlobClientEcho")
+@app.blob_trigger(arg_name="client", path="fx-sdk/{name}", connection="FixtureStorage")
+@app.queue_output(arg_name="seen", queue_name="fx-seen", connection="FixtureStorage")
+def blob_client_echo(client: BlobClient, seen: func.Out[str]) -> None:
+    # An SDK-type parameter: the devhost passes where the blob is, and the client reads it.
+    seen.set(json.dumps({"fn": "BlobClientEcho", "type": type(client).__name__,
+                         "container": client.container_name, "name": client.blob_name,
+                         "body": client.download_blob().readall().decode("utf-8")}))
 
 
 @app.function_name("PoisonWatcher")
