@@ -6,9 +6,10 @@ One generated file (duplicate_window_days = 0 unless --window: the payment claim
 goes through the real handlers in this process: `handle_incoming_file`, then `handle_file_validated` on
 the message it published, then `handle_file_adapted` on the next one, with the real `AzureBlobStore`
 over Azurite (in memory); the publisher only keeps the messages. Printed per step: wall seconds, this
-process's CPU seconds, Azurite's CPU seconds (psutil), and the wall seconds the step's own thread spent
-inside blob writes (`write`, and a staged writer's `write`/`commit`) and inside reads of blob streams:
-waiting for Azurite plus the SDK's own work. For each step named in `--profile`, a cProfile listing
+process's CPU seconds, Azurite's CPU seconds (psutil), the wall seconds the step's own thread spent
+inside blob writes (`write`, and a staged writer's `write`/`commit`) and inside reads of blob streams
+(waiting for Azurite plus the SDK's own work), and this process's peak RSS during the step (sampled every
+10 ms; the CSV itself is dropped once uploaded). For each step named in `--profile`, a cProfile listing
 (cumulative) follows; it runs under the profiler (slower: compare the un-profiled figures between
 versions). The sha256 of the pain.001 is a sanity check, not comparable between runs (the file id comes
 from the upload's ETag). Loopback only; Azurite is stopped by pid at the end.
@@ -21,6 +22,7 @@ import cProfile
 import io
 import pstats
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -140,6 +142,31 @@ class _Clock:
         return self.now().date()
 
 
+class _PeakRss:
+    """This process's highest resident set size while the block runs, sampled every 10 ms."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._process = psutil.Process()
+        self.start = self._process.memory_info().rss
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, self._process.memory_info().rss)
+            if self._done.wait(0.01):
+                return
+
+    def __enter__(self) -> _PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def _delivery(message: OutgoingMessage) -> Delivery:
     return Delivery(body=message.body, message_id=message.message_id, correlation_id=message.correlation_id)
 
@@ -152,14 +179,18 @@ def _timed(name: str, work: Callable[[], Any], azurite: psutil.Process, blobs: _
     wall, cpu = time.perf_counter(), time.process_time()
     if profiler is not None:
         profiler.enable()
-    outcome = work()
+    with _PeakRss() as rss:
+        outcome = work()
     if profiler is not None:
         profiler.disable()
+    start, peak = rss.start / 2**20, rss.peak / 2**20
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     after = azurite.cpu_times()
     azurite_cpu = (after.user + after.system) - (before.user + before.system)
     print(f"{name:<10} wall {wall:6.2f}s  cpu {cpu:6.2f}s  azurite cpu {azurite_cpu:5.2f}s  "
-          f"in writes {blobs.writing:5.2f}s  in reads {blobs.reading:5.2f}s  -> {outcome.state}",
+          f"in writes {blobs.writing:5.2f}s  in reads {blobs.reading:5.2f}s  "
+          f"RSS {start:4.0f} -> peak {peak:4.0f} MB  "
+          f"-> {outcome.state}",
           flush=True)  # fmt: skip
     if profiler is not None:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
@@ -183,6 +214,7 @@ def run(rows: int, profiled: set[str], top: int, window: int = 0) -> None:
             blobs.write(REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB, reference(window))
             name = f"{SENDER}/big.csv"
             etag = blobs.write(INCOMING_CONTAINER, name, data)
+            del data  # uploaded: the peak RSS after each step is then the handlers' own
             node = psutil.Process(azurite.pid)
             sent = publisher.sent
             steps: list[tuple[str, Callable[[], Any]]] = [

@@ -17,16 +17,18 @@ left in the index, and a claim left by a crash in between blocks nothing anyway.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from shared.contracts.timeline import TerminalRecord
 from shared.domain.claim_keys import claim_order
 from shared.domain.duplicate_window import OwnerState, claim_blocks
 from shared.domain.issues import DUPLICATE_PAYMENT, ValidationIssue
+from shared.domain.spill import RUN, SortedSpill
 from shared.domain.validation import MAX_REPORTED_ISSUES
 from shared.handlers.timeline import read_terminal
 from shared.ports import BlobStore, PaymentClaim
@@ -62,24 +64,65 @@ class ClaimRequest:
     window_days: int
 
 
+class PaymentIds:
+    """A file's payment ids with their rows, kept in claim order in bounded memory: each id's keys are
+    computed once, as it arrives, and sorted runs spill to a temporary file (`spill.SortedSpill`), so a
+    million ids cost a run's worth of memory, not a million tuples."""
+
+    def __init__(self, sender: str, run: int = RUN) -> None:
+        self._sender = sender
+        self._spill = SortedSpill(run)
+
+    def __len__(self) -> int:
+        return len(self._spill)
+
+    def add(self, payment_id: str, row: int) -> None:
+        self._spill.add((*claim_order(self._sender, payment_id), row))
+
+    def ordered(self) -> Iterator[tuple[str, str, str, int]]:
+        """Every (partition, block, payment id, row), in claim order; once."""
+        return cast(Iterator[tuple[str, str, str, int]], iter(self._spill))
+
+    def close(self) -> None:
+        self._spill.close()
+
+
 def claim_payments(services: Services, request: ClaimRequest,
-                   payments: Sequence[tuple[str, int]]) -> list[DuplicatePayment]:
+                   payments: PaymentIds | Iterable[tuple[str, int]]) -> list[DuplicatePayment]:
     """Claim every (payment id, row); return the duplicates found (then nothing of this file is kept
     by the caller: it must `release_payments` and reject). A window of 0 days claims nothing."""
-    if request.window_days <= 0 or not payments:
+    if isinstance(payments, PaymentIds):
+        return _claim_all(services, request, payments)
+    ids = PaymentIds(request.sender)
+    try:
+        for payment_id, row in payments:
+            ids.add(payment_id, row)
+        return _claim_all(services, request, ids)
+    finally:
+        ids.close()
+
+
+def _claim_all(services: Services, request: ClaimRequest, ids: PaymentIds) -> list[DuplicatePayment]:
+    if request.window_days <= 0 or not len(ids):
         return []
-    sender, index = request.sender, services.payments
-    # Each id's keys are computed once, here (a big file has a million of them).
-    ordered = sorted((*claim_order(sender, pid), row) for pid, row in payments)
+    index = services.payments
     owners = _Owners(services.blobs)
-    batches = _batches(ordered, index.MAX_BATCH)
+    batches = _batches(ids.ordered(), index.MAX_BATCH)
     if index.PARALLEL <= 1:
         return [found for batch in batches for found in _claim_batch(services, request, batch, owners)]
     # Batches hold disjoint ids, so they can be in flight together: a store's latency, not its work,
-    # bounds a big file's claims (about 16 round trips for 100,000 sequential rows).
+    # bounds a big file's claims (about 16 round trips for 100,000 sequential rows). At most two
+    # batches per thread are cut ahead (`Executor.map` would cut them all first: every id in memory).
     with ThreadPoolExecutor(index.PARALLEL, thread_name_prefix="claims") as pool:
-        results = pool.map(lambda batch: _claim_batch(services, request, batch, owners), batches)
-        return [found for result in results for found in result]
+        pending: deque[Future[list[DuplicatePayment]]] = deque()
+        found: list[DuplicatePayment] = []
+        for batch in batches:
+            pending.append(pool.submit(_claim_batch, services, request, batch, owners))
+            if len(pending) >= 2 * index.PARALLEL:
+                found += pending.popleft().result()
+        for future in pending:
+            found += future.result()
+        return found
 
 
 def release_payments(services: Services, sender: str, file_id: str) -> int:
@@ -89,7 +132,7 @@ def release_payments(services: Services, sender: str, file_id: str) -> int:
     return released
 
 
-def _batches(ordered: Sequence[tuple[str, str, str, int]],
+def _batches(ordered: Iterable[tuple[str, str, str, int]],
              size: int) -> Iterator[Sequence[tuple[str, int]]]:
     """Runs of whole blocks of one partition (`ordered` by `claim_order`), at most `size` blocks each:
     a transaction cannot span two partitions, and holds at most `size` entities, one per block."""

@@ -10,6 +10,7 @@ deleted last (with its ETag), so a redelivery at any point converges on the same
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import tempfile
@@ -29,7 +30,13 @@ from shared.handlers.debtor import debtor_data
 from shared.handlers.ending import announce_ending, issue_record, refused_ending
 from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
 from shared.handlers.inbound import record_failure
-from shared.handlers.payment_claims import ClaimRequest, claim_payments, duplicate_report, release_payments
+from shared.handlers.payment_claims import (
+    ClaimRequest,
+    PaymentIds,
+    claim_payments,
+    duplicate_report,
+    release_payments,
+)
 from shared.handlers.publishing import publish
 from shared.handlers.timeline import (
     ending_state,
@@ -147,11 +154,12 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
     staged = f"{staging_prefix(file.file_id)}validated.ndjson"
     with (RecordSpool(services.blobs, staged, services.claim_check_threshold) as spool,
           tempfile.SpooledTemporaryFile(max_size=ORIGINAL_IN_MEMORY) as copy,
-          staged_write(services.blobs, WORKFLOW_CONTAINER, _archive_name(file)) as archived):  # fmt: skip
+          staged_write(services.blobs, WORKFLOW_CONTAINER, _archive_name(file)) as archived,
+          contextlib.closing(PaymentIds(file.sender)) as ids):  # fmt: skip
         original = cast(BinaryIO, copy)
         # The copy serves a rejection; the archive of an accepted file is staged as it is read.
         tally = HashTally(reader.stream, copy_to=tee(original, archived))
-        collect = _Collect(spool, PaymentsFingerprint(), [])
+        collect = _Collect(spool, PaymentsFingerprint(), ids)
         try:
             result = _validate(services, file.sender, reference, tally, collect)
         except BlobChanged:
@@ -182,7 +190,7 @@ def _already_processed(services: Services, file: IncomingFile,
     return ValidatorOutcome("already_processed", file.file_id, str(terminal.get("state")))
 
 
-def _claim_payments(services: Services, file: IncomingFile, window_days: int, ids: list[tuple[str, int]],
+def _claim_payments(services: Services, file: IncomingFile, window_days: int, ids: PaymentIds,
                     original: BinaryIO) -> ValidatorOutcome | None:
     """Claim the file's payment ids; a rejection naming the earlier files if another holds any."""
     sender = file.sender or ""
@@ -200,16 +208,16 @@ def _claim_payments(services: Services, file: IncomingFile, window_days: int, id
 @dataclass(frozen=True)
 class _Collect:
     """What the validator keeps of each valid payment: its record (spooled), its share of the file's
-    fingerprint, and its id and row for the payment claims (about 100 bytes a payment: 10 MB at 100k)."""
+    fingerprint, and its id and row for the payment claims (spilled in claim order: bounded memory)."""
 
     spool: RecordSpool
     fingerprint: PaymentsFingerprint
-    ids: list[tuple[str, int]]
+    ids: PaymentIds
 
     def __call__(self, payment: Payment) -> None:
         self.spool.add(payment.to_record())
         self.fingerprint.add(payment)
-        self.ids.append((payment.payment_id, payment.row))
+        self.ids.add(payment.payment_id, payment.row)
 
 
 def _validate(services: Services, sender: str, reference: ReferenceTable, tally: HashTally,

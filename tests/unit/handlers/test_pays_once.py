@@ -5,6 +5,7 @@ claim. Each scenario stages one hazard with the fakes' hooks and checks the term
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
 from dataclasses import replace
 from typing import cast
@@ -18,7 +19,7 @@ from shared.handlers.compensation import handle_validator_compensation
 from shared.handlers.creator import handle_file_adapted
 from shared.handlers.deadletter import handle_dead_lettered
 from shared.handlers.inbound import Delivery
-from shared.handlers.payment_claims import ClaimRequest, claim_payments
+from shared.handlers.payment_claims import ClaimRequest, PaymentIds, claim_payments
 from shared.handlers.poison import handle_blob_poison
 from shared.handlers.status import file_status
 from shared.handlers.timeline import read_terminal, write_terminal
@@ -272,6 +273,32 @@ def test_a_hundred_thousand_row_file_claims_in_a_bounded_number_of_requests() ->
     assert e[3].requests == BUCKETS  # 1,000 blocks of 100 sequential references: one transaction a partition
     small = env()
     assert claim_payments(small[0], request, payments[1200:1300]) == [] and small[3].requests == 1
+
+
+def test_ids_spilled_in_sorted_runs_claim_as_a_list_does_and_name_their_rows() -> None:
+    # A big file's ids are kept in claim order on disk (runs of `run`), not as a list in memory.
+    shuffled = [(f"ID-{n:05d}", n + 1) for n in range(3_000)]
+    random.Random(7).shuffle(shuffled)
+    spilled, listed = env(), env()
+    request = ClaimRequest("acme-payroll", "acme-payroll.a.0000000a", "acme-payroll/a.csv", 90)
+    ids = PaymentIds("acme-payroll", run=700)
+    for pid, row in shuffled:
+        ids.add(pid, row)
+    assert claim_payments(spilled[0], request, ids) == []
+    assert claim_payments(listed[0], request, shuffled) == []
+    assert spilled[3].requests == listed[3].requests
+    assert spilled[3].owned_by("acme-payroll.a.0000000a") == listed[3].owned_by("acme-payroll.a.0000000a")
+    ids.close()
+
+    later = ClaimRequest("acme-payroll", "acme-payroll.b.0000000b", "acme-payroll/b.csv", 90)
+    again = PaymentIds("acme-payroll", run=50)
+    for pid, row in [("ID-02999", 1), ("NEW-1", 2), ("ID-00000", 3)]:
+        again.add(pid, row)
+    found = claim_payments(spilled[0], later, again)
+    assert sorted((d.row, d.payment_id, d.earlier_file) for d in found) == [
+        (1, "ID-02999", "acme-payroll.a.0000000a"), (3, "ID-00000", "acme-payroll.a.0000000a")
+    ]
+    again.close()
 
 
 def _file_ids(blobs: FakeBlobStore) -> set[str]:
