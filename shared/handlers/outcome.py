@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from shared.handlers.ending import announce_ending
-from shared.handlers.timeline import ensure_terminal_event, read_ending, read_terminal
+from shared.handlers.timeline import read_ending, read_terminal
 from shared.ports import BlobStore
 from shared.services import Services
 
@@ -25,9 +25,7 @@ def already_ended(services: Services, file_id: str, doing: str) -> StepOutcome |
     terminal = read_terminal(services.blobs, file_id)
     if terminal is None:
         return None
-    # The writer may have crashed between terminal.json and its event, or before announcing the end.
-    ensure_terminal_event(services.blobs, terminal)
-    announce_ending(services, file_id)
+    announce_ending(services, file_id)  # the writer may have crashed before announcing the end
     log.warning("file %s already ended %s; not %s", file_id, terminal.get("state"), doing)
     return StepOutcome("skipped", file_id, f"already {terminal.get('state')}")
 

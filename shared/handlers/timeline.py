@@ -2,9 +2,9 @@
 
 `workflow/timeline/<file id>/events/<occurred_at>-<event>-<random>.json`: concurrent writers never touch
 the same blob, and names sort by time. `terminal.json` can be written once; a second attempt logs a
-warning and changes nothing, which is what makes "exactly one terminal state" hold under redelivery. Its
-event has a name derived from terminal.json, so a redelivery that finds the state can repair a missing
-event (a crash between the two writes) without ever adding a second one.
+warning and changes nothing, which is what makes "exactly one terminal state" hold under redelivery. It is
+also the terminal event: `read_events` reads it as the event that records the state, so there is exactly
+one terminal event by construction, with no second write to repair after a crash.
 `ending.json` is the claim that settles a race between delivering and compensating a validated file;
 every terminal state is recorded after one, so a file without a claim has not ended (one read).
 `open/<file id>.json` marks a file whose timeline has started and not ended: the reconciler's bounded
@@ -36,6 +36,9 @@ from shared.topology import WORKFLOW_CONTAINER
 
 log = logging.getLogger(__name__)
 
+
+
+_OLD_TERMINAL_EVENT = "-terminal.json"
 
 
 def timeline_prefix(file_id: str) -> str:
@@ -108,32 +111,20 @@ def record_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: Termina
         )
     except BlobAlreadyExists:
         existing = read_terminal(blobs, file_id)
-        if existing is not None and existing["state"] == state:
-            ensure_terminal_event(blobs, existing)
         found = existing["state"] if existing else None
         log.warning("file %s already ended %s; not recording %s", file_id, found, state)
         return None
-    ensure_terminal_event(blobs, entry)
     close_open_marker(blobs, file_id)
     # The workbook's "files per terminal state" counts these lines (infra/queries/workbook-*.kql).
     log.info(f"{FILE_ENDED} %s %s", state, file_id, extra={"file_id": file_id, "terminal_state": state})
     return entry
 
 
-def ensure_terminal_event(blobs: BlobStore, terminal: TerminalRecord) -> None:
-    """Write the terminal state's event under a name derived from terminal.json itself, so that whoever
-    finds a terminal state (a redelivery after a crash between the two writes) can repair a missing
-    event idempotently: it always lands on the same blob, never as a second terminal event."""
-    file_id, state = terminal["file_id"], terminal["state"]
-    occurred = terminal["occurred_at"]
-    try:
-        compact = _compact(datetime.fromisoformat(occurred.replace("Z", "+00:00")))
-    except ValueError:
-        compact = "terminal"
+def terminal_event(terminal: TerminalRecord) -> TimelineEvent:
+    """The event that records the terminal state: terminal.json read as an event (named after the state)."""
     details = {k: v for k, v in terminal.items() if k not in ("file_id", "state", "occurred_at")}
-    entry = check_event({"file_id": file_id, "event": state, "occurred_at": occurred, **details})
-    name = f"{timeline_prefix(file_id)}events/{compact}-{state}-terminal.json"
-    blobs.write(WORKFLOW_CONTAINER, name, json.dumps(entry, default=str).encode("utf-8"))
+    return check_event({"file_id": terminal["file_id"], "event": terminal["state"],
+                        "occurred_at": terminal["occurred_at"], **details})
 
 
 def ending_name(file_id: str) -> str:
@@ -207,13 +198,20 @@ def read_terminal(blobs: BlobStore, file_id: str) -> TerminalRecord | None:
 
 
 def read_events(blobs: BlobStore, file_id: str) -> list[TimelineEvent]:
-    """All events in time order (names sort by their timestamp)."""
+    """All events in time order, the terminal state's (terminal.json) included."""
     events = []
     for name in blobs.list_names(WORKFLOW_CONTAINER, f"{timeline_prefix(file_id)}events/"):
+        if name.endswith(_OLD_TERMINAL_EVENT):
+            continue  # a copy of terminal.json that earlier versions wrote; terminal.json is read below
         try:
             events.append(check_event(json.loads(blobs.read(WORKFLOW_CONTAINER, name))))
         except BlobNotFound:
             continue  # listed then removed: only tests clean timelines, never the pipeline
+    terminal = read_terminal(blobs, file_id)
+    if terminal is not None:
+        events.append(terminal_event(terminal))
+        # Names sort by their timestamp; the terminal event takes its place by its own (a stable sort).
+        events.sort(key=lambda event: str(event.get("occurred_at", "")))
     return events
 
 

@@ -40,7 +40,6 @@ from shared.handlers.payment_claims import (
 from shared.handlers.publishing import publish
 from shared.handlers.timeline import (
     ending_state,
-    ensure_terminal_event,
     read_terminal,
     record_event,
     record_terminal,
@@ -184,8 +183,7 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
 
 def _already_processed(services: Services, file: IncomingFile,
                        terminal: TerminalRecord) -> ValidatorOutcome:
-    ensure_terminal_event(services.blobs, terminal)  # a crash may have come between the two writes
-    announce_ending(services, file.file_id)  # ... or between recording the state and announcing it
+    announce_ending(services, file.file_id)  # a crash may have come between recording and announcing
     _delete_incoming(services, file)
     return ValidatorOutcome("already_processed", file.file_id, str(terminal.get("state")))
 
