@@ -25,7 +25,6 @@ import re
 import zlib
 
 BUCKETS = 16
-PAYMENT_PREFIX = "p:"
 BLOCK_PREFIX = "b:"
 _REFUSED = re.compile("[/\\\\#?%~\x00-\x1f\x7f-\x9f]")  # what Table keys refuse; `%`; the separator `~`
 
@@ -35,11 +34,6 @@ def escape_key(text: str) -> str:
     if _REFUSED.search(text) is None:  # nearly every id: checked once per claim, so kept cheap
         return text
     return _REFUSED.sub(lambda found: "".join(f"%{b:02X}" for b in found.group().encode("utf-8")), text)
-
-
-def payment_key(payment_id: str) -> str:
-    """The row key of a payment id's claim."""
-    return PAYMENT_PREFIX + escape_key(payment_id)
 
 
 def block_key(payment_id: str) -> str:

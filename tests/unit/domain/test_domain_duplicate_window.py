@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain.claim_keys import BUCKETS, claim_order, escape_key, partition_key, payment_key
+from shared.domain.claim_keys import BUCKETS, claim_order, escape_key, partition_key
 from shared.domain.duplicate_window import OwnerState, claim_blocks
 from shared.domain.reference import ReferenceTableError, parse_reference_table
 from tests.fakes import SAMPLE_REFERENCE
@@ -60,10 +60,10 @@ def test_when_an_earlier_claim_blocks(state: str | None, age_days: int, window: 
 
 def test_keys_escape_what_table_keys_refuse_and_never_collide() -> None:
     ids = ["A/B", "A%2FB", "A?B", "A#B", "A\\B", "A\tB", "PLAIN-1 (x)"]
-    keys = [payment_key(pid) for pid in ids]
+    keys = [escape_key(pid) for pid in ids]
     assert len(set(keys)) == len(ids)
     assert all(not set(key) & set("/\\#?") and all(ord(c) >= 0x20 for c in key) for key in keys)
-    assert payment_key("PLAIN-1 (x)") == "p:PLAIN-1 (x)" and escape_key("A/B") == "A%2FB"
+    assert escape_key("PLAIN-1 (x)") == "PLAIN-1 (x)" and escape_key("A/B") == "A%2FB"
     assert escape_key("a~b") == "a%7Eb"  # `~` separates a sender from its bucket
 
 
