@@ -16,10 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import requests
+from azure.core.pipeline.transport import RequestsTransport
 from azure.data.tables import TableServiceClient
 from azure.identity import DefaultAzureCredential
 from azure.servicebus import ServiceBusClient
 from azure.storage.blob import BlobServiceClient
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from shared.adapters.retry import storage_retry_policy
 from shared.settings import ConfigurationError
@@ -47,6 +51,27 @@ def transport_options(environ: Mapping[str, str]) -> dict[str, Any]:
     if bundle:
         options["connection_verify"] = bundle
     return options
+
+
+# requests keeps 10 connections per host by default. The worker runs up to 32 sync invocations at once
+# (PYTHON_THREADPOOL_THREAD_COUNT's ceiling) and a big file's claims add 8 threads, all on this process's
+# one client per service: bursts logged "Connection pool is full, discarding connection", and each
+# discarded connection is a new TCP (in Azure, TLS) handshake later. The pool is sized for them.
+POOL_SIZE = 40
+
+
+def pooled_transport(environ: Mapping[str, str]) -> RequestsTransport:
+    """azure-core's requests transport over a session whose pool holds POOL_SIZE connections per host,
+    configured as azure-core configures its own (urllib3's retries and redirects off: the SDK's policies
+    do both), reading the environment per request only as `transport_options` says."""
+    options = transport_options(environ)
+    session = requests.Session()
+    session.trust_env = bool(options.get("use_env_settings", True))
+    adapter = HTTPAdapter(pool_maxsize=POOL_SIZE,
+                          max_retries=Retry(total=False, redirect=False, raise_on_status=False))
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, adapter)
+    return RequestsTransport(session=session, session_owner=True, **options)
 
 
 @dataclass(frozen=True)
@@ -162,7 +187,8 @@ def blob_service_client(setting: str, environ: Mapping[str, str]) -> BlobService
     target = resolve_storage(setting, environ)
     options: dict[str, Any] = {
         "max_single_get_size": PIECE, "max_chunk_get_size": PIECE, "max_single_put_size": PIECE,
-        "max_block_size": PIECE, "retry_policy": storage_retry_policy(), **transport_options(environ),
+        "max_block_size": PIECE, "retry_policy": storage_retry_policy(),
+        "transport": pooled_transport(environ),
     }
     if target.connection_string:
         return BlobServiceClient.from_connection_string(target.connection_string, **options)
@@ -172,7 +198,7 @@ def blob_service_client(setting: str, environ: Mapping[str, str]) -> BlobService
 
 def table_service_client(setting: str, environ: Mapping[str, str]) -> TableServiceClient:
     target = resolve_table(setting, environ)
-    options = transport_options(environ)
+    options = {"transport": pooled_transport(environ)}
     if target.connection_string:
         keys = _pairs(target.connection_string)
         shorthand = keys.get("usedevelopmentstorage", "").lower() == "true"  # the SDK expands it itself

@@ -13,10 +13,12 @@ from localdev.stack.azurite import AzuriteProcess
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.adapters.azure_servicebus import ServiceBusPublisher
 from shared.adapters.connections import (
+    POOL_SIZE,
     blob_service_client,
     resolve_service_bus,
     resolve_storage,
     service_bus_client,
+    table_service_client,
     transport_options,
 )
 from shared.ports import OutgoingMessage
@@ -53,7 +55,15 @@ def test_transport_reads_the_environment_per_request_only_when_it_holds_proxy_se
     client = blob_service_client("S", {"S": "UseDevelopmentStorage=true", **environ})
     transport = client._pipeline._transport  # what the SDK built from our keywords
     assert transport._use_env_settings is (options == {})
+    assert transport.session.trust_env is (options == {})  # requests reads the environment only then
     assert transport.connection_config.verify == options.get("connection_verify", True)
+
+
+def test_each_storage_client_pools_enough_connections_for_the_threads_that_share_it() -> None:
+    environ = {"S": "UseDevelopmentStorage=true"}
+    for client in (blob_service_client("S", environ), table_service_client("S", environ)):
+        adapter = client._client._client._pipeline._transport.session.get_adapter("https://x")
+        assert adapter._pool_maxsize == POOL_SIZE and adapter.max_retries.total is False
 
 
 @pytest.mark.parametrize(
