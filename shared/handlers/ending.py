@@ -124,7 +124,7 @@ def stored_ending(services: Services, file_id: str) -> Ending | None:
     terminal = read_terminal(services.blobs, file_id)
     if terminal is None:
         return None
-    events = read_events(services.blobs, file_id)
+    events = read_events(services.blobs, file_id, terminal)
     sender, blob_name = file_facts(events)
     facts = _facts(services, file_id, terminal, events, str(terminal.get("blob_name") or blob_name))
     return Ending(terminal, sender, blob_name, facts)

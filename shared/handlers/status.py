@@ -23,8 +23,8 @@ def file_status(blobs: BlobStore, file_id: str, *, details: bool = True) -> File
     """`{file_id, state, terminal, events, summary}`, state `in_progress` until terminal (or `superseded`:
     the version was replaced or deleted before it could be read to its end); None if never seen.
     `details=False` skips the summary (and the report read it may need), for pollers."""
-    events = read_events(blobs, file_id)
     terminal = read_terminal(blobs, file_id)
+    events = read_events(blobs, file_id, terminal)
     if not events and terminal is None:
         return None
     state: FileState

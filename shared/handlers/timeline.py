@@ -18,7 +18,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from shared.contracts.messages import TerminalState
 from shared.contracts.timeline import (
@@ -35,10 +35,7 @@ from shared.telemetry import current_traceparent
 from shared.topology import WORKFLOW_CONTAINER
 
 log = logging.getLogger(__name__)
-
-
-
-_OLD_TERMINAL_EVENT = "-terminal.json"
+_OLD_TERMINAL_EVENT = "-terminal.json"  # the terminal event's own blob, before terminal.json was it
 
 
 def timeline_prefix(file_id: str) -> str:
@@ -197,8 +194,10 @@ def read_terminal(blobs: BlobStore, file_id: str) -> TerminalRecord | None:
         return None
 
 
-def read_events(blobs: BlobStore, file_id: str) -> list[TimelineEvent]:
-    """All events in time order, the terminal state's (terminal.json) included."""
+def read_events(blobs: BlobStore, file_id: str,
+                terminal: TerminalRecord | Literal["unread"] | None = "unread") -> list[TimelineEvent]:
+    """All events in time order, the terminal state's included; pass `terminal` when it is already read
+    (None: there is none), so terminal.json is read once."""
     events = []
     for name in blobs.list_names(WORKFLOW_CONTAINER, f"{timeline_prefix(file_id)}events/"):
         if name.endswith(_OLD_TERMINAL_EVENT):
@@ -207,7 +206,8 @@ def read_events(blobs: BlobStore, file_id: str) -> list[TimelineEvent]:
             events.append(check_event(json.loads(blobs.read(WORKFLOW_CONTAINER, name))))
         except BlobNotFound:
             continue  # listed then removed: only tests clean timelines, never the pipeline
-    terminal = read_terminal(blobs, file_id)
+    if isinstance(terminal, str):  # "unread"
+        terminal = read_terminal(blobs, file_id)
     if terminal is not None:
         events.append(terminal_event(terminal))
         # Names sort by their timestamp; the terminal event takes its place by its own (a stable sort).

@@ -73,7 +73,7 @@ def _examine(services: Services, policy: ReconcilePolicy, report: ReconcileRepor
         close_open_marker(services.blobs, file_id)  # it ended after its marker was (re)written
         report.open_closed += 1
         return
-    events = read_events(services.blobs, file_id)
+    events = read_events(services.blobs, file_id, None)  # no terminal state, as just read
     moved = _last_moved(events)
     if moved is None:
         close_open_marker(services.blobs, file_id)  # a marker without a timeline: nothing to watch

@@ -104,7 +104,7 @@ def _index_function(function: func.Function) -> IndexedFunction:
         user_function=user_function,
         is_async=inspect.iscoroutinefunction(user_function),
         wants_context=wants_context,
-        sdk_type=sdk_type_of(user_function, str(trigger["name"])),
+        sdk_type=sdk_type_of(_hints(user_function).get(trigger["name"])),
     )
 
 
@@ -131,10 +131,7 @@ def _check_parameters(name: str, user_function: Callable[..., Any], bindings: li
             f"Function '{name}': bindings {sorted(binding_names - declared)} have no matching parameter "
             "in the Python function."
         )
-    try:
-        hints = typing.get_type_hints(user_function)
-    except Exception:
-        hints = dict(getattr(user_function, "__annotations__", {}))
+    hints = _hints(user_function)
     for binding in bindings:
         if binding["direction"] == "OUT" and binding["name"] != "$return":
             hint = hints.get(binding["name"])
@@ -143,6 +140,14 @@ def _check_parameters(name: str, user_function: Callable[..., Any], bindings: li
                     f"Function '{name}': output parameter '{binding['name']}' must be annotated func.Out[T]."
                 )
     return "context" in params
+
+
+def _hints(user_function: Callable[..., Any]) -> dict[str, Any]:
+    """The parameters' annotations, resolved; as written when they cannot be (the worker does not fail)."""
+    try:
+        return typing.get_type_hints(user_function)
+    except Exception:
+        return dict(getattr(user_function, "__annotations__", {}))
 
 
 def _warn_unsupported(

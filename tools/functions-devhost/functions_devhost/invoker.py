@@ -120,8 +120,8 @@ class Invoker:
 
 def _trigger_input(function: IndexedFunction, invocation: Invocation) -> Any:
     if function.sdk_type is not None:  # a client the extension builds (sdk_types)
-        sdk_type = function.sdk_type
-        return sdk_types.decode(function.trigger_type, invocation.data, invocation.metadata, sdk_type)
+        return sdk_types.decode(function.trigger_type, invocation.data, invocation.metadata,
+                                function.sdk_type)
     converter = meta.get_binding_registry().get(function.trigger_type)  # type: ignore[no-untyped-call]
     return converter.decode(invocation.data, trigger_metadata=invocation.metadata)
 

@@ -12,8 +12,7 @@ annotation is an SDK type and every trigger gets what `azure.functions` converts
 from __future__ import annotations
 
 import json
-import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,17 +39,12 @@ def _registry() -> Any:
     return get_binding_registry()
 
 
-def sdk_type_of(user_function: Callable[..., Any], parameter: str) -> type | None:
-    """The parameter's annotation when it is an SDK type an installed extension binds, else None."""
+def sdk_type_of(annotation: Any) -> type | None:
+    """A parameter's annotation when it is an SDK type an installed extension binds, else None."""
     registry = _registry()
-    if registry is None:
+    if registry is None or not isinstance(annotation, type):
         return None
-    try:
-        hints = typing.get_type_hints(user_function)
-    except Exception:  # an annotation that cannot be resolved is not an SDK type
-        hints = dict(getattr(user_function, "__annotations__", {}))
-    annotation = hints.get(parameter)
-    return annotation if isinstance(annotation, type) and registry.check_supported_type(annotation) else None
+    return annotation if registry.check_supported_type(annotation) else None
 
 
 def blob_binding_data(connection: str, container: str, blob: str) -> Any:
