@@ -40,7 +40,7 @@ from shared.handlers.timeline import read_events, read_terminal
 from shared.topology import INCOMING_CONTAINER, REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB
 
 SENDER = "acme-payroll"
-STEPS = ("received", "validated", "adapted", "created", "delivered")
+STEPS = ("received", "validated", "adapted", "delivered")
 
 
 class PeakRss:

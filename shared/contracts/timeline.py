@@ -20,7 +20,7 @@ StepEventName = Literal[
     "superseded",  # the version was replaced or deleted before it could be read to its end
     "validated",
     "adapted",
-    "created",
+    "created",  # a pain.001 written and then removed: the file had ended otherwise meanwhile
     "step_failed",  # one attempt of a step failed; the broker retries
     "dead_lettered",
     "compensated",  # an earlier step undid its own work
@@ -91,11 +91,12 @@ class TimelineEvent(EndingDetails, total=False):
     payload: str
     warning_count: int
     warnings: list[dict[str, Any]]
-    # adapted, created
+    # adapted, created (only when the output lost the ending claim and was removed)
     nb_of_txs: int
     ctrl_sum: str
     document: str
     attempt: int
+    removed_because: str  # created: the state that won the claim
     # step_failed, compensated, needs_attention
     step: str
     error_type: str

@@ -21,6 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from pyiso20022.pain.pain_002_001_10 import pain_002_001_10 as iso
+from xsdata.formats.dataclass.context import XmlContext
 from xsdata.formats.dataclass.serializers import XmlSerializer
 from xsdata.formats.dataclass.serializers.config import SerializerConfig
 from xsdata.models.datatype import XmlDateTime
@@ -64,6 +65,11 @@ class ReportFacts:
     failed_step: str | None = None
 
 
+# One serializer for every report: its context caches each binding class's metadata, which a fresh
+# serializer rebuilt on every call (about a tenth of the reporter's CPU for a small file).
+_SERIALIZER = XmlSerializer(context=XmlContext(), config=SerializerConfig(indent="  "))
+
+
 def report_msg_id(file_id: str) -> str:
     """The report's own MsgId: the original's, marked as its status report (<= 33 characters)."""
     return f"{make_msg_id(file_id)}-STS"
@@ -76,7 +82,7 @@ def build_pain002(facts: ReportFacts) -> bytes:
         orgnl_grp_inf_and_sts=_group(facts),
         orgnl_pmt_inf_and_sts=_rejected_payments(facts),
     ))
-    xml = XmlSerializer(config=SerializerConfig(indent="  ")).render(document, ns_map={None: NAMESPACE})
+    xml = _SERIALIZER.render(document, ns_map={None: NAMESPACE})
     data = xml.encode("utf-8")
     validate_pain002(data)
     return data

@@ -4,7 +4,8 @@ The XML is written to a spool (and, as it is written, staged as the blocks of it
 invisible until committed) and checked against the XSD before anything reaches `outgoing/`. The name
 and the bytes are deterministic, so overwriting on a redelivery is harmless. After writing, the creator
 claims the ending `delivered` (`timeline.claim_ending`); if a compensation claimed `failed` first, it
-removes its own output, so a failed file never has output whatever the interleaving. The terminal state
+removes its own output (and records `created` with `removed_because`), so a failed file never has output
+whatever the interleaving. The terminal state
 is recorded before staging is cleaned up.
 """
 
@@ -56,16 +57,16 @@ def _create(services: Services, delivery: Delivery, message: FileAdapted) -> Ste
         return ended
     output = f"{OUTGOING_CONTAINER}/{output_name(data.sender, data.file_id)}"
     _write_output(services, message)
-    record_event(services.blobs, services.clock, data.file_id, "created", output=output,
-                 attempt=delivery.delivery_count)
+    # No `created` event before the claim: the terminal record names the output, and an output that
+    # loses the claim is removed with an event saying so (a compensation deletes it regardless).
     if claim_ending(services.blobs, services.clock, data.file_id, "delivered") != "delivered":
-        return _lost_to_another_end(services, data.sender, data.file_id)
+        return _lost_to_another_end(services, delivery, data.sender, data.file_id)
     # Recorded before staging is cleaned up: a crash in between leaves a delivered file whose redelivery
     # only finishes the clean-up, never one that can neither be re-created (staging gone) nor delivered.
     terminal = record_terminal(services.blobs, services.clock, data.file_id, "delivered", claimed=True,
                                output=output)
     if terminal is None:
-        return _lost_to_another_end(services, data.sender, data.file_id)
+        return _lost_to_another_end(services, delivery, data.sender, data.file_id)
     announce_ending(services, data.file_id, delivered_ending(terminal, data))  # from what is in hand
     # `staged` False: the payload and the document both travelled inline. Whether records go by claim-check
     # is a function of the records and the threshold, so an earlier attempt of either step (one that
@@ -110,11 +111,13 @@ def _already_ended(services: Services, file_id: str) -> StepOutcome | None:
     return StepOutcome("skipped", file_id, f"already {claim}")
 
 
-def _lost_to_another_end(services: Services, sender: str, file_id: str) -> StepOutcome:
+def _lost_to_another_end(services: Services, delivery: Delivery, sender: str, file_id: str) -> StepOutcome:
     """The file ended otherwise while we wrote (a compensation, or a failure handler that gave up,
-    recorded `failed`): a failed file never keeps output."""
+    recorded `failed`): a failed file never keeps output, and its timeline says it was made and removed."""
     state = ending_state(services.blobs, file_id)
     if state != "delivered":
         services.blobs.delete(OUTGOING_CONTAINER, output_name(sender, file_id))
+        record_event(services.blobs, services.clock, file_id, "created", attempt=delivery.delivery_count,
+                     output=f"{OUTGOING_CONTAINER}/{output_name(sender, file_id)}", removed_because=state)
         log.warning("file %s ended %s while its pain.001 was written; output removed", file_id, state)
     return StepOutcome("skipped", file_id, f"already {state}")

@@ -1,7 +1,8 @@
 """The per-file timeline: one blob per event (append-only) and one create-if-absent terminal state.
 
 `workflow/timeline/<file id>/events/<occurred_at>-<event>-<random>.json`: concurrent writers never touch
-the same blob, and names sort by time. `terminal.json` can be written once; a second attempt logs a
+the same blob, and names sort by time; `events/received.json` is written once per file id (a validator
+attempt learns from it whether it is the first). `terminal.json` can be written once; a second attempt logs a
 warning and changes nothing, which is what makes "exactly one terminal state" hold under redelivery. It is
 also the terminal event: `read_events` reads it as the event that records the state, so there is exactly
 one terminal event by construction, with no second write to repair after a crash.
@@ -64,17 +65,44 @@ def record_event(blobs: BlobStore, clock: Clock, file_id: str, event: StepEventN
                  ) -> TimelineEvent:  # fmt: skip
     """Append one event; returns what was written (a `TimelineError` if it is outside the vocabulary)."""
     now = clock.now()
-    raw = {"file_id": file_id, "event": event, "occurred_at": stamp(now), **details}
-    traceparent = current_traceparent()
-    if traceparent:  # lets a handler with no message context (poison, reconciler) resume the file's trace
-        raw["traceparent"] = traceparent
+    raw = {"file_id": file_id, "event": event, "occurred_at": stamp(now), **details, **_trace()}
     entry = check_event(raw)
     name = f"{timeline_prefix(file_id)}events/{_compact(now)}-{event}-{uuid.uuid4().hex[:8]}.json"
     blobs.write(WORKFLOW_CONTAINER, name, json.dumps(entry, default=str).encode("utf-8"))
     if event in OPENING_EVENTS:
-        marker = {"file_id": file_id, "marked_at": entry["occurred_at"]}
-        blobs.write(WORKFLOW_CONTAINER, open_marker_name(file_id), json.dumps(marker).encode("utf-8"))
+        mark_open(blobs, file_id, entry["occurred_at"])
     return entry
+
+
+def record_received(blobs: BlobStore, clock: Clock, file_id: str, **details: Any) -> TimelineEvent | None:
+    """The `received` event, once per file id (create-if-absent at a fixed name); None when an earlier
+    attempt wrote it. So a first attempt knows, without reading terminal.json, that nothing of it can
+    have ended yet by the validator's own hand; the caller reads the state only on a retry (None)."""
+    entry = check_event({"file_id": file_id, "event": "received", "occurred_at": stamp(clock.now()),
+                         **details, **_trace()})
+    try:
+        blobs.write(WORKFLOW_CONTAINER, received_name(file_id), json.dumps(entry, default=str).encode(),
+                    overwrite=False)
+    except BlobAlreadyExists:
+        return None
+    mark_open(blobs, file_id, entry["occurred_at"])
+    return entry
+
+
+def received_name(file_id: str) -> str:
+    return f"{timeline_prefix(file_id)}events/received.json"
+
+
+def mark_open(blobs: BlobStore, file_id: str, marked_at: str) -> None:
+    """Put the file on the reconciler's work list (again, on a retry: idempotent)."""
+    marker = {"file_id": file_id, "marked_at": marked_at}
+    blobs.write(WORKFLOW_CONTAINER, open_marker_name(file_id), json.dumps(marker).encode("utf-8"))
+
+
+def _trace() -> dict[str, str]:
+    traceparent = current_traceparent()
+    # Lets a handler with no message context (poison, reconciler) resume the file's trace.
+    return {"traceparent": traceparent} if traceparent else {}
 
 
 def _compact(moment: datetime) -> str:
@@ -210,8 +238,9 @@ def read_events(blobs: BlobStore, file_id: str,
         terminal = read_terminal(blobs, file_id)
     if terminal is not None:
         events.append(terminal_event(terminal))
-        # Names sort by their timestamp; the terminal event takes its place by its own (a stable sort).
-        events.sort(key=lambda event: str(event.get("occurred_at", "")))
+    # Names sort by their timestamp, but `received.json` and the terminal event take their places by
+    # their own (a stable sort: events of one microsecond keep the order of their names).
+    events.sort(key=lambda event: str(event.get("occurred_at", "")))
     return events
 
 

@@ -39,9 +39,12 @@ from shared.handlers.payment_claims import (
 )
 from shared.handlers.publishing import publish
 from shared.handlers.timeline import (
+    claim_ending,
     ending_state,
+    mark_open,
     read_terminal,
     record_event,
+    record_received,
     record_terminal,
     stamp,
     timeline_prefix,
@@ -54,6 +57,7 @@ from shared.topology import FILE_VALIDATED_QUEUE, INCOMING_CONTAINER, REJECTED_C
 log = logging.getLogger(__name__)
 STEP = "validator"
 ORIGINAL_IN_MEMORY = 1024 * 1024  # the copy of the original spills to a temporary file beyond this
+REFUSALS = ("rejected", "duplicate")  # the endings the validator itself records
 
 
 @dataclass(frozen=True)
@@ -140,11 +144,16 @@ def _superseded(services: Services, file: IncomingFile, current: str,
 
 
 def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> ValidatorOutcome:
-    terminal = read_terminal(services.blobs, file.file_id)
-    if terminal is not None:
-        return _already_processed(services, file, terminal)
-    record_event(services.blobs, services.clock, file.file_id, "received", sender=file.sender or "",
-                 blob_name=file.blob_name, etag=file.etag, size=reader.size)
+    received = record_received(services.blobs, services.clock, file.file_id, sender=file.sender or "",
+                               blob_name=file.blob_name, etag=file.etag, size=reader.size)
+    if received is None:  # a retry: an earlier attempt may have ended the file
+        terminal = read_terminal(services.blobs, file.file_id)
+        if terminal is not None:
+            return _already_processed(services, file, terminal)
+        mark_open(services.blobs, file.file_id, stamp(services.clock.now()))  # it may have crashed before
+    # A first attempt reads no state: whatever ends the file otherwise meanwhile (another run, the
+    # poison path, the reconciler) claims the ending first, and this run checks the claim before every
+    # decisive act (`_ended_meanwhile`, `_refuse`).
     if file.sender is None:
         problem = {"row": None, "column": None, "code": "missing_sender_folder",
                    "message": file.sender_problem}
@@ -286,10 +295,13 @@ def _ended_meanwhile(services: Services, file: IncomingFile, archive: str,
 
 def _reject(services: Services, file: IncomingFile, report: dict[str, Any],
             original: BinaryIO | None = None, **terminal: Any) -> ValidatorOutcome:
+    ending = _ending_otherwise(services, file, "rejected")
+    if ending is not None:
+        return ending
     full = {**report, "file_id": file.file_id, "sender": file.sender, "blob_name": file.blob_name,
             "reported_at": stamp(services.clock.now())}
     _write_rejection(services, file, full, original)
-    recorded = record_terminal(services.blobs, services.clock, file.file_id, "rejected",
+    recorded = record_terminal(services.blobs, services.clock, file.file_id, "rejected", claimed=True,
                                error_count=report["error_count"],
                                report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json", **terminal)
     _announce(services, file, recorded, full, original)  # before the delete: a failure leaves the blob
@@ -299,6 +311,9 @@ def _reject(services: Services, file: IncomingFile, report: dict[str, Any],
 
 def _duplicate(services: Services, file: IncomingFile, owner: str, fingerprint: str,
                original: BinaryIO) -> ValidatorOutcome:
+    ending = _ending_otherwise(services, file, "duplicate")
+    if ending is not None:
+        return ending
     report = {"state": "duplicate", "file_id": file.file_id, "sender": file.sender,
               "blob_name": file.blob_name, "duplicate_of": owner, "payments_fingerprint": fingerprint,
               "reported_at": stamp(services.clock.now()),
@@ -306,11 +321,28 @@ def _duplicate(services: Services, file: IncomingFile, owner: str, fingerprint: 
                          "(compared payment by payment: line endings, a BOM or the order of the rows "
                          "make no difference); nothing was sent again"}
     _write_rejection(services, file, report, original)
-    recorded = record_terminal(services.blobs, services.clock, file.file_id, "duplicate", duplicate_of=owner,
+    recorded = record_terminal(services.blobs, services.clock, file.file_id, "duplicate", claimed=True,
+                               duplicate_of=owner,
                                report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
     _announce(services, file, recorded, report, original)
     _delete_incoming(services, file)
     return ValidatorOutcome("duplicate", file.file_id, owner)
+
+
+def _ending_otherwise(services: Services, file: IncomingFile,
+                      refusal: Literal["rejected", "duplicate"]) -> ValidatorOutcome | None:
+    """Claim the ending before a refusal writes anything; an outcome instead when the file ended, or is
+    ending, otherwise (the poison path or a give-up claimed `failed`): nothing is written over that.
+
+    A refusal claimed by an earlier attempt of this validator is ours to finish, whichever it was."""
+    won = claim_ending(services.blobs, services.clock, file.file_id, refusal)
+    if won in REFUSALS:
+        return None
+    terminal = read_terminal(services.blobs, file.file_id)
+    if terminal is not None:
+        return _already_processed(services, file, terminal)
+    log.warning("file %s is ending %s; not recording it %s", file.file_id, won, refusal)
+    return ValidatorOutcome("already_processed", file.file_id, won)  # its owner removes the upload
 
 
 def _announce(services: Services, file: IncomingFile, recorded: TerminalRecord | None,

@@ -101,7 +101,6 @@ def test_drop_then_status_then_replay_guard(pipeline: Pipeline, tag: str, tmp_pa
         "received",
         "validated",
         "adapted",
-        "created",
         "delivered",
     ]
     unknown = _cli(pipeline, "ops", "status", f"acme-payroll.nothing.{tag[:8]}")

@@ -27,7 +27,7 @@ def test_happy_path_delivers_an_xsd_valid_pain001_with_a_complete_timeline(
     xml = pipeline.store.read(OUTGOING_CONTAINER, f"acme-payroll/{file_id}.xml")
     validate_pain001(xml)
     assert xml.count(b"<CdtTrfTxInf>") == 5 and f"{tag}-00005".encode() in xml
-    assert pipeline.names(file_id) == ["received", "validated", "adapted", "created", "delivered"]
+    assert pipeline.names(file_id) == ["received", "validated", "adapted", "delivered"]
     # The app's own status function, served by the devhost like `func start` (no key needed locally).
     with urllib.request.urlopen(f"{pipeline.stack.http_base}/api/files/{file_id}", timeout=10) as response:
         status = json.load(response)

@@ -64,7 +64,7 @@ def test_happy_path_delivers_a_valid_pain001_with_the_input_control_sum() -> Non
     assert publisher.pipeline_sent() == []
     assert_terminal_state(blobs, outcome.file_id, "delivered")
     events = [e["event"] for e in read_events(blobs, outcome.file_id)]
-    assert events == ["received", "validated", "adapted", "created", "delivered"]
+    assert events == ["received", "validated", "adapted", "delivered"]
 
 
 def test_a_delivered_file_says_what_validation_changed() -> None:

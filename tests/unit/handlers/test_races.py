@@ -15,6 +15,7 @@ from shared.handlers.compensation import handle_adaptor_compensation, handle_val
 from shared.handlers.compensation_deadletter import handle_compensation_dead_lettered
 from shared.handlers.creator import handle_file_adapted
 from shared.handlers.deadletter import handle_dead_lettered
+from shared.handlers.identity import incoming_file_id, normalise_etag
 from shared.handlers.inbound import Delivery
 from shared.handlers.outcome import already_ended
 from shared.handlers.timeline import claim_ending, read_events, read_terminal, write_terminal
@@ -38,7 +39,7 @@ from tests.fakes import (
     make_services,
 )
 from tests.invariants import assert_terminal_state
-from tests.samplefiles import payment_csv
+from tests.samplefiles import invalid_csv, payment_csv
 from tests.unit.handlers.driver import body_of, deliver, deliver_failed
 
 pytestmark = pytest.mark.unit
@@ -99,6 +100,8 @@ def test_compensation_finishing_while_the_creator_writes_leaves_no_output() -> N
     handle_file_adapted(services, adapted)
 
     assert_terminal_state(blobs, file_id, "failed")
+    (created,) = [event for event in read_events(blobs, file_id) if event["event"] == "created"]
+    assert created["removed_because"] == "failed"  # the timeline says an output was made and removed
 
 
 def test_creator_finishing_while_the_compensation_undoes_never_splits_the_file() -> None:
@@ -293,3 +296,39 @@ def test_a_refusal_being_recorded_stops_the_creator_and_the_compensation() -> No
     failed = validator_compensation_for(services, publisher, validated)
     assert handle_validator_compensation(services, failed).detail == "already rejected"
     assert read_terminal(blobs, file_id) is None  # left to the validator, which records `rejected`
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["failed", "failing"])
+def test_an_upload_ended_otherwise_before_its_first_read_gets_no_rejection_over_it(recorded: bool) -> None:
+    """The poison path (or a give-up) ended the file, or is ending it, before the validator ever wrote
+    `received`: a first attempt reads no state, so the refusal's own claim is what stops it."""
+    services, blobs, _, _ = make_services()
+    etag = blobs.put(INCOMING_CONTAINER, NAME, invalid_csv(FAKE_EXECUTION_DATE))
+    file_id = incoming_file_id(NAME, normalise_etag(etag))
+    assert claim_ending(blobs, services.clock, file_id, "failed") == "failed"
+    if recorded:
+        write_terminal(blobs, services.clock, file_id, "failed", claimed=True, failed_step="validator")
+
+    outcome = handle_incoming_file(services, NAME, etag)
+
+    assert outcome.state == "already_processed"
+    assert not list(blobs.list_names("rejected", f"{file_id}/"))
+    assert "received" in [event["event"] for event in read_events(blobs, file_id)]
+    if recorded:
+        assert (read_terminal(blobs, file_id) or {}).get("state") == "failed"
+    else:  # the compensation at work finishes it, the upload included
+        assert read_terminal(blobs, file_id) is None and blobs.exists(INCOMING_CONTAINER, NAME)
+
+
+def test_a_retry_of_a_rejected_upload_rewrites_nothing() -> None:
+    services, blobs, publisher, _ = make_services()
+    etag = blobs.put(INCOMING_CONTAINER, NAME, invalid_csv(FAKE_EXECUTION_DATE))
+    file_id = incoming_file_id(NAME, normalise_etag(etag))
+    publisher.fail_next = 1  # file.ended refused: the attempt fails after recording, before its delete
+    with pytest.raises(ConnectionError):
+        handle_incoming_file(services, NAME, etag)
+    report = blobs.read("rejected", f"{file_id}/report.json")
+
+    assert handle_incoming_file(services, NAME, etag).state == "already_processed"
+    assert blobs.read("rejected", f"{file_id}/report.json") == report
+    assert [e["event"] for e in read_events(blobs, file_id)] == ["received", "rejected", "step_failed"]
