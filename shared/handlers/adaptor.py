@@ -11,6 +11,7 @@ from shared.contracts import (
     FileAdapted,
     FileAdaptedData,
     FileValidated,
+    FileValidatedData,
     InlineRecords,
     Payload,
 )
@@ -41,7 +42,8 @@ def handle_file_validated(services: Services, delivery: Delivery) -> StepOutcome
 def _adapt(services: Services, delivery: Delivery, message: FileValidated) -> StepOutcome:
     data = message.data
     services.faults.check(STEP, data.blob_name)
-    skipped = already_ended(services, data.file_id, "adapting it")
+    ended = _may_have_ended(delivery, data)
+    skipped = already_ended(services, data.file_id, "adapting it") if ended else None
     if skipped is not None:
         return skipped
     header, carried = _canonical(services, message)
@@ -63,6 +65,14 @@ def _adapt(services: Services, delivery: Delivery, message: FileValidated) -> St
 
 
 Carried = InlineRecords | BlobReference
+
+
+def _may_have_ended(delivery: Delivery, data: FileValidatedData) -> bool:
+    """Whether to read the state before adapting: on a redelivery, or when the records wait in staging
+    (which an ended file no longer has). A first delivery of an inline file reads nothing: a republished
+    copy (same message id) is dropped by the queue's duplicate detection, and a late copy that still got
+    through is adapted to no effect, since the creator's own check gives an ended file no output."""
+    return delivery.delivery_count > 1 or isinstance(data.payload, BlobReference)
 
 
 def _staged(payload: Payload, document: Carried) -> bool:

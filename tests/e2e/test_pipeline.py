@@ -31,7 +31,7 @@ def test_happy_path_delivers_an_xsd_valid_pain001_with_a_complete_timeline(
     # The app's own status function, served by the devhost like `func start` (no key needed locally).
     with urllib.request.urlopen(f"{pipeline.stack.http_base}/api/files/{file_id}", timeout=10) as response:
         status = json.load(response)
-    assert status["state"] == "delivered" and len(status["events"]) == 5
+    assert status["state"] == "delivered" and len(status["events"]) == 4
 
 
 def test_invalid_file_is_rejected_with_a_per_row_report_and_sends_nothing(

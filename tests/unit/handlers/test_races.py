@@ -332,3 +332,23 @@ def test_a_retry_of_a_rejected_upload_rewrites_nothing() -> None:
     assert handle_incoming_file(services, NAME, etag).state == "already_processed"
     assert blobs.read("rejected", f"{file_id}/report.json") == report
     assert [e["event"] for e in read_events(blobs, file_id)] == ["received", "rejected", "step_failed"]
+
+
+def test_a_copy_of_file_validated_that_slipped_past_duplicate_detection_pays_nothing_twice() -> None:
+    """A first delivery reads no state in the adaptor, so a late copy is adapted again; the creator's own
+    check is what keeps the delivered file's output from being written a second time."""
+    services, blobs, publisher, _ = make_services()  # inline: a claim-checked file reads its state first
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(3, execution_date=FAKE_EXECUTION_DATE))
+    file_id = handle_incoming_file(services, NAME).file_id
+    validated = deliver(publisher, FILE_VALIDATED_QUEUE)
+    handle_file_validated(services, validated)
+    handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE))
+    output = f"acme-payroll/{file_id}.xml"
+    blobs.delete(OUTGOING_CONTAINER, output)  # the bank took the file
+
+    handle_file_validated(services, replace(validated, delivery_count=1))
+    assert handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE)).state == "skipped"
+
+    assert not blobs.exists(OUTGOING_CONTAINER, output)
+    assert (read_terminal(blobs, file_id) or {}).get("state") == "delivered"
+    assert not list(blobs.list_names("workflow", f"staging/{file_id}/"))
