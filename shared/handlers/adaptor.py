@@ -42,9 +42,7 @@ def handle_file_validated(services: Services, delivery: Delivery) -> StepOutcome
 def _adapt(services: Services, delivery: Delivery, message: FileValidated) -> StepOutcome:
     data = message.data
     services.faults.check(STEP, data.blob_name)
-    ended = _may_have_ended(delivery, data)
-    skipped = already_ended(services, data.file_id, "adapting it") if ended else None
-    if skipped is not None:
+    if _may_have_ended(delivery, data) and (skipped := already_ended(services, data.file_id, "adapting it")):
         return skipped
     header, carried = _canonical(services, message)
     if isinstance(carried, BlobReference) and discard_if_ended(

@@ -5,8 +5,7 @@ invisible until committed) and checked against the XSD before anything reaches `
 and the bytes are deterministic, so overwriting on a redelivery is harmless. After writing, the creator
 claims the ending `delivered` (`timeline.claim_ending`); if a compensation claimed `failed` first, it
 removes its own output (and records `created` with `removed_because`), so a failed file never has output
-whatever the interleaving. The terminal state
-is recorded before staging is cleaned up.
+whatever the interleaving. The terminal state is recorded before staging is cleaned up.
 """
 
 from __future__ import annotations
@@ -116,8 +115,9 @@ def _lost_to_another_end(services: Services, delivery: Delivery, sender: str, fi
     recorded `failed`): a failed file never keeps output, and its timeline says it was made and removed."""
     state = ending_state(services.blobs, file_id)
     if state != "delivered":
-        services.blobs.delete(OUTGOING_CONTAINER, output_name(sender, file_id))
+        name = output_name(sender, file_id)
+        services.blobs.delete(OUTGOING_CONTAINER, name)
         record_event(services.blobs, services.clock, file_id, "created", attempt=delivery.delivery_count,
-                     output=f"{OUTGOING_CONTAINER}/{output_name(sender, file_id)}", removed_because=state)
+                     output=f"{OUTGOING_CONTAINER}/{name}", removed_because=state)
         log.warning("file %s ended %s while its pain.001 was written; output removed", file_id, state)
     return StepOutcome("skipped", file_id, f"already {state}")

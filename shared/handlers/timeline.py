@@ -65,8 +65,7 @@ def record_event(blobs: BlobStore, clock: Clock, file_id: str, event: StepEventN
                  ) -> TimelineEvent:  # fmt: skip
     """Append one event; returns what was written (a `TimelineError` if it is outside the vocabulary)."""
     now = clock.now()
-    raw = {"file_id": file_id, "event": event, "occurred_at": stamp(now), **details, **_trace()}
-    entry = check_event(raw)
+    entry = _entry(file_id, event, now, details)
     name = f"{timeline_prefix(file_id)}events/{_compact(now)}-{event}-{uuid.uuid4().hex[:8]}.json"
     blobs.write(WORKFLOW_CONTAINER, name, json.dumps(entry, default=str).encode("utf-8"))
     if event in OPENING_EVENTS:
@@ -78,8 +77,7 @@ def record_received(blobs: BlobStore, clock: Clock, file_id: str, **details: Any
     """The `received` event, once per file id (create-if-absent at a fixed name); None when an earlier
     attempt wrote it. So a first attempt knows, without reading terminal.json, that nothing of it can
     have ended yet by the validator's own hand; the caller reads the state only on a retry (None)."""
-    entry = check_event({"file_id": file_id, "event": "received", "occurred_at": stamp(clock.now()),
-                         **details, **_trace()})
+    entry = _entry(file_id, "received", clock.now(), details)
     try:
         blobs.write(WORKFLOW_CONTAINER, received_name(file_id), json.dumps(entry, default=str).encode(),
                     overwrite=False)
@@ -99,10 +97,12 @@ def mark_open(blobs: BlobStore, file_id: str, marked_at: str) -> None:
     blobs.write(WORKFLOW_CONTAINER, open_marker_name(file_id), json.dumps(marker).encode("utf-8"))
 
 
-def _trace() -> dict[str, str]:
+def _entry(file_id: str, event: StepEventName, now: datetime, details: dict[str, Any]) -> TimelineEvent:
+    raw = {"file_id": file_id, "event": event, "occurred_at": stamp(now), **details}
     traceparent = current_traceparent()
-    # Lets a handler with no message context (poison, reconciler) resume the file's trace.
-    return {"traceparent": traceparent} if traceparent else {}
+    if traceparent:  # lets a handler with no message context (poison, reconciler) resume the file's trace
+        raw["traceparent"] = traceparent
+    return check_event(raw)
 
 
 def _compact(moment: datetime) -> str:

@@ -153,7 +153,7 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
         mark_open(services.blobs, file.file_id, stamp(services.clock.now()))  # it may have crashed before
     # A first attempt reads no state: whatever ends the file otherwise meanwhile (another run, the
     # poison path, the reconciler) claims the ending first, and this run checks the claim before every
-    # decisive act (`_ended_meanwhile`, `_refuse`).
+    # decisive act (`_ended_meanwhile`, `_ending_otherwise`).
     if file.sender is None:
         problem = {"row": None, "column": None, "code": "missing_sender_folder",
                    "message": file.sender_problem}
