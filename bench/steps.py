@@ -68,10 +68,11 @@ class _TimedBlobs:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def write(self, container: str, name: str, data: Any, *, overwrite: bool = True) -> str:
+    def write(self, container: str, name: str, data: Any, *, overwrite: bool = True,
+              if_match: str | None = None) -> str:
         start = time.perf_counter()
         try:
-            return self.inner.write(container, name, data, overwrite=overwrite)
+            return self.inner.write(container, name, data, overwrite=overwrite, if_match=if_match)
         finally:
             self.writing += time.perf_counter() - start
 

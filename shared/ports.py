@@ -78,8 +78,10 @@ class BlobStore(Protocol):
         """A streaming reader that never holds the whole blob in memory; raise `BlobNotFound`. It reads
         one version only: its stream raises `BlobChanged` if the blob is replaced or deleted mid-read."""
 
-    def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:
-        """Write and return the new ETag; with `overwrite=False` raise `BlobAlreadyExists` if present."""
+    def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True,
+              if_match: str | None = None) -> str:
+        """Write and return the new ETag; with `overwrite=False` raise `BlobAlreadyExists` if present;
+        with `if_match`, replace only that version (raise `BlobChanged` if it changed or is gone)."""
 
     def open_writer(self, container: str, name: str) -> BlobWriter:
         """A `BlobWriter` for a big blob whose bytes come out of a long computation: the upload

@@ -97,12 +97,17 @@ class FakeBlobStore:
             return StreamedBlob(cast(BinaryIO, stream), etag, len(data))
         return StreamedBlob(io.BytesIO(data), etag, len(data))
 
-    def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:
+    def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True,
+              if_match: str | None = None) -> str:
         self._hooks(container, name)
         content = _to_bytes(data)
         with self._lock:
             if not overwrite and (container, name) in self.blobs:
                 raise BlobAlreadyExists(f"{container}/{name}")
+            current = self.blobs.get((container, name))
+            if if_match is not None and (
+                    current is None or normalise_etag(if_match) != normalise_etag(current[1])):
+                raise BlobChanged(f"{container}/{name}")
             etag = f'"0x{next(self._etags):X}"'
             self.blobs[(container, name)] = (content, etag)
             return etag

@@ -60,7 +60,7 @@ class AzureBlobStore:
         self._ready: set[str] = set()
         self._lock = threading.Lock()
         # Building a BlobClient costs about as much CPU as a twentieth of a request; a file's steps reuse
-        # a few names (terminal.json, ending.json, the incoming blob), so recent clients are kept.
+        # a few names (terminal.json, the incoming blob), so recent clients are kept.
         self._blob = functools.lru_cache(maxsize=BLOB_CLIENTS)(self._new_blob)
 
     def _new_blob(self, container: str, name: str) -> Any:
@@ -86,13 +86,20 @@ class AzureBlobStore:
             downloader.properties.etag, downloader.size,
         )
 
-    def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True) -> str:
+    def write(self, container: str, name: str, data: BlobData, *, overwrite: bool = True,
+              if_match: str | None = None) -> str:
         self._ensure_container(container)
         data, length = self._sized(data)
+        condition: dict[str, Any] = {}
+        if if_match is not None:
+            condition = {"etag": quoted(if_match), "match_condition": MatchConditions.IfNotModified}
         try:
-            result = self._blob(container, name).upload_blob(data, length=length, overwrite=overwrite)
+            result = self._blob(container, name).upload_blob(data, length=length, overwrite=overwrite,
+                                                             **condition)
         except ResourceExistsError:
             raise BlobAlreadyExists(f"{container}/{name}") from None
+        except (ResourceModifiedError, ResourceNotFoundError):
+            raise BlobChanged(f"{container}/{name} changed since ETag {if_match}") from None
         return str(result["etag"])
 
     def open_writer(self, container: str, name: str) -> StagedBlobWriter:

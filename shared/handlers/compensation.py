@@ -75,7 +75,7 @@ def _undo_validator(services: Services, message: FileFailed) -> StepOutcome:
         services.blobs.delete(OUTGOING_CONTAINER, output_name(data.sender, data.file_id))
     record_event(services.blobs, services.clock, data.file_id, "compensated", step="validator",
                  original=original.describe())
-    if not write_terminal(services.blobs, services.clock, data.file_id, "failed", claimed=True,
+    if not write_terminal(services.blobs, services.clock, data.file_id, "failed", replacing="our claim",
                           failed_step=data.failed_step, reason=data.reason, archive=data.archive,
                           needs_attention=False):
         # A replay after a person fixed what made a failure handler give up: now it is done.
@@ -89,9 +89,9 @@ def _claim_failed(services: Services, data: FileFailedData) -> StepOutcome | Non
     """Claim the ending `failed` before undoing anything; a skipped outcome if there is nothing to undo.
 
     A creator may still be at work (its step published, then kept failing its own bookkeeping, so the
-    queue dead-lettered). Whichever claims first wins: a creator that loses removes its output, and a
-    compensation that loses touches nothing and only finishes recording the delivery the creator
-    committed to. A compensation redelivered after a crash finds its own claim and carries on.
+    queue dead-lettered). Whichever ends the file first wins: a creator that records `delivered` first
+    keeps it (the compensation touches nothing), and a creator that finds our claim removes its output.
+    A compensation redelivered after a crash finds its own claim and carries on.
     """
     terminal = read_terminal(services.blobs, data.file_id)
     if not (terminal is not None and terminal["state"] == "failed" and terminal.get("needs_attention")):
@@ -101,16 +101,13 @@ def _claim_failed(services: Services, data: FileFailedData) -> StepOutcome | Non
     won = claim_ending(services.blobs, services.clock, data.file_id, "failed")
     if won == "failed":
         return None
-    if won != "delivered":  # a validator retry is recording a refusal: the file ends that way, not ours
-        log.warning("file %s is ending %s; not compensating the validator", data.file_id, won)
-        return StepOutcome("skipped", data.file_id, f"already {won}")
-    output = f"{OUTGOING_CONTAINER}/{output_name(data.sender, data.file_id)}"
-    write_terminal(services.blobs, services.clock, data.file_id, "delivered", claimed=True, output=output,
-                   recorded_by="validator-compensation")
-    announce_ending(services, data.file_id)
-    delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
-    log.warning("file %s: the creator committed to delivering it first; recorded delivered", data.file_id)
-    return StepOutcome("skipped", data.file_id, "already delivered")
+    if won == "delivered":  # recorded by the creator between our check and our claim
+        delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(data.file_id))
+        ended = already_ended(services, data.file_id, "compensating the validator")
+        return ended or StepOutcome("skipped", data.file_id, "already delivered")
+    # A validator retry is recording a refusal: the file ends that way, not ours.
+    log.warning("file %s is ending %s; not compensating the validator", data.file_id, won)
+    return StepOutcome("skipped", data.file_id, f"already {won}")
 
 
 def _move_to_failed(services: Services, data: FileFailedData, original: Original) -> None:

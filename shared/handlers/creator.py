@@ -3,9 +3,10 @@
 The XML is written to a spool (and, as it is written, staged as the blocks of its blob, which stay
 invisible until committed) and checked against the XSD before anything reaches `outgoing/`. The name
 and the bytes are deterministic, so overwriting on a redelivery is harmless. After writing, the creator
-claims the ending `delivered` (`timeline.claim_ending`); if a compensation claimed `failed` first, it
-removes its own output (and records `created` with `removed_because`), so a failed file never has output
-whatever the interleaving. The terminal state is recorded before staging is cleaned up.
+records `delivered` only where nothing is claimed or recorded yet (`record_terminal(replacing="nothing")`:
+its record is its claim, one write); if a compensation claimed `failed` first, it removes its own output
+(and records `created` with `removed_because`), so a failed file never has output whatever the
+interleaving. The terminal state is recorded before staging is cleaned up.
 """
 
 from __future__ import annotations
@@ -22,14 +23,7 @@ from shared.handlers.claimcheck import iter_records, staging_prefix
 from shared.handlers.ending import announce_ending, delivered_ending
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.outcome import StepOutcome, already_ended
-from shared.handlers.timeline import (
-    claim_ending,
-    ending_state,
-    read_ending,
-    read_terminal,
-    record_event,
-    record_terminal,
-)
+from shared.handlers.timeline import ending_state, read_ending_record, record_event, record_terminal
 from shared.services import Services
 from shared.topology import OUTGOING_CONTAINER, WORKFLOW_CONTAINER
 
@@ -56,13 +50,11 @@ def _create(services: Services, delivery: Delivery, message: FileAdapted) -> Ste
         return ended
     output = f"{OUTGOING_CONTAINER}/{output_name(data.sender, data.file_id)}"
     _write_output(services, message)
-    # No `created` event before the claim: the terminal record names the output, and an output that
-    # loses the claim is removed with an event saying so (a compensation deletes it regardless).
-    if claim_ending(services.blobs, services.clock, data.file_id, "delivered") != "delivered":
-        return _lost_to_another_end(services, delivery, data.sender, data.file_id)
-    # Recorded before staging is cleaned up: a crash in between leaves a delivered file whose redelivery
-    # only finishes the clean-up, never one that can neither be re-created (staging gone) nor delivered.
-    terminal = record_terminal(services.blobs, services.clock, data.file_id, "delivered", claimed=True,
+    # No `created` event: the terminal record names the output, and an output that loses the ending is
+    # removed with an event saying so (a compensation deletes it regardless). Recorded before staging is
+    # cleaned up: a crash in between leaves a delivered file whose redelivery only finishes the clean-up,
+    # never one that can neither be re-created (staging gone) nor delivered.
+    terminal = record_terminal(services.blobs, services.clock, data.file_id, "delivered", replacing="nothing",
                                output=output)
     if terminal is None:
         return _lost_to_another_end(services, delivery, data.sender, data.file_id)
@@ -94,20 +86,16 @@ def _write_output(services: Services, message: FileAdapted) -> None:
 def _already_ended(services: Services, file_id: str) -> StepOutcome | None:
     """Skip a late redelivery (for a delivered file, first finish a clean-up a crash interrupted), and
     skip while another ending is being recorded (a compensation that claimed `failed` is at work: it
-    would only remove our output). One read on a first delivery: every terminal state is recorded after
-    a claim (`timeline.record_terminal`), so no claim means nothing has ended."""
-    claim = read_ending(services.blobs, file_id)
-    if claim is None:
+    would only remove our output). One read: terminal.json holds both the claims and the record."""
+    found = read_ending_record(services.blobs, file_id)
+    if found is None:
         return None
-    terminal = read_terminal(services.blobs, file_id)
-    if terminal is not None:
-        if terminal.get("state") == "delivered":
+    if found.terminal is not None:
+        if found.state == "delivered":
             delete_prefix(services.blobs, WORKFLOW_CONTAINER, staging_prefix(file_id))
         return already_ended(services, file_id, "creating output")
-    if claim == "delivered":
-        return None  # our own claim, from an attempt that crashed before recording the state
-    log.warning("file %s is ending %s; not creating output", file_id, claim)
-    return StepOutcome("skipped", file_id, f"already {claim}")
+    log.warning("file %s is ending %s; not creating output", file_id, found.state)
+    return StepOutcome("skipped", file_id, f"already {found.state}")
 
 
 def _lost_to_another_end(services: Services, delivery: Delivery, sender: str, file_id: str) -> StepOutcome:

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from shared.handlers.ending import announce_ending
-from shared.handlers.timeline import read_ending, read_terminal
+from shared.handlers.timeline import ending_state, read_terminal
 from shared.ports import BlobStore
 from shared.services import Services
 
@@ -36,11 +36,9 @@ def discard_if_ended(blobs: BlobStore, file_id: str, container: str, name: str) 
     `already_ended` runs before the work, so a file can end (the creator's or a compensation's clean-up
     done) while a redelivered step is still staging; its staged blob would then be left behind forever.
     """
-    # No claim: nothing has ended (a terminal state is recorded after one). A `delivered` claim without a
-    # terminal state is a creator still committing: it may need this very blob again if it crashes, and
-    # it cleans staging up itself once it has recorded the state.
-    claim = read_ending(blobs, file_id)
-    if claim is None or (claim == "delivered" and read_terminal(blobs, file_id) is None):
+    # One read: terminal.json holds a claim (a compensation at work, which removes staging too) or the
+    # record. The creator claims nothing before it records, so nothing here can still need the blob.
+    if ending_state(blobs, file_id) is None:
         return False
     blobs.delete(container, name)
     log.warning("file %s ended while %s/%s was being staged; removed it", file_id, container, name)

@@ -2,22 +2,26 @@
 
 `workflow/timeline/<file id>/events/<occurred_at>-<event>-<random>.json`: concurrent writers never touch
 the same blob, and names sort by time; `events/received.json` is written once per file id (a validator
-attempt learns from it whether it is the first). `terminal.json` can be written once; a second attempt logs a
-warning and changes nothing, which is what makes "exactly one terminal state" hold under redelivery. It is
-also the terminal event: `read_events` reads it as the event that records the state, so there is exactly
-one terminal event by construction, with no second write to repair after a crash.
-`ending.json` is the claim that settles a race between delivering and compensating a validated file;
-every terminal state is recorded after one, so a file without a claim has not ended (one read).
+attempt learns from it whether it is the first). `terminal.json` says how the file ends, and is written
+once as a record: a second attempt logs a warning and changes nothing, which is what makes "exactly one
+terminal state" hold under redelivery. An act that cannot be taken back (a compensation, a refusal's
+report) first claims its ending there (`claim_ending`, create-if-absent, marked `pending`), and its
+record replaces the claim (If-Match), so one read tells "nothing ended", "ending so" and "ended so", and
+the creator, whose work is done when it records, writes once. The record is also the terminal event:
+`read_events` reads it as the event that records the state, so there is exactly one terminal event by
+construction, with no second write to repair after a crash.
 `open/<file id>.json` marks a file whose timeline has started and not ended: the reconciler's bounded
 work list (a file that stalls is found there, without listing every timeline ever written).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -30,7 +34,7 @@ from shared.contracts.timeline import (
     check_event,
     check_terminal,
 )
-from shared.ports import BlobAlreadyExists, BlobNotFound, BlobStore, Clock
+from shared.ports import BlobAlreadyExists, BlobChanged, BlobNotFound, BlobStore, Clock
 from shared.signals import FILE_ENDED
 from shared.telemetry import current_traceparent
 from shared.topology import WORKFLOW_CONTAINER
@@ -109,36 +113,76 @@ def _compact(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%S.%fZ")
 
 
+# What a terminal record may replace in terminal.json (`record_terminal`).
+Replacing = Literal["nothing", "our claim", "any claim"]
+_RACES = 3  # a claim replaced between our read and our write: look again
+
+
+@dataclass(frozen=True)
+class EndingRecord:
+    """What terminal.json holds: the claimed or recorded `state`, the `terminal` record once recorded
+    (None while the claim's owner is still at work), and the blob's ETag (to replace only that version)."""
+
+    state: str
+    terminal: TerminalRecord | None
+    etag: str
+
+
 def write_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: TerminalState, *,
-                   claimed: bool = False, **details: Any) -> bool:  # fmt: skip
-    """Record the terminal state once, then its event; False (and a warning) if one was already recorded."""
-    return record_terminal(blobs, clock, file_id, state, claimed=claimed, **details) is not None
+                   replacing: Replacing = "any claim", **details: Any) -> bool:  # fmt: skip
+    """Record the terminal state once; False (and a warning) if one was already recorded."""
+    return record_terminal(blobs, clock, file_id, state, replacing=replacing, **details) is not None
 
 
 def record_terminal(blobs: BlobStore, clock: Clock, file_id: str, state: TerminalState, *,
-                    claimed: bool = False, **details: Any) -> TerminalRecord | None:  # fmt: skip
+                    replacing: Replacing = "any claim", claim: EndingRecord | None = None,
+                    **details: Any) -> TerminalRecord | None:  # fmt: skip
     """`write_terminal`, returning the record it wrote (what `file.ended` is built from), or None.
 
-    Every terminal state is recorded after an ending claim: unless the caller `claimed` it already (the
-    creator and the validator's compensation, before their decisive act), one is made here (whoever
-    claimed first keeps the claim; the state is recorded all the same, as before claims existed). So no
-    claim means no terminal state, and a check on the happy path reads ending.json alone (`ending_state`).
+    One blob says how a file ends: a claim (`claim_ending`) is written where the record will be, and the
+    record replaces it (If-Match), so no claim and no record means nothing has ended (one read), and the
+    creator, whose work is done when it records, writes once. `replacing` is what the record may take
+    the place of: "nothing" (whoever claimed or recorded first wins: the creator), "our claim" (the claim
+    the caller won before its decisive act: a compensation, a refusal; read, not first tried as a create),
+    or "any claim" (a failure handler that gives up records the state all the same, over an unfinished
+    claim). `claim` is the one the caller won, as `claim_ending_record` returned it: replaced unread.
     """
-    if not claimed:
-        _ensure_claim(blobs, clock, file_id, state)
     entry = check_terminal({"file_id": file_id, "state": state, "occurred_at": stamp(clock.now()), **details})
+    body = json.dumps(entry, default=str).encode()
+    if replacing != "our claim" and _create(blobs, file_id, body) is not None:
+        return _recorded(blobs, entry)
+    if claim is not None and claim.terminal is None:
+        with contextlib.suppress(BlobChanged):  # a give-up recorded over it meanwhile: read below
+            blobs.write(WORKFLOW_CONTAINER, terminal_name(file_id), body, if_match=claim.etag)
+            return _recorded(blobs, entry)
+    for _ in range(_RACES):
+        found = read_ending_record(blobs, file_id)
+        if found is None:
+            if _create(blobs, file_id, body) is not None:
+                return _recorded(blobs, entry)
+            continue
+        if found.terminal is not None or replacing == "nothing":
+            log.warning("file %s already %s %s; not recording %s", file_id,
+                        "ending" if found.terminal is None else "ended", found.state, state)
+            return None
+        try:
+            blobs.write(WORKFLOW_CONTAINER, terminal_name(file_id), body, if_match=found.etag)
+        except BlobChanged:
+            continue  # recorded or claimed meanwhile: look again
+        return _recorded(blobs, entry)
+    raise RuntimeError(f"terminal.json of file {file_id} keeps changing while {state} is recorded; retrying")
+
+
+def _create(blobs: BlobStore, file_id: str, body: bytes) -> str | None:
+    """Write terminal.json if nothing is there; its ETag, or None."""
     try:
-        blobs.write(
-            WORKFLOW_CONTAINER,
-            terminal_name(file_id),
-            json.dumps(entry, default=str).encode(),
-            overwrite=False,
-        )
+        return blobs.write(WORKFLOW_CONTAINER, terminal_name(file_id), body, overwrite=False)
     except BlobAlreadyExists:
-        existing = read_terminal(blobs, file_id)
-        found = existing["state"] if existing else None
-        log.warning("file %s already ended %s; not recording %s", file_id, found, state)
         return None
+
+
+def _recorded(blobs: BlobStore, entry: TerminalRecord) -> TerminalRecord:
+    file_id, state = entry["file_id"], entry["state"]
     close_open_marker(blobs, file_id)
     # The workbook's "files per terminal state" counts these lines (infra/queries/workbook-*.kql).
     log.info(f"{FILE_ENDED} %s %s", state, file_id, extra={"file_id": file_id, "terminal_state": state})
@@ -152,53 +196,49 @@ def terminal_event(terminal: TerminalRecord) -> TimelineEvent:
                         "occurred_at": terminal["occurred_at"], **details})
 
 
-def ending_name(file_id: str) -> str:
-    return f"timeline/{file_id}/ending.json"
-
-
 def claim_ending(blobs: BlobStore, clock: Clock, file_id: str, state: str) -> str:
-    """Decide, once, how a validated file ends (`delivered` or `failed`); return the state that won.
+    """Decide, once, how a file ends before an act that cannot be taken back; return the state that won.
 
-    The creator and the validator's compensation can run at the same time (a step that published and
-    then kept failing its own bookkeeping is dead-lettered while the next step works). Each claims here
-    (create-if-absent) before its decisive act, and the loser undoes its own work or rolls the winner's
-    forward. `terminal.json` is still written only when the winner has finished, so whoever sees a
-    terminal state also finds its evidence. Whoever records another ending (a refusal, a give-up) claims
-    its own state as it records it (`record_terminal`), so a claim can also be `rejected` or `duplicate`.
+    A compensation and a late step can run at the same time (a step that published and then kept
+    failing its own bookkeeping is dead-lettered while the next step works), and a refusal must not write
+    its report over a file the poison path is ending. Each claims here (create-if-absent, in
+    terminal.json, where its record will replace the claim); the loser undoes its own work. The record is
+    written only when the winner has finished, so whoever sees a terminal state also finds its evidence.
     """
-    if _ensure_claim(blobs, clock, file_id, state):
-        return state
-    return str(json.loads(blobs.read(WORKFLOW_CONTAINER, ending_name(file_id))).get("state"))
+    return claim_ending_record(blobs, clock, file_id, state).state
 
 
-def _ensure_claim(blobs: BlobStore, clock: Clock, file_id: str, state: str) -> bool:
-    """Claim `state` unless a claim exists (kept, and not read); True if the claim is ours."""
-    entry = {"file_id": file_id, "state": state, "claimed_at": stamp(clock.now())}
-    try:
-        blobs.write(WORKFLOW_CONTAINER, ending_name(file_id), json.dumps(entry).encode(), overwrite=False)
-    except BlobAlreadyExists:
-        return False
-    return True
+def claim_ending_record(blobs: BlobStore, clock: Clock, file_id: str, state: str) -> EndingRecord:
+    """`claim_ending`, returning what won: our claim (with its ETag, for `record_terminal(claim=...)`),
+    or what was already there."""
+    claim = {"file_id": file_id, "state": state, "claimed_at": stamp(clock.now()), "pending": True}
+    for _ in range(_RACES):
+        etag = _create(blobs, file_id, json.dumps(claim).encode())
+        if etag is not None:
+            return EndingRecord(state, None, etag)
+        found = read_ending_record(blobs, file_id)
+        if found is not None:
+            return found
+    raise RuntimeError(f"terminal.json of file {file_id} keeps changing while {state} is claimed; retrying")
 
 
 def ending_state(blobs: BlobStore, file_id: str) -> str | None:
-    """The terminal state, else the claimed ending (its winner still at work), else None.
-
-    One read while the file has not ended: a terminal state is only ever recorded after a claim
-    (`record_terminal`), so without a claim there is no terminal state to read."""
-    claim = read_ending(blobs, file_id)
-    if claim is None:
-        return None
-    terminal = read_terminal(blobs, file_id)
-    return str(terminal.get("state")) if terminal is not None else claim
+    """The terminal state, else the claimed ending (its winner still at work), else None: one read."""
+    found = read_ending_record(blobs, file_id)
+    return found.state if found is not None else None
 
 
-def read_ending(blobs: BlobStore, file_id: str) -> str | None:
-    """The claimed ending, if any (`claim_ending`)."""
+def read_ending_record(blobs: BlobStore, file_id: str) -> EndingRecord | None:
+    """What terminal.json holds (a claim or the record), or None if nothing has ended or is ending."""
     try:
-        return str(json.loads(blobs.read(WORKFLOW_CONTAINER, ending_name(file_id))).get("state"))
+        content = blobs.read_with_etag(WORKFLOW_CONTAINER, terminal_name(file_id))
     except BlobNotFound:
         return None
+    entry = json.loads(content.data)
+    if entry.get("pending"):
+        return EndingRecord(str(entry.get("state")), None, content.etag)
+    terminal = check_terminal(entry)
+    return EndingRecord(str(terminal["state"]), terminal, content.etag)
 
 
 def annotate_terminal(blobs: BlobStore, file_id: str, state: str, **details: Any) -> bool:
@@ -207,19 +247,19 @@ def annotate_terminal(blobs: BlobStore, file_id: str, state: str, **details: Any
     For the one late fact a terminal record can gain: a compensation that ended the file `failed` and
     then gave up half-way gets `needs_attention`. False if there is no terminal state, or another one.
     """
-    current = read_terminal(blobs, file_id)
-    if current is None or current["state"] != state:
+    found = read_ending_record(blobs, file_id)
+    if found is None or found.terminal is None or found.state != state:
         return False
-    updated = check_terminal({**current, **details, "state": state})
-    blobs.write(WORKFLOW_CONTAINER, terminal_name(file_id), json.dumps(updated, default=str).encode())
+    updated = check_terminal({**found.terminal, **details, "state": state})
+    blobs.write(WORKFLOW_CONTAINER, terminal_name(file_id), json.dumps(updated, default=str).encode(),
+                if_match=found.etag)
     return True
 
 
 def read_terminal(blobs: BlobStore, file_id: str) -> TerminalRecord | None:
-    try:
-        return check_terminal(json.loads(blobs.read(WORKFLOW_CONTAINER, terminal_name(file_id))))
-    except BlobNotFound:
-        return None
+    """The recorded terminal state, or None (also while an ending is only claimed)."""
+    found = read_ending_record(blobs, file_id)
+    return found.terminal if found is not None else None
 
 
 def read_events(blobs: BlobStore, file_id: str,

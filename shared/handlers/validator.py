@@ -39,7 +39,8 @@ from shared.handlers.payment_claims import (
 )
 from shared.handlers.publishing import publish
 from shared.handlers.timeline import (
-    claim_ending,
+    EndingRecord,
+    claim_ending_record,
     ending_state,
     mark_open,
     read_terminal,
@@ -275,10 +276,9 @@ def _ended_meanwhile(services: Services, file: IncomingFile, archive: str,
                      payload: Payload) -> ValidatorOutcome | None:
     """Check after acting: another run of the same upload may have ended the file while we archived and
     staged (its chain can even have failed and been compensated); undo what this run just added."""
-    # One read while nothing has ended: every ending is claimed before its terminal state is recorded
-    # (`timeline.record_terminal`), so ending.json answers both "has it ended" (a run that refused it, a
-    # give-up) and "is a compensation at work" (`failed` claimed, no state yet; terminal.json alone would
-    # miss it, and our archive copy and registry entry would outlive it).
+    # One read: terminal.json answers both "has it ended" (a run that refused it, a give-up) and "is a
+    # compensation at work" (`failed` claimed, not yet recorded; our archive copy and registry entry
+    # must not outlive it).
     state = ending_state(services.blobs, file.file_id)
     if state is None:
         return None
@@ -295,14 +295,14 @@ def _ended_meanwhile(services: Services, file: IncomingFile, archive: str,
 
 def _reject(services: Services, file: IncomingFile, report: dict[str, Any],
             original: BinaryIO | None = None, **terminal: Any) -> ValidatorOutcome:
-    ending = _ending_otherwise(services, file, "rejected")
-    if ending is not None:
-        return ending
+    claim = _ending_otherwise(services, file, "rejected")
+    if isinstance(claim, ValidatorOutcome):
+        return claim
     full = {**report, "file_id": file.file_id, "sender": file.sender, "blob_name": file.blob_name,
             "reported_at": stamp(services.clock.now())}
     _write_rejection(services, file, full, original)
-    recorded = record_terminal(services.blobs, services.clock, file.file_id, "rejected", claimed=True,
-                               error_count=report["error_count"],
+    recorded = record_terminal(services.blobs, services.clock, file.file_id, "rejected",
+                               replacing="our claim", claim=claim, error_count=report["error_count"],
                                report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json", **terminal)
     _announce(services, file, recorded, full, original)  # before the delete: a failure leaves the blob
     _delete_incoming(services, file)
@@ -311,9 +311,9 @@ def _reject(services: Services, file: IncomingFile, report: dict[str, Any],
 
 def _duplicate(services: Services, file: IncomingFile, owner: str, fingerprint: str,
                original: BinaryIO) -> ValidatorOutcome:
-    ending = _ending_otherwise(services, file, "duplicate")
-    if ending is not None:
-        return ending
+    claim = _ending_otherwise(services, file, "duplicate")
+    if isinstance(claim, ValidatorOutcome):
+        return claim
     report = {"state": "duplicate", "file_id": file.file_id, "sender": file.sender,
               "blob_name": file.blob_name, "duplicate_of": owner, "payments_fingerprint": fingerprint,
               "reported_at": stamp(services.clock.now()),
@@ -321,8 +321,8 @@ def _duplicate(services: Services, file: IncomingFile, owner: str, fingerprint: 
                          "(compared payment by payment: line endings, a BOM or the order of the rows "
                          "make no difference); nothing was sent again"}
     _write_rejection(services, file, report, original)
-    recorded = record_terminal(services.blobs, services.clock, file.file_id, "duplicate", claimed=True,
-                               duplicate_of=owner,
+    recorded = record_terminal(services.blobs, services.clock, file.file_id, "duplicate",
+                               replacing="our claim", claim=claim, duplicate_of=owner,
                                report=f"{REJECTED_CONTAINER}/{file.file_id}/report.json")
     _announce(services, file, recorded, report, original)
     _delete_incoming(services, file)
@@ -330,19 +330,19 @@ def _duplicate(services: Services, file: IncomingFile, owner: str, fingerprint: 
 
 
 def _ending_otherwise(services: Services, file: IncomingFile,
-                      refusal: Literal["rejected", "duplicate"]) -> ValidatorOutcome | None:
-    """Claim the ending before a refusal writes anything; an outcome instead when the file ended, or is
-    ending, otherwise (the poison path or a give-up claimed `failed`): nothing is written over that.
+                      refusal: Literal["rejected", "duplicate"]) -> ValidatorOutcome | EndingRecord:
+    """Claim the ending before a refusal writes anything (the claim, to be replaced by the record); an
+    outcome instead when the file ended, or is ending, otherwise (the poison path or a give-up claimed
+    `failed`): nothing is written over that.
 
     A refusal claimed by an earlier attempt of this validator is ours to finish, whichever it was."""
-    won = claim_ending(services.blobs, services.clock, file.file_id, refusal)
-    if won in REFUSALS:
-        return None
-    terminal = read_terminal(services.blobs, file.file_id)
-    if terminal is not None:
-        return _already_processed(services, file, terminal)
-    log.warning("file %s is ending %s; not recording it %s", file.file_id, won, refusal)
-    return ValidatorOutcome("already_processed", file.file_id, won)  # its owner removes the upload
+    won = claim_ending_record(services.blobs, services.clock, file.file_id, refusal)
+    if won.terminal is None and won.state in REFUSALS:
+        return won
+    if won.terminal is not None:
+        return _already_processed(services, file, won.terminal)
+    log.warning("file %s is ending %s; not recording it %s", file.file_id, won.state, refusal)
+    return ValidatorOutcome("already_processed", file.file_id, won.state)  # its owner removes the upload
 
 
 def _announce(services: Services, file: IncomingFile, recorded: TerminalRecord | None,

@@ -19,7 +19,7 @@ from shared.handlers.deadletter import DEAD_LETTER_GIVE_UP_AFTER, handle_dead_le
 from shared.handlers.ending import ended_message
 from shared.handlers.timeline import read_terminal
 from shared.handlers.validator import handle_incoming_file
-from shared.ports import OutgoingMessage, StreamedBlob
+from shared.ports import BlobContent, OutgoingMessage, StreamedBlob
 from shared.topology import FILE_ADAPTED_QUEUE, FILE_ENDED_TOPIC, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER
 from tests.fakes import FAKE_EXECUTION_DATE, FakeBlobStore, make_services
 from tests.samplefiles import HEADER, invalid_csv, payment_csv
@@ -161,6 +161,10 @@ class _CountingReads(FakeBlobStore):
         self.reads.append(f"GET {container}/{name}")
         return super().read(container, name)
 
+    def read_with_etag(self, container: str, name: str) -> BlobContent:
+        self.reads.append(f"GET {container}/{name}")
+        return super().read_with_etag(container, name)
+
     def open_reader(self, container: str, name: str) -> StreamedBlob:
         self.reads.append(f"GET {container}/{name}")
         return super().open_reader(container, name)
@@ -190,8 +194,8 @@ def test_the_creator_announces_from_what_it_has_the_same_message_the_timeline_gi
     blobs.reads.clear()
     assert handle_file_adapted(services, adapted).state == "delivered"
     (message,) = publisher.to(FILE_ENDED_TOPIC)
-    # Only the creator's own check before it acts (no claim: nothing ended), nothing read back to announce.
-    assert reads_at_publish[-1] == [f"GET workflow/timeline/{file_id}/ending.json"]
+    # Only the creator's own check before it acts (nothing claimed or ended), nothing read back to announce.
+    assert reads_at_publish[-1] == [f"GET workflow/timeline/{file_id}/terminal.json"]
     assert not [r for r in blobs.reads if r.startswith("LIST workflow/staging/")]  # all inline: none staged
     read_back = ended_message(services, file_id)
     assert read_back is not None and message.body == encode_message(read_back)

@@ -205,22 +205,30 @@ def test_annotating_a_terminal_state_adds_details_but_never_changes_the_state() 
     assert annotate_terminal(blobs, "g", "failed", needs_attention=True) is False
 
 
-def test_the_ending_claim_has_one_winner_and_terminal_state_wins_over_it() -> None:
+def test_the_ending_claim_has_one_winner_and_a_give_up_records_over_an_unfinished_claim() -> None:
     blobs, clock = FakeBlobStore(), FakeClock()
     assert ending_state(blobs, "f") is None
-    assert claim_ending(blobs, clock, "f", "delivered") == "delivered"
-    assert claim_ending(blobs, clock, "f", "failed") == "delivered"
-    assert ending_state(blobs, "f") == "delivered"
-    write_terminal(blobs, clock, "f", "failed")  # a failure handler that gave up records directly
+    assert claim_ending(blobs, clock, "f", "failed") == "failed"
+    assert claim_ending(blobs, clock, "f", "rejected") == "failed"
     assert ending_state(blobs, "f") == "failed"
-    assert claim_ending(blobs, clock, "f", "failed") == "delivered"  # ... and the first claim is kept
+    assert read_terminal(blobs, "f") is None  # claimed, not ended
+    # The creator records only where nothing is claimed: it loses to the claim.
+    assert write_terminal(blobs, clock, "f", "delivered", replacing="nothing", output="x") is False
+    write_terminal(blobs, clock, "f", "failed", reason="gave up")  # a failure handler that gave up
+    assert (read_terminal(blobs, "f") or {}).get("reason") == "gave up"
+    assert claim_ending(blobs, clock, "f", "delivered") == "failed"
+    assert write_terminal(blobs, clock, "f", "failed", replacing="our claim") is False  # recorded once
 
 
-def test_every_terminal_state_is_recorded_after_a_claim_so_no_claim_means_not_ended() -> None:
+def test_a_claim_and_its_record_are_one_blob_so_one_read_tells_the_ending() -> None:
     blobs, clock = FakeBlobStore(), FakeClock()
     write_terminal(blobs, clock, "r", "rejected", report="rejected/r/report.json", error_count=1)
     assert claim_ending(blobs, clock, "r", "failed") == "rejected"
     assert ending_state(blobs, "r") == "rejected"
-    # A claimed writer (the creator, the compensation) claimed before: nothing is claimed again.
-    write_terminal(blobs, clock, "d", "delivered", claimed=True, output="outgoing/s/d.xml")
-    assert not blobs.exists(WORKFLOW_CONTAINER, "timeline/d/ending.json")
+    # The creator's record is its claim: one write, nothing claimed beside it.
+    write_terminal(blobs, clock, "d", "delivered", replacing="nothing", output="outgoing/s/d.xml")
+    assert list(blobs.list_names(WORKFLOW_CONTAINER, "timeline/d/")) == ["timeline/d/terminal.json"]
+    # A claim replaced by its owner's record (If-Match on the claim's version).
+    assert claim_ending(blobs, clock, "c", "failed") == "failed"
+    assert write_terminal(blobs, clock, "c", "failed", replacing="our claim", failed_step="adaptor")
+    assert (read_terminal(blobs, "c") or {}).get("failed_step") == "adaptor"

@@ -206,22 +206,38 @@ def test_a_reference_table_edited_mid_file_does_not_mix_two_versions() -> None:
     assert body_of(deliver(publisher, FILE_VALIDATED_QUEUE))["data"]["sender_name"] == "ACME Payroll Ltd"
 
 
-def test_a_creator_that_committed_then_dead_lettered_is_recorded_delivered_not_failed() -> None:
-    """The creator wrote a valid pain.001 and claimed `delivered`, then could not record it five times
-    (storage refused terminal.json): the compensation must not strip a file the creator committed to."""
+def test_a_creator_that_wrote_its_output_but_never_recorded_it_ends_failed_without_output() -> None:
+    """The creator wrote a valid pain.001, then could not record `delivered` five times (storage refused
+    terminal.json): its record is its claim, so nothing committed the file to delivery, and the
+    compensation ends it `failed` and takes the output back. A failed file never keeps output."""
     services, blobs, publisher, file_id, _, adapted = adapted_file()
     blobs.fail_writes[f"workflow/timeline/{file_id}/terminal.json"] = 5
     for attempt in range(1, 6):
         with pytest.raises(StorageOutageError):
             handle_file_adapted(services, replace(adapted, delivery_count=attempt))
+    assert blobs.exists(OUTGOING_CONTAINER, f"acme-payroll/{file_id}.xml")
     dead = replace(adapted, delivery_count=5, dead_letter_reason="MaxDeliveryCountExceeded")
     handle_dead_lettered(services, dead, FILE_ADAPTED_QUEUE)
     handle_adaptor_compensation(services, deliver_failed(publisher, "adaptor"))
 
     outcome = handle_validator_compensation(services, deliver_failed(publisher, "validator"))
 
-    assert outcome.state == "skipped"
+    assert outcome.state == "failed"
+    assert_terminal_state(blobs, file_id, "failed")
+    assert not blobs.exists(OUTGOING_CONTAINER, f"acme-payroll/{file_id}.xml")
+
+
+def test_a_creator_that_records_between_the_compensations_check_and_claim_keeps_the_delivery() -> None:
+    services, blobs, publisher, file_id, validated, adapted = adapted_file()
+    failed = validator_compensation_for(services, publisher, validated)
+    blobs.before_write(f"workflow/timeline/{file_id}/terminal.json",
+                       lambda: handle_file_adapted(services, adapted))
+
+    outcome = handle_validator_compensation(services, failed)
+
+    assert (outcome.state, outcome.detail) == ("skipped", "already delivered")
     assert_terminal_state(blobs, file_id, "delivered")
+    assert blobs.exists(OUTGOING_CONTAINER, f"acme-payroll/{file_id}.xml")
 
 
 def test_terminal_state_appears_only_with_its_evidence() -> None:
@@ -229,12 +245,13 @@ def test_terminal_state_appears_only_with_its_evidence() -> None:
     services, blobs, publisher, file_id, validated, _ = adapted_file()
     failed = validator_compensation_for(services, publisher, validated)
     seen: list[str] = []
-    blobs.before_write(
-        f"workflow/timeline/{file_id}/terminal.json",
-        lambda: seen.append(str(list(blobs.list_names("failed", f"{file_id}/")))),
-    )
+    for _ in ("the claim", "the record that replaces it"):
+        blobs.before_write(
+            f"workflow/timeline/{file_id}/terminal.json",
+            lambda: seen.append(str(list(blobs.list_names("failed", f"{file_id}/")))),
+        )
     handle_validator_compensation(services, failed)
-    assert seen and "reason.json" in seen[0]
+    assert len(seen) == 2 and "reason.json" in seen[1]
     assert_terminal_state(blobs, file_id, "failed")
 
 
@@ -307,7 +324,8 @@ def test_an_upload_ended_otherwise_before_its_first_read_gets_no_rejection_over_
     file_id = incoming_file_id(NAME, normalise_etag(etag))
     assert claim_ending(blobs, services.clock, file_id, "failed") == "failed"
     if recorded:
-        write_terminal(blobs, services.clock, file_id, "failed", claimed=True, failed_step="validator")
+        write_terminal(blobs, services.clock, file_id, "failed", replacing="our claim",
+                       failed_step="validator")
 
     outcome = handle_incoming_file(services, NAME, etag)
 
