@@ -61,6 +61,7 @@ class EndingDetails(TypedDict, total=False):
     compensation_failure: str
     compensation_archive: str
     replay: str
+    registry: dict[str, str]  # failed by a give-up: the registry entry a replayed compensation releases
 
 
 class TerminalRecord(EndingDetails, total=False):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from shared.handlers import registry
 from shared.handlers.deadletter import (
     DEAD_LETTER_GIVE_UP_AFTER,
     UNIDENTIFIED,
@@ -47,7 +48,8 @@ def handle_compensation_dead_lettered(
     # The compensation claims `failed` before undoing anything, so the file may already be `failed`
     # without the flag: add it to that record (the state itself never changes).
     if not write_terminal(services.blobs, services.clock, file_id, "failed", failed_step=subscription,
-                          reason=reason, archive=archive, **attention):
+                          reason=reason, archive=archive, **attention,
+                          **registry.kept_pointer(services.blobs, file_id)):
         annotate_terminal(services.blobs, file_id, "failed", **attention)
     announce_or_alert(services, file_id, give_up=delivery.delivery_count >= DEAD_LETTER_GIVE_UP_AFTER)
     return StepOutcome("needs_attention", file_id, reason)

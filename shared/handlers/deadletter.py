@@ -17,6 +17,7 @@ from typing import Any
 from shared.contracts import FileFailed, FileFailedData, PoisonMessage, decode_message
 from shared.contracts.messages import CompensateTarget, FailedStep
 from shared.contracts.timeline import TimelineEvent
+from shared.handlers import registry
 from shared.handlers.deadletter_archive import archive_name
 from shared.handlers.ending import announce_or_alert
 from shared.handlers.identity import is_file_id
@@ -97,7 +98,8 @@ def _give_up(services: Services, data: FileFailedData, message: OutgoingMessage,
           problem, data.file_id, replay, file_id=data.file_id)
     write_terminal(services.blobs, services.clock, data.file_id, "failed", failed_step=data.failed_step,
                    reason=data.reason, archive=data.archive, needs_attention=True,
-                   compensation_failure=problem, replay=replay)
+                   compensation_failure=problem, replay=replay,
+                   **registry.kept_pointer(services.blobs, data.file_id))
     announce_or_alert(services, data.file_id, give_up=True)  # the broker just refused file.failed too
     return StepOutcome("needs_attention", data.file_id, problem)
 

@@ -10,8 +10,9 @@ record replaces the claim (If-Match), so one read tells "nothing ended", "ending
 the creator, whose work is done when it records, writes once. The record is also the terminal event:
 `read_events` reads it as the event that records the state, so there is exactly one terminal event by
 construction, with no second write to repair after a crash.
-`open/<file id>.json` marks a file whose timeline has started and not ended: the reconciler's bounded
-work list (a file that stalls is found there, without listing every timeline ever written).
+`open/<file id>.json` marks a file that has left the validator's read and not ended: the reconciler's
+bounded work list (a file that stalls is found there, without listing every timeline ever written); it
+also names the registry entry the file claimed.
 """
 
 from __future__ import annotations
@@ -80,14 +81,16 @@ def record_event(blobs: BlobStore, clock: Clock, file_id: str, event: StepEventN
 def record_received(blobs: BlobStore, clock: Clock, file_id: str, **details: Any) -> TimelineEvent | None:
     """The `received` event, once per file id (create-if-absent at a fixed name); None when an earlier
     attempt wrote it. So a first attempt knows, without reading terminal.json, that nothing of it can
-    have ended yet by the validator's own hand; the caller reads the state only on a retry (None)."""
+    have ended yet by the validator's own hand; the caller reads the state only on a retry (None).
+    No open marker yet: while the file is being validated it is still in `incoming/`, where the blob
+    trigger's retries and the reconciler's incoming sweep watch it; the validator marks it open as it
+    claims its payments' fingerprint (`registry.claim`), and the marker says which entry it claimed."""
     entry = _entry(file_id, "received", clock.now(), details)
     try:
         blobs.write(WORKFLOW_CONTAINER, received_name(file_id), json.dumps(entry, default=str).encode(),
                     overwrite=False)
     except BlobAlreadyExists:
         return None
-    mark_open(blobs, file_id, entry["occurred_at"])
     return entry
 
 
@@ -95,10 +98,26 @@ def received_name(file_id: str) -> str:
     return f"{timeline_prefix(file_id)}events/received.json"
 
 
-def mark_open(blobs: BlobStore, file_id: str, marked_at: str) -> None:
-    """Put the file on the reconciler's work list (again, on a retry: idempotent)."""
-    marker = {"file_id": file_id, "marked_at": marked_at}
-    blobs.write(WORKFLOW_CONTAINER, open_marker_name(file_id), json.dumps(marker).encode("utf-8"))
+def mark_open(blobs: BlobStore, file_id: str, marked_at: str, *,
+              registry: Mapping[str, str] | None = None) -> None:
+    """Put the file on the reconciler's work list. With `registry` (`{sender, fingerprint}`: the entry the
+    validator is about to claim, which the compensation releases through it) the marker is written
+    whatever is there; without (an event that reopens the file, the reconciler's incoming sweep), only
+    where no marker is, so the entry it names is never lost."""
+    marker: dict[str, Any] = {"file_id": file_id, "marked_at": marked_at}
+    if registry is not None:
+        marker["registry"] = dict(registry)
+    with contextlib.suppress(BlobAlreadyExists):  # already on the work list
+        blobs.write(WORKFLOW_CONTAINER, open_marker_name(file_id), json.dumps(marker).encode("utf-8"),
+                    overwrite=registry is not None)
+
+
+def read_open_marker(blobs: BlobStore, file_id: str) -> dict[str, Any] | None:
+    try:
+        marker: dict[str, Any] = json.loads(blobs.read(WORKFLOW_CONTAINER, open_marker_name(file_id)))
+    except BlobNotFound:
+        return None
+    return marker
 
 
 def _entry(file_id: str, event: StepEventName, now: datetime, details: dict[str, Any]) -> TimelineEvent:

@@ -42,7 +42,6 @@ from shared.handlers.timeline import (
     EndingRecord,
     claim_ending_record,
     ending_state,
-    mark_open,
     read_terminal,
     record_event,
     record_received,
@@ -151,7 +150,6 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
         terminal = read_terminal(services.blobs, file.file_id)
         if terminal is not None:
             return _already_processed(services, file, terminal)
-        mark_open(services.blobs, file.file_id, stamp(services.clock.now()))  # it may have crashed before
     # A first attempt reads no state: whatever ends the file otherwise meanwhile (another run, the
     # poison path, the reconciler) claims the ending first, and this run checks the claim before every
     # decisive act (`_ended_meanwhile`, `_ending_otherwise`).
@@ -184,11 +182,12 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
         if owner is not None:
             return _duplicate(services, file, owner, fingerprint, original)
         policy = reference.senders[file.sender]  # a valid file's sender is registered
-        refused = _claim_payments(services, file, policy.duplicate_window_days, collect.ids, original)
+        refused = _claim_payments(services, file, policy.duplicate_window_days, collect.ids, original,
+                                  fingerprint=fingerprint)
         if refused is not None:
             return refused
         return _accept(services, file, result, spool, tally.hexdigest, archived=archived,
-                       sender_name=policy.name, debtor=debtor_data(policy))
+                       sender_name=policy.name, debtor=debtor_data(policy), fingerprint=fingerprint)
 
 
 def _already_processed(services: Services, file: IncomingFile,
@@ -199,7 +198,7 @@ def _already_processed(services: Services, file: IncomingFile,
 
 
 def _claim_payments(services: Services, file: IncomingFile, window_days: int, ids: PaymentIds,
-                    original: BinaryIO) -> ValidatorOutcome | None:
+                    original: BinaryIO, *, fingerprint: str) -> ValidatorOutcome | None:
     """Claim the file's payment ids; a rejection naming the earlier files if another holds any."""
     sender = file.sender or ""
     request = ClaimRequest(sender, file.file_id, file.blob_name, window_days)
@@ -208,7 +207,7 @@ def _claim_payments(services: Services, file: IncomingFile, window_days: int, id
         return None
     # Released before the terminal state: a file seen `rejected` holds nothing any more.
     release_payments(services, sender, file.file_id)
-    registry.release_for(services.blobs, file.file_id)
+    registry.release(services.blobs, sender=sender, fingerprint=fingerprint, file_id=file.file_id)
     report = duplicate_report(duplicates, sender, window_days)
     return _reject(services, file, report, original, duplicate_of=report["duplicate_of"])
 
@@ -246,12 +245,13 @@ def _archive_name(file: IncomingFile) -> str:
 
 
 def _accept(services: Services, file: IncomingFile, result: ValidationResult, spool: RecordSpool,
-            sha256: str, *, archived: BlobWriter, sender_name: str, debtor: DebtorData) -> ValidatorOutcome:
+            sha256: str, *, archived: BlobWriter, sender_name: str, debtor: DebtorData,
+            fingerprint: str) -> ValidatorOutcome:
     sender = file.sender or ""
     archive = _archive_name(file)
     archived.commit()  # the original, staged block by block as it was read, hashed and checked
     payload = spool.to_payload()
-    ended = _ended_meanwhile(services, file, archive, payload)
+    ended = _ended_meanwhile(services, file, archive, payload, fingerprint)
     if ended is not None:
         return ended
     warnings = result.warnings_report()
@@ -272,8 +272,8 @@ def _accept(services: Services, file: IncomingFile, result: ValidationResult, sp
     return ValidatorOutcome("validated", file.file_id)
 
 
-def _ended_meanwhile(services: Services, file: IncomingFile, archive: str,
-                     payload: Payload) -> ValidatorOutcome | None:
+def _ended_meanwhile(services: Services, file: IncomingFile, archive: str, payload: Payload,
+                     fingerprint: str) -> ValidatorOutcome | None:
     """Check after acting: another run of the same upload may have ended the file while we archived and
     staged (its chain can even have failed and been compensated); undo what this run just added."""
     # One read: terminal.json answers both "has it ended" (a run that refused it, a give-up) and "is a
@@ -286,7 +286,9 @@ def _ended_meanwhile(services: Services, file: IncomingFile, archive: str,
         services.blobs.delete(WORKFLOW_CONTAINER, payload.name)
     if state != "delivered":
         services.blobs.delete(WORKFLOW_CONTAINER, archive)
-        registry.release_for(services.blobs, file.file_id)
+        # With the fingerprint in hand: the run that ended the file may have closed the open marker.
+        registry.release(services.blobs, sender=file.sender or "", fingerprint=fingerprint,
+                         file_id=file.file_id)
         release_payments(services, file.sender or "", file.file_id)
     _delete_incoming(services, file)
     log.warning("file %s ended %s while this run was staging it; undid its copies", file.file_id, state)

@@ -5,7 +5,9 @@ it records when it first saw each version without a timeline (`reconciler/sighti
 acts on a later run. A blob is normally gone from `incoming/` within seconds, so sightings are rare; a
 blob that shows up with a timeline later (the trigger was just slow) has its sighting forgotten. A blob
 whose file already ended but which is still there (a crash before the validator's last delete) is driven
-too: the validator recognises the ended file and only deletes it.
+too: the validator recognises the ended file and only deletes it. A blob whose timeline has started is
+put on the stalled-file sweep's work list (`timeline.mark_open`, create-if-absent): the validator marks a
+file open only when it claims, so a run that stopped before that is watched from here.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from shared.handlers.identity import incoming_file_id
 from shared.handlers.reconcile.claims import forget_sighting, sighted_at
 from shared.handlers.reconcile.drive import current_version, drive_through_validator, has_timeline
 from shared.handlers.reconcile.policy import ReconcilePolicy, ReconcileReport
-from shared.handlers.timeline import read_terminal
+from shared.handlers.timeline import mark_open, read_terminal, stamp
 from shared.services import Services
 from shared.topology import INCOMING_CONTAINER
 
@@ -33,7 +35,10 @@ def drive_unseen_blobs(services: Services, policy: ReconcilePolicy, report: Reco
         file_id = incoming_file_id(blob_name, version)
         ended = read_terminal(services.blobs, file_id) is not None
         if has_timeline(services, file_id) and not ended:
-            forget_sighting(services.blobs, file_id)  # in flight: the stalled-file sweep watches it
+            # In flight: handed to the stalled-file sweep, which watches it from here on (the validator
+            # marks a file open only as it claims; one that stops before that is found here).
+            mark_open(services.blobs, file_id, stamp(now))
+            forget_sighting(services.blobs, file_id)
             continue
         first_seen = sighted_at(services.blobs, services.clock, file_id, blob_name)
         waited = now - first_seen

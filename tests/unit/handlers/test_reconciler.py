@@ -11,10 +11,10 @@ import pytest
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.compensation import handle_adaptor_compensation, handle_validator_compensation
 from shared.handlers.creator import handle_file_adapted
-from shared.handlers.identity import incoming_file_id
+from shared.handlers.identity import incoming_file_id, normalise_etag
 from shared.handlers.reconcile.policy import ReconcilePolicy
 from shared.handlers.reconcile.run import reconcile
-from shared.handlers.timeline import open_marker_name, read_events, read_terminal
+from shared.handlers.timeline import open_marker_name, read_events, read_terminal, record_received
 from shared.handlers.validator import handle_incoming_file
 from shared.services import Services
 from shared.topology import (
@@ -185,6 +185,28 @@ def test_a_file_stalled_in_the_validator_is_revalidated_from_incoming_first() ->
     assert report.stalled_redriven == 1
     assert_terminal_state(blobs, file_id, "delivered")
     assert reconciled(blobs, file_id)[0]["action"] == "stalled-revalidate"
+
+
+def test_a_validator_that_stopped_before_it_claimed_is_put_on_the_work_list_from_incoming() -> None:
+    """The validator marks a file open only as it claims its fingerprint; a host that died right after
+    `received` (no step_failed, and the blob event never retried) leaves a file the incoming sweep hands
+    to the stalled-file sweep, which revalidates it once it has not moved for `stalled_after`."""
+    services, blobs, publisher, clock = make_services()
+    name = "acme-payroll/killed.csv"
+    etag = normalise_etag(blobs.put(INCOMING_CONTAINER, name, csv("killed")))
+    file_id = incoming_file_id(name, etag)
+    record_received(blobs, clock, file_id, sender="acme-payroll", blob_name=name, etag=etag, size=1)
+    assert not blobs.exists(WORKFLOW_CONTAINER, open_marker_name(file_id))
+
+    reconcile(services, POLICY)
+    assert blobs.exists(WORKFLOW_CONTAINER, open_marker_name(file_id))
+    clock.advance(hours=3)
+    report = reconcile(services, POLICY)
+    run_pipeline(services, publisher)
+
+    assert report.stalled_redriven == 1
+    assert_terminal_state(blobs, file_id, "delivered")
+    assert not blobs.exists(WORKFLOW_CONTAINER, open_marker_name(file_id))
 
 
 def test_after_the_last_attempt_it_alerts_and_stops() -> None:

@@ -10,7 +10,7 @@ import pytest
 from shared.handlers import registry
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.creator import handle_file_adapted
-from shared.handlers.timeline import read_terminal, write_terminal
+from shared.handlers.timeline import read_open_marker, read_terminal, write_terminal
 from shared.handlers.validator import handle_incoming_file
 from shared.topology import FILE_ADAPTED_QUEUE, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER, REJECTED_CONTAINER
 from tests.fakes import FAKE_EXECUTION_DATE, make_services
@@ -64,7 +64,7 @@ def test_a_registry_entry_left_by_a_file_that_ended_rejected_blocks_nothing() ->
     services, blobs, _, clock = make_services()
     blobs.put(INCOMING_CONTAINER, "acme-payroll/first.csv", ORIGINAL)
     first = handle_incoming_file(services, "acme-payroll/first.csv")
-    pointer = json.loads(blobs.read("workflow", registry.pointer_name(first.file_id)))
+    pointer = (read_open_marker(blobs, first.file_id) or {})["registry"]
     blobs.delete("workflow", f"timeline/{first.file_id}/terminal.json")  # pretend it ended rejected
     write_terminal(blobs, clock, first.file_id, "rejected", error_count=1)
 
