@@ -16,9 +16,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from shared.domain.addresses import Address
-from shared.domain.canonical import CanonicalDocument, CanonicalHeader, CreditTransfer, PaymentGroup
+from shared.domain.canonical import (
+    CanonicalDocument,
+    CanonicalHeader,
+    CreditTransfer,
+    PaymentGroup,
+    transaction_record,
+)
 from shared.domain.charset import to_sepa_latin
 from shared.domain.frozen import positional_constructor
 from shared.domain.ids import make_msg_id, make_pmt_inf_id
@@ -131,7 +138,16 @@ class Adapter:
                     yield new_transfer(pmt_inf_id, pid, Decimal(amount), currency, name, iban, bic,
                                        remittance, ultimate, address and Address(*address))  # fmt: skip
 
-        return CanonicalDocument(header, transactions, close=spill.close)
+        def records() -> Iterator[dict[str, Any]]:
+            # The same transactions straight from the spill, in their record form: the adaptor hands
+            # records on, so no CreditTransfer (nor Decimal) is made only to be taken apart again.
+            for group, index in zip(groups, indexes, strict=True):
+                pmt_inf_id, currency = group.pmt_inf_id, group.currency
+                for pid, amount, name, iban, bic, remittance, ultimate, address in spill.rows(index):
+                    yield transaction_record(pmt_inf_id, pid, amount, currency, name, iban, bic, remittance,
+                                             ultimate, address and Address(*address).to_record())  # fmt: skip
+
+        return CanonicalDocument(header, transactions, close=spill.close, records=records)
 
 
 def registered_debtor(policy: SenderPolicy) -> Debtor:

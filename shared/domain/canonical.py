@@ -27,6 +27,7 @@ __all__ = [
     "document_from_records",
     "document_records",
     "read_ndjson",
+    "transaction_record",
     "write_ndjson",
 ]
 
@@ -86,20 +87,33 @@ class CreditTransfer:
 
 
 class CanonicalDocument:
-    """A header plus a source of its transactions (all of group 1, then group 2, ...)."""
+    """A header plus a source of its transactions (all of group 1, then group 2, ...).
+
+    `records`, when given, yields the same transactions already in their record form (what the adaptor
+    hands on), so that a document read from a spill is not turned into objects only to become records."""
 
     def __init__(
         self,
         header: CanonicalHeader,
         transactions: Callable[[], Iterator[CreditTransfer]],
         close: Callable[[], None] | None = None,
+        records: Callable[[], Iterator[dict[str, Any]]] | None = None,
     ) -> None:
         self.header = header
         self._transactions = transactions
         self._close = close
+        self._records = records
 
     def iter_transactions(self) -> Iterator[CreditTransfer]:
         return self._transactions()
+
+    def iter_transaction_records(self) -> Iterator[dict[str, Any]]:
+        if self._records is not None:
+            return self._records()
+        return (transaction_record(tx.pmt_inf_id, tx.end_to_end_id, str(tx.amount), tx.currency,
+                                   tx.creditor_name, tx.creditor_iban, tx.creditor_bic, tx.remittance_info,
+                                   tx.ultimate_debtor, _address_record(tx.creditor_address))
+                for tx in self._transactions())  # fmt: skip
 
     def close(self) -> None:
         """Release the temporary spill file, if any (also released when garbage-collected)."""
@@ -116,20 +130,28 @@ class CanonicalDocument:
 def document_records(doc: CanonicalDocument) -> Iterator[dict[str, Any]]:
     """The record form: `{"record": "header", ...}` first, then one `{"record": "transaction", ...}` each."""
     yield _header_record(doc.header)
-    for tx in doc.iter_transactions():
-        yield {
-            "record": "transaction",
-            "pmt_inf_id": tx.pmt_inf_id,
-            "end_to_end_id": tx.end_to_end_id,
-            "amount": str(tx.amount),
-            "currency": tx.currency,
-            "creditor_name": tx.creditor_name,
-            "creditor_iban": tx.creditor_iban,
-            "creditor_bic": tx.creditor_bic,
-            "remittance_info": tx.remittance_info,
-            "ultimate_debtor": tx.ultimate_debtor,
-            "creditor_address": _address_record(tx.creditor_address),
-        }
+    yield from doc.iter_transaction_records()
+
+
+def transaction_record(  # noqa: PLR0917 - called once per transaction, in field order
+    pmt_inf_id: str, end_to_end_id: str, amount: str, currency: str, creditor_name: str, creditor_iban: str,
+    creditor_bic: str | None, remittance_info: str, ultimate_debtor: str | None,
+    creditor_address: dict[str, str] | None,
+) -> dict[str, Any]:
+    """One transaction's record (the amount as its exact decimal string): the one place its layout is."""
+    return {
+        "record": "transaction",
+        "pmt_inf_id": pmt_inf_id,
+        "end_to_end_id": end_to_end_id,
+        "amount": amount,
+        "currency": currency,
+        "creditor_name": creditor_name,
+        "creditor_iban": creditor_iban,
+        "creditor_bic": creditor_bic,
+        "remittance_info": remittance_info,
+        "ultimate_debtor": ultimate_debtor,
+        "creditor_address": creditor_address,
+    }  # fmt: skip
 
 
 def _header_record(header: CanonicalHeader) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from shared.domain.canonical import (
     CreditTransfer,
     PaymentGroup,
 )
+from shared.domain.frozen import positional_constructor
 from shared.domain.payments import PaymentRecordError, parse_record_amount, parse_record_date
 
 
@@ -108,6 +109,7 @@ def _group(raw: Any, number: int) -> PaymentGroup:
 
 _TX_STRINGS = ("pmt_inf_id", "end_to_end_id", "currency", "creditor_name", "creditor_iban", "remittance_info")
 _ONLY_STR = {str}
+_new_transfer = positional_constructor(CreditTransfer)  # every transaction of a file: fields in order
 
 
 def _transaction(record: Any, number: int) -> CreditTransfer:
@@ -125,10 +127,8 @@ def _transaction(record: Any, number: int) -> CreditTransfer:
             except ValueError:
                 return _checked_transaction(record, number)
             pmt_inf_id, end_to_end_id, currency, creditor_name, creditor_iban, remittance_info = strings
-            return CreditTransfer(pmt_inf_id=pmt_inf_id, end_to_end_id=end_to_end_id, amount=amount,
-                                  currency=currency, creditor_name=creditor_name, creditor_iban=creditor_iban,
-                                  creditor_bic=bic or None, remittance_info=remittance_info,
-                                  ultimate_debtor=ultimate or None, creditor_address=address)  # fmt: skip
+            return _new_transfer(pmt_inf_id, end_to_end_id, amount, currency, creditor_name, creditor_iban,
+                                 bic or None, remittance_info, ultimate or None, address)  # fmt: skip
     return _checked_transaction(record, number)
 
 

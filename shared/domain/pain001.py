@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 from itertools import islice
@@ -130,23 +130,63 @@ def _open(source: BinaryIO | Path | bytes) -> contextlib.AbstractContextManager[
 
 
 def _streaming_error(stream: BinaryIO) -> str | None:
-    # libxml2 validates the parser's SAX stream against the schema as it goes; the tree it also builds
-    # is only pruned here to bound memory. One event (the root's start) and one prune per block: no
-    # Python work per element.
-    parser = etree.XMLPullParser(events=("start",), schema=schema(), huge_tree=True, tag=_ROOT_TAG)
-    root: etree._Element | None = None
-    try:
-        for block in iter(lambda: stream.read(_BLOCK), b""):
-            parser.feed(block)
-            if root is None:
-                for _, element in parser.read_events():
-                    if isinstance(element, etree._Element):  # "start" events carry elements
-                        root = element
-            _prune(root)
-        parser.close()
-    except etree.XMLSyntaxError as exc:
-        return _short(str(exc.msg))
-    return None
+    check = StreamingCheck()
+    for block in iter(lambda: stream.read(_BLOCK), b""):
+        check.write(block)
+    return check.first_error()
+
+
+class StreamingCheck:
+    """The XSD check of a pain.001 fed piece by piece as it is written (`write`, then `first_error`).
+
+    libxml2 validates the parser's SAX stream against the schema as it goes; the tree it also builds is
+    only pruned to bound memory. One event (the root's start) and one prune per `_BLOCK` fed: no Python
+    work per element. A writer can send its output here and to its destination at once, so nothing is
+    written twice or read back; the error has no line number (see `validate_pain001` for that).
+    """
+
+    def __init__(self) -> None:
+        self._parser = etree.XMLPullParser(events=("start",), schema=schema(), huge_tree=True, tag=_ROOT_TAG)
+        self._root: etree._Element | None = None
+        self._pending: list[bytes] = []
+        self._size = 0
+        self._error: str | None = None
+        self._closed = False
+
+    def write(self, data: bytes) -> int:
+        if self._error is None:
+            self._pending.append(data)
+            self._size += len(data)
+            if self._size >= _BLOCK:
+                self._feed()
+        return len(data)
+
+    def first_error(self) -> str | None:
+        """None when the whole document validates; else libxml2's first error, namespaces removed."""
+        if not self._closed:
+            self._closed = True
+            if self._error is None:
+                self._feed()
+                self._guard(self._parser.close)
+        return self._error
+
+    def _feed(self) -> None:
+        block = b"".join(self._pending)
+        self._pending.clear()
+        self._size = 0
+        if block:
+            self._guard(lambda: self._parser.feed(block))
+        if self._root is None and self._error is None:
+            for _, element in self._parser.read_events():
+                if isinstance(element, etree._Element):  # "start" events carry elements
+                    self._root = element
+        _prune(self._root)
+
+    def _guard(self, step: Callable[[], object]) -> None:
+        try:
+            step()
+        except etree.XMLSyntaxError as exc:
+            self._error = _short(str(exc.msg))
 
 
 def _prune(node: etree._Element | None) -> None:

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from shared.domain.addresses import Address
+from shared.domain.frozen import positional_constructor
 
 _STR_FIELDS = (
     "payment_id",
@@ -84,10 +85,9 @@ class Payment:
                 except ValueError:
                     return cls._from_checked_record(record)
                 payment_id, debtor_iban, debtor_name, creditor_iban, creditor_name, currency, info = strings
-                return cls(row=row, payment_id=payment_id, debtor_iban=debtor_iban, debtor_name=debtor_name,
-                           creditor_iban=creditor_iban, creditor_name=creditor_name, creditor_bic=bic or None,
-                           amount=amount, currency=currency, execution_date=execution_date,
-                           remittance_info=info, creditor_address=address)  # fmt: skip
+                # Positionally, in field order (`new_payment`): the adaptor rebuilds every payment.
+                return new_payment(row, payment_id, debtor_iban, debtor_name, creditor_iban, creditor_name,
+                                    bic or None, amount, currency, execution_date, info, address)  # fmt: skip
         return cls._from_checked_record(record)
 
     @classmethod
@@ -114,6 +114,10 @@ class Payment:
             execution_date=parse_record_date(record, "execution_date"),
             **strings,
         )
+
+
+# `Payment(*fields)` in declaration order, about twice as fast (frozen.py): for the per-row hot paths.
+new_payment = positional_constructor(Payment)
 
 
 def _string(record: dict[str, Any], name: str) -> str:

@@ -19,9 +19,8 @@ from shared.domain import business_days, parties
 from shared.domain import issues as codes
 from shared.domain import row_rules as rules
 from shared.domain.addresses import Address
-from shared.domain.frozen import positional_constructor
 from shared.domain.issues import ValidationIssue, ValidationWarning
-from shared.domain.payments import Payment
+from shared.domain.payments import Payment, new_payment
 from shared.domain.reference import SenderPolicy
 from shared.domain.row_rules import MAX_ID, MAX_NAME, MAX_REMITTANCE, Problem
 from shared.domain.row_warnings import RowWarnings
@@ -36,7 +35,6 @@ _TEXT_COLUMNS = ((2, "debtor_name"), (4, "creditor_name"), (9, "remittance_info"
 _REMEMBER_AT_MOST = 20_000  # verdicts per memory, so that it stays small whatever the file
 _K = TypeVar("_K")
 _V = TypeVar("_V")
-_new_payment = positional_constructor(Payment)
 Found = list[tuple[str | None, Problem]]
 
 
@@ -122,7 +120,7 @@ class RowChecker:
                                 f"row {row}{', ' + column if column else ''}: {problem.message}")
                 for column, problem in found
             ]  # fmt: skip
-        return _new_payment(row, values[0], debtor, d_name, creditor, c_name, bic, money, currency, day,
+        return new_payment(row, values[0], debtor, d_name, creditor, c_name, bic, money, currency, day,
                             remittance, address), []  # fmt: skip
 
     def _changed_text(self, row: int, values: list[str], verdicts: list[object]) -> None:

@@ -1,7 +1,8 @@
 """FileCreator's work: `file.adapted` → pain.001.001.09 in `outgoing/<sender>/<file id>.xml` → delivered.
 
-The XML is written to a spool (and, as it is written, staged as the blocks of its blob, which stay
-invisible until committed) and checked against the XSD before anything reaches `outgoing/`. The name
+The XML is staged, as it is written, as the blocks of its blob (invisible until committed) and fed at
+the same time through the XSD check (`pain001.StreamingCheck`); only a document that validated is
+committed to `outgoing/`. The name
 and the bytes are deterministic, so overwriting on a redelivery is harmless. After writing, the creator
 records `delivered` only where nothing is claimed or recorded yet (`record_terminal(replacing="nothing")`:
 its record is its claim, one write); if a compensation claimed `failed` first, it removes its own output
@@ -13,11 +14,11 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from typing import BinaryIO, cast
+from typing import BinaryIO, NoReturn, cast
 
 from shared.contracts import FileAdapted
 from shared.domain.canonical import document_from_records
-from shared.domain.pain001 import validate_pain001, write_pain001
+from shared.domain.pain001 import Pain001SchemaError, StreamingCheck, validate_pain001, write_pain001
 from shared.handlers.blobops import delete_prefix, staged_write, tee
 from shared.handlers.claimcheck import iter_records, staging_prefix
 from shared.handlers.ending import announce_ending, delivered_ending
@@ -68,19 +69,30 @@ def _create(services: Services, delivery: Delivery, message: FileAdapted) -> Ste
 
 
 def _write_output(services: Services, message: FileAdapted) -> None:
-    """pain.001 into a spool and, as it is written, into staged blocks of its `outgoing/` blob (invisible
-    until committed, so the upload overlaps the writing); XSD-checked from the spool, then committed: a
-    failed check leaves nothing in `outgoing/`."""
+    """pain.001 into staged blocks of its `outgoing/` blob (invisible until committed, so the upload
+    overlaps the writing) and, as it is written, through the XSD check; committed only once the whole
+    document validated: a failed check leaves nothing in `outgoing/`."""
     data = message.data
     document = document_from_records(iter_records(services.blobs, data.document))
     name = output_name(data.sender, data.file_id)
-    with (staged_write(services.blobs, OUTGOING_CONTAINER, name) as writer,
-          tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as spool):  # fmt: skip
-        out = cast(BinaryIO, spool)
-        write_pain001(document, tee(out, writer))
-        out.seek(0)
-        validate_pain001(out)
+    with staged_write(services.blobs, OUTGOING_CONTAINER, name) as writer:
+        check = StreamingCheck()
+        write_pain001(document, tee(cast(BinaryIO, check), writer))
+        error = check.first_error()
+        if error is not None:
+            _raise_schema_report(services, message, error)
         writer.commit()
+
+
+def _raise_schema_report(services: Services, message: FileAdapted, first: str) -> NoReturn:
+    """The file failed its XSD check (a bug in the writer, so rare): write it again, the same bytes, into
+    a temporary file, whose full check lists every error with its line."""
+    document = document_from_records(iter_records(services.blobs, message.data.document))
+    with tempfile.TemporaryFile() as again:
+        write_pain001(document, again)
+        again.seek(0)
+        validate_pain001(again)
+    raise Pain001SchemaError(f"pain.001 does not validate against pain.001.001.09.xsd:\n  {first}")
 
 
 def _already_ended(services: Services, file_id: str) -> StepOutcome | None:

@@ -13,7 +13,13 @@ from lxml import etree
 
 from shared.domain.adaptation import adapt
 from shared.domain.canonical import CanonicalDocument, CanonicalDocumentError
-from shared.domain.pain001 import NAMESPACE, Pain001SchemaError, validate_pain001, write_pain001
+from shared.domain.pain001 import (
+    NAMESPACE,
+    Pain001SchemaError,
+    StreamingCheck,
+    validate_pain001,
+    write_pain001,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -129,3 +135,29 @@ def test_a_stream_that_cannot_be_read_twice_still_gets_the_first_error() -> None
     with pytest.raises(Pain001SchemaError) as caught:
         validate_pain001(_OneWay(_broken_xml()))
     assert "Element 'NbOfTxs'" in str(caught.value) and "can be read twice" in str(caught.value)
+
+
+def _fed_in_pieces(xml: bytes, piece: int) -> str | None:
+    check = StreamingCheck()
+    for start in range(0, len(xml), piece):
+        assert check.write(xml[start:start + piece]) == len(xml[start:start + piece])
+    return check.first_error()
+
+
+@pytest.mark.parametrize("piece", [1, 7, 4096, 1 << 20])
+def test_the_streaming_check_accepts_a_valid_document_fed_in_any_pieces(piece: int) -> None:
+    assert _fed_in_pieces(_xml(_document()), piece) is None
+
+
+@pytest.mark.parametrize("piece", [3, 4096, 1 << 20])
+def test_the_streaming_check_gives_the_first_error_whatever_the_pieces(piece: int) -> None:
+    error = _fed_in_pieces(_broken_xml(), piece)
+    assert error is not None and "NbOfTxs" in error and NAMESPACE not in error
+
+
+def test_the_streaming_check_refuses_a_document_cut_short_and_asking_twice_gives_the_same_answer() -> None:
+    check = StreamingCheck()
+    check.write(_xml(_document())[:-40])
+    first = check.first_error()
+    assert first is not None
+    assert check.first_error() == first

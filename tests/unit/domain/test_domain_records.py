@@ -126,3 +126,23 @@ def test_malformed_canonical_records_are_refused(records: list[dict[str, Any]], 
 def test_bad_ndjson_lines_are_refused_with_their_number(data: bytes, fragment: str) -> None:
     with pytest.raises(NdjsonError, match=fragment):
         list(read_ndjson(io.BytesIO(data)))
+
+
+def test_the_adapters_records_are_those_of_its_transactions() -> None:
+    # Adapter.finish hands its records straight from the spill; they must be exactly what the generic
+    # path (each CreditTransfer turned into its record) gives: addresses, ultimate debtors, groups.
+    from shared.domain.addresses import Address
+    from shared.domain.canonical import CanonicalDocument
+
+    payments = [
+        payment(1, creditor_address=Address("DE", "Berlin", "10115", "Unter den Linden", "5")),
+        payment(2, debtor_name="ACME Payroll Berlin", amount=Decimal("10.10")),
+        payment(3, currency="JPY", amount=Decimal("700")),
+        payment(4, creditor_bic="DEUTDEBBXXX", amount=Decimal("1.00")),
+    ]
+    doc = adapt(payments, file_id="acme.f.2", sender="acme", sender_name="ACME", creation_time=CREATED)
+    fast = list(doc.iter_transaction_records())
+    generic = list(CanonicalDocument(doc.header, doc.iter_transactions).iter_transaction_records())
+    assert fast == generic and len(fast) == 4
+    assert any(r["creditor_address"] for r in fast) and any(r["ultimate_debtor"] for r in fast)
+    assert {r["amount"] for r in fast} >= {"1.00", "10.10", "700"}
