@@ -32,7 +32,7 @@ from shared.domain.ids import make_msg_id, make_pmt_inf_id
 from shared.domain.parties import is_sepa
 from shared.domain.payments import Payment
 from shared.domain.reference import SenderPolicy
-from shared.domain.spill import GroupSpill
+from shared.domain.spill import GroupSpill, Row
 
 GroupKey = tuple[str, date, str, bool]
 _new_credit_transfer = positional_constructor(CreditTransfer)
@@ -130,22 +130,29 @@ class Adapter:
         indexes = [totals.index for _, totals in ordered]
         spill = self._spill
 
+        def spilled() -> Iterator[tuple[str, str, Row]]:
+            # Each transaction's block id, currency and spilled row, in header order (file order within).
+            for group, index in zip(groups, indexes, strict=True):
+                pmt_inf_id, currency = group.pmt_inf_id, group.currency
+                for row in spill.rows(index):
+                    yield pmt_inf_id, currency, row
+
         def transactions() -> Iterator[CreditTransfer]:
             new_transfer = _new_credit_transfer
-            for group, index in zip(groups, indexes, strict=True):
-                pmt_inf_id, currency = group.pmt_inf_id, group.currency
-                for pid, amount, name, iban, bic, remittance, ultimate, address in spill.rows(index):
-                    yield new_transfer(pmt_inf_id, pid, Decimal(amount), currency, name, iban, bic,
-                                       remittance, ultimate, address and Address(*address))  # fmt: skip
+            for pmt_inf_id, currency, (pid, amount, name, iban, bic, remittance, ultimate, address) in (
+                spilled()
+            ):
+                yield new_transfer(pmt_inf_id, pid, Decimal(amount), currency, name, iban, bic, remittance,
+                                   ultimate, address and Address(*address))  # fmt: skip
 
         def records() -> Iterator[dict[str, Any]]:
-            # The same transactions straight from the spill, in their record form: the adaptor hands
-            # records on, so no CreditTransfer (nor Decimal) is made only to be taken apart again.
-            for group, index in zip(groups, indexes, strict=True):
-                pmt_inf_id, currency = group.pmt_inf_id, group.currency
-                for pid, amount, name, iban, bic, remittance, ultimate, address in spill.rows(index):
-                    yield transaction_record(pmt_inf_id, pid, amount, currency, name, iban, bic, remittance,
-                                             ultimate, address and Address(*address).to_record())  # fmt: skip
+            # The same transactions in their record form: the adaptor hands records on, so no
+            # CreditTransfer (nor Decimal) is made only to be taken apart again.
+            for pmt_inf_id, currency, (pid, amount, name, iban, bic, remittance, ultimate, address) in (
+                spilled()
+            ):
+                yield transaction_record(pmt_inf_id, pid, amount, currency, name, iban, bic, remittance,
+                                         ultimate, address and Address(*address).to_record())  # fmt: skip
 
         return CanonicalDocument(header, transactions, close=spill.close, records=records)
 

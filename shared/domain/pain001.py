@@ -116,9 +116,14 @@ def validate_pain001(source: BinaryIO | Path | bytes) -> None:
         else:
             stream.seek(0)
             errors = _errors_with_lines(stream.read())
+    raise schema_error(errors)
+
+
+def schema_error(errors: list[str]) -> Pain001SchemaError:
+    """The error that lists `errors` (at most MAX_SCHEMA_ERRORS of them)."""
     shown = "\n".join(f"  {error}" for error in errors[:MAX_SCHEMA_ERRORS])
     more = f"\n  ... and {len(errors) - MAX_SCHEMA_ERRORS} more" if len(errors) > MAX_SCHEMA_ERRORS else ""
-    raise Pain001SchemaError(f"pain.001 does not validate against pain.001.001.09.xsd:\n{shown}{more}")
+    return Pain001SchemaError(f"pain.001 does not validate against pain.001.001.09.xsd:\n{shown}{more}")
 
 
 def _open(source: BinaryIO | Path | bytes) -> contextlib.AbstractContextManager[BinaryIO]:

@@ -17,8 +17,8 @@ import tempfile
 from typing import BinaryIO, NoReturn, cast
 
 from shared.contracts import FileAdapted
-from shared.domain.canonical import document_from_records
-from shared.domain.pain001 import Pain001SchemaError, StreamingCheck, validate_pain001, write_pain001
+from shared.domain.canonical import CanonicalDocument, document_from_records
+from shared.domain.pain001 import StreamingCheck, schema_error, validate_pain001, write_pain001
 from shared.handlers.blobops import delete_prefix, staged_write, tee
 from shared.handlers.claimcheck import iter_records, staging_prefix
 from shared.handlers.ending import announce_ending, delivered_ending
@@ -73,11 +73,10 @@ def _write_output(services: Services, message: FileAdapted) -> None:
     overlaps the writing) and, as it is written, through the XSD check; committed only once the whole
     document validated: a failed check leaves nothing in `outgoing/`."""
     data = message.data
-    document = document_from_records(iter_records(services.blobs, data.document))
     name = output_name(data.sender, data.file_id)
     with staged_write(services.blobs, OUTGOING_CONTAINER, name) as writer:
         check = StreamingCheck()
-        write_pain001(document, tee(cast(BinaryIO, check), writer))
+        write_pain001(_document(services, message), tee(cast(BinaryIO, check), writer))
         error = check.first_error()
         if error is not None:
             _raise_schema_report(services, message, error)
@@ -87,12 +86,16 @@ def _write_output(services: Services, message: FileAdapted) -> None:
 def _raise_schema_report(services: Services, message: FileAdapted, first: str) -> NoReturn:
     """The file failed its XSD check (a bug in the writer, so rare): write it again, the same bytes, into
     a temporary file, whose full check lists every error with its line."""
-    document = document_from_records(iter_records(services.blobs, message.data.document))
     with tempfile.TemporaryFile() as again:
-        write_pain001(document, again)
+        write_pain001(_document(services, message), again)
         again.seek(0)
         validate_pain001(again)
-    raise Pain001SchemaError(f"pain.001 does not validate against pain.001.001.09.xsd:\n  {first}")
+    raise schema_error([first])  # the full check disagreed: at least the first error
+
+
+def _document(services: Services, message: FileAdapted) -> CanonicalDocument:
+    """The canonical document the message carries (inline or staged), read lazily, once."""
+    return document_from_records(iter_records(services.blobs, message.data.document))
 
 
 def _already_ended(services: Services, file_id: str) -> StepOutcome | None:
