@@ -57,14 +57,17 @@ def _reference_json() -> str:
     return json.dumps(table)
 
 
-def generate(path: Path, size: int) -> None:
+def generate(path: Path, size: int, seed: int = 0) -> None:
+    """A valid file of `size` payments; another `seed` gives other payment ids and amounts, so its
+    payments are not duplicates of the first file's."""
     from samples.generate import generate_rows, write_csv
     from shared.domain.reference import parse_reference_table
 
     policy = parse_reference_table(_reference_json()).senders[SENDER]
     with path.open("wb") as out:
         first_date = bank_today() + timedelta(days=1)
-        write_csv(generate_rows(size, sender=SENDER, policy=policy, first_date=first_date), out)
+        write_csv(generate_rows(size, sender=SENDER, policy=policy, first_date=first_date,
+                                 seed=seed), out)  # fmt: skip
 
 
 def run_ours(path: Path) -> dict[str, Any]:
