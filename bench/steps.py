@@ -6,18 +6,20 @@ One generated file (duplicate_window_days = 0 unless --window: the payment claim
 goes through the real handlers in this process: `handle_incoming_file`, then `handle_file_validated` on
 the message it published, then `handle_file_adapted` on the next one, with the real `AzureBlobStore`
 over Azurite (in memory); the publisher only keeps the messages. Printed per step: wall seconds, this
-process's CPU seconds, Azurite's CPU seconds (psutil), the wall seconds the step's own thread spent
-inside blob writes (`write`, and a staged writer's `write`/`commit`) and inside reads of blob streams
-(waiting for Azurite plus the SDK's own work), and this process's peak RSS during the step (sampled every
-10 ms; the CSV itself is dropped once uploaded). For each step named in `--profile`, a cProfile listing
-(cumulative) follows; it runs under the profiler (slower: compare the un-profiled figures between
-versions). The sha256 of the pain.001 is a sanity check, not comparable between runs (the file id comes
-from the upload's ETag). Loopback only; Azurite is stopped by pid at the end.
+process's CPU seconds, the pain.001 check helper's and Azurite's CPU seconds (psutil; the creator checks
+a big file's pain.001 in a helper process as the app does, unless --check-in-process), the wall
+seconds the step's own thread spent inside blob writes (`write`, and a staged writer's `write`/`commit`)
+and inside reads of blob streams (waiting for Azurite plus the SDK's own work), and this process's peak
+RSS during the step (sampled every 10 ms; the CSV itself is dropped once uploaded). For each step named in
+`--profile`, a cProfile listing (cumulative) follows; it runs under the profiler (slower: compare the
+un-profiled figures between versions). The sha256 of the pain.001 is a sanity check, not comparable
+between runs (the file id comes from the upload's ETag). Loopback only; Azurite is stopped by pid at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import pstats
@@ -36,6 +38,8 @@ from localdev.stack.azurite import AzuriteProcess
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.adapters.azure_table import AzureTablePaymentIndex
 from shared.adapters.connections import blob_service_client, table_service_client
+from shared.adapters.schema_check_process import HelperProcessChecks
+from shared.domain.pain001 import InProcessChecks
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.creator import handle_file_adapted, output_name
 from shared.handlers.faults import FaultPlan
@@ -175,7 +179,7 @@ def _delivery(message: OutgoingMessage) -> Delivery:
 def _timed(name: str, work: Callable[[], Any], azurite: psutil.Process, blobs: _TimedBlobs, *,
            profile: bool, top: int) -> Any:
     profiler = cProfile.Profile() if profile else None
-    before = azurite.cpu_times()
+    before, helpers_before = azurite.cpu_times(), _children_cpu()
     blobs.writing = blobs.reading = 0.0
     wall, cpu = time.perf_counter(), time.process_time()
     if profiler is not None:
@@ -188,7 +192,9 @@ def _timed(name: str, work: Callable[[], Any], azurite: psutil.Process, blobs: _
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     after = azurite.cpu_times()
     azurite_cpu = (after.user + after.system) - (before.user + before.system)
-    print(f"{name:<10} wall {wall:6.2f}s  cpu {cpu:6.2f}s  azurite cpu {azurite_cpu:5.2f}s  "
+    helper_cpu = _children_cpu() - helpers_before
+    print(f"{name:<10} wall {wall:6.2f}s  cpu {cpu:6.2f}s  helper cpu {helper_cpu:5.2f}s  "
+          f"azurite cpu {azurite_cpu:5.2f}s  "
           f"in writes {blobs.writing:5.2f}s  in reads {blobs.reading:5.2f}s  "
           f"RSS {start:4.0f} -> peak {peak:4.0f} MB  "
           f"-> {outcome.state}",
@@ -198,7 +204,18 @@ def _timed(name: str, work: Callable[[], Any], azurite: psutil.Process, blobs: _
     return outcome
 
 
-def run(rows: int, profiled: set[str], top: int, window: int = 0) -> None:
+def _children_cpu() -> float:
+    """CPU seconds of this process's children but Azurite (the pain.001 check helper)."""
+    total = 0.0
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if "schema_check_process" in " ".join(child.cmdline()):
+                times = child.cpu_times()
+                total += times.user + times.system
+    return total
+
+
+def run(rows: int, profiled: set[str], top: int, window: int = 0, in_process: bool = False) -> None:
     data = make_file(rows, seed=3)
     print(f"{rows:,} rows, {len(data) / 2**20:.1f} MB CSV; load average {psutil.getloadavg()}")
     with tempfile.TemporaryDirectory() as folder:
@@ -208,10 +225,11 @@ def run(rows: int, profiled: set[str], top: int, window: int = 0) -> None:
             env = {"PaymentsStorage": azurite.connection_string}
             blobs = _TimedBlobs(AzureBlobStore(blob_service_client("PaymentsStorage", env)))
             clock, publisher = _Clock(), _KeepingPublisher()
+            checks = InProcessChecks() if in_process else HelperProcessChecks()  # the app's: the helper
             services = Services(blobs=cast(BlobStore, blobs), publisher=publisher, clock=clock,
                                 reference=CachedReferenceTable(blobs, clock, 0),
                                 payments=AzureTablePaymentIndex(table_service_client("PaymentsStorage", env)),
-                                faults=FaultPlan())  # fmt: skip
+                                faults=FaultPlan(), schema_checks=checks)  # fmt: skip
             blobs.write(REFERENCE_CONTAINER, REFERENCE_TABLE_BLOB, reference(window))
             name = f"{SENDER}/big.csv"
             etag = blobs.write(INCOMING_CONTAINER, name, data)
@@ -240,8 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=35, help="lines of each profile listing")
     parser.add_argument("--window", type=int, default=0,
                         help="duplicate_window_days (above 0 the validator claims every payment id)")
+    parser.add_argument("--check-in-process", action="store_true",
+                        help="the creator's XSD check in this process, not in the helper as the app runs it")
     args = parser.parse_args(argv)
-    run(args.rows, {s for s in args.profile.split(",") if s}, args.top, args.window)
+    run(args.rows, {s for s in args.profile.split(",") if s}, args.top, args.window, args.check_in_process)
     return 0
 
 

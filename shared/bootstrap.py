@@ -25,6 +25,7 @@ from shared.adapters.connections import (
     service_bus_client,
     table_service_client,
 )
+from shared.adapters.schema_check_process import HelperProcessChecks
 from shared.adapters.webhook import HttpWebhook
 from shared.handlers.faults import FaultPlan
 from shared.handlers.reconcile.policy import DEFAULT_STALLED_AFTER, DEFAULT_UNSEEN_AFTER, ReconcilePolicy
@@ -97,6 +98,7 @@ def build_services(settings: Settings) -> Services:
             stalled_after=settings.reconcile_wait(RECONCILE_STALLED_AFTER_SETTING, DEFAULT_STALLED_AFTER),
         ),
         webhook=HttpWebhook(webhook_url) if webhook_url else None,
+        schema_checks=HelperProcessChecks(),  # a big pain.001 is checked on another core as it is written
     )
 
 

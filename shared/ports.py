@@ -1,4 +1,5 @@
-"""The ports the handlers depend on: blob storage, the payment index, message publishing and the clock.
+"""The ports the handlers depend on: blob storage, the payment index, message publishing, the clock and
+where the pain.001 check runs.
 
 Handlers see only these Protocols. The Azure SDK implementations live in `shared/adapters/`; unit tests
 use hand-written in-memory fakes (`tests/fakes.py`). Errors that a handler must tell apart (a blob
@@ -9,6 +10,7 @@ catches an SDK exception type.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO, Protocol
@@ -176,3 +178,26 @@ class PaymentIndex(Protocol):
     def release(self, sender: str, file_id: str) -> int:
         """Delete the claims still naming `file_id` (never one another file holds now); return how many
         were deleted. Idempotent."""
+
+
+class SchemaCheckUnavailable(Exception):  # noqa: N818 (a verdict that could not be had, not a bug here)
+    """The check could not give a verdict (its helper process died or answered nonsense): the caller
+    must check the document another way before it trusts it."""
+
+
+class SchemaCheck(Protocol):
+    """The pain.001 XSD check, fed the document as it is written (`pain001.StreamingCheck` in process)."""
+
+    def write(self, data: bytes) -> int:
+        """Take the next piece of the document; returns its length."""
+
+    def first_error(self) -> str | None:
+        """Once the whole document was written: None when it validates, else the first error; raise
+        `SchemaCheckUnavailable` when no verdict could be had."""
+
+
+class SchemaChecks(Protocol):
+    """Where the creator's XSD check runs: in this process, or in a helper beside it."""
+
+    def open(self, transactions: int) -> AbstractContextManager[SchemaCheck]:
+        """A check for a document of `transactions` payments; closing it frees what it holds."""

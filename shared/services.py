@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from shared.domain.pain001 import InProcessChecks
 from shared.domain.reference import ReferenceTable
 from shared.handlers.faults import FaultPlan
 from shared.handlers.reconcile.policy import ReconcilePolicy
-from shared.ports import BlobStore, Clock, PaymentIndex, Publisher, Webhook
+from shared.ports import BlobStore, Clock, PaymentIndex, Publisher, SchemaChecks, Webhook
 
 # A message body above this goes to a blob (claim-check); Service Bus Standard allows 256 KiB in total.
 CLAIM_CHECK_THRESHOLD = 192 * 1024
@@ -35,3 +36,4 @@ class Services:
     claim_check_threshold: int = CLAIM_CHECK_THRESHOLD
     reconcile: ReconcilePolicy = field(default_factory=ReconcilePolicy)
     webhook: Webhook | None = None  # NOTIFIER_WEBHOOK_URL; None: nobody asked to be notified
+    schema_checks: SchemaChecks = field(default_factory=InProcessChecks)  # where the creator's XSD check runs

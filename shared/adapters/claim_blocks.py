@@ -57,10 +57,12 @@ class Block:
         """A copy with these claims set (new ids, or takeovers replacing the earlier owner); files that
         no longer hold anything here are dropped."""
         updated = Block(self.partition, self.row, dict(self.claims), dict(self.files), self.etag)
+        last: dict[str, PaymentClaim] = {}  # per file: a batch's claims share their file, blob and time
         for claim in claims:
             updated.claims[claim.payment_id] = claim.file_id
-            stamp = claim.claimed_at.isoformat().replace("+00:00", "Z")
-            updated.files[claim.file_id] = [claim.blob_name, stamp]
+            last[claim.file_id] = claim
+        for file_id, claim in last.items():  # stamped once per file, not once per id
+            updated.files[file_id] = [claim.blob_name, claim.claimed_at.isoformat().replace("+00:00", "Z")]
         return updated._pruned()
 
     def without(self, file_id: str) -> tuple[Block, int]:

@@ -194,6 +194,13 @@ class StreamingCheck:
             self._error = _short(str(exc.msg))
 
 
+class InProcessChecks:
+    """Every check in this process (`SchemaChecks` of `shared.ports`): the default, and what a test uses."""
+
+    def open(self, transactions: int) -> contextlib.AbstractContextManager[StreamingCheck]:
+        return contextlib.nullcontext(StreamingCheck())
+
+
 def _prune(node: etree._Element | None) -> None:
     """Drop every finished element: all but the last child of the root, of that child, and so on.
 

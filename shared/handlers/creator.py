@@ -1,8 +1,8 @@
 """FileCreator's work: `file.adapted` → pain.001.001.09 in `outgoing/<sender>/<file id>.xml` → delivered.
 
 The XML is staged, as it is written, as the blocks of its blob (invisible until committed) and fed at
-the same time through the XSD check (`pain001.StreamingCheck`); only a document that validated is
-committed to `outgoing/`. The name
+the same time through the XSD check (`pain001.StreamingCheck`; for a big file in a helper process beside
+this one, `services.schema_checks`); only a document that validated is committed to `outgoing/`. The name
 and the bytes are deterministic, so overwriting on a redelivery is harmless. After writing, the creator
 records `delivered` only where nothing is claimed or recorded yet (`record_terminal(replacing="nothing")`:
 its record is its claim, one write); if a compensation claimed `failed` first, it removes its own output
@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from typing import BinaryIO, NoReturn, cast
+from typing import BinaryIO, cast
 
 from shared.contracts import FileAdapted
 from shared.domain.canonical import CanonicalDocument, document_from_records
-from shared.domain.pain001 import StreamingCheck, schema_error, validate_pain001, write_pain001
+from shared.domain.pain001 import schema_error, validate_pain001, write_pain001
 from shared.handlers.blobops import delete_prefix, staged_write, tee
 from shared.handlers.claimcheck import iter_records, staging_prefix
 from shared.handlers.ending import announce_ending, delivered_ending
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.outcome import StepOutcome, already_ended
 from shared.handlers.timeline import ending_state, read_ending_record, record_event, record_terminal
+from shared.ports import SchemaCheckUnavailable
 from shared.services import Services
 from shared.topology import OUTGOING_CONTAINER, WORKFLOW_CONTAINER
 
@@ -70,27 +71,36 @@ def _create(services: Services, delivery: Delivery, message: FileAdapted) -> Ste
 
 def _write_output(services: Services, message: FileAdapted) -> None:
     """pain.001 into staged blocks of its `outgoing/` blob (invisible until committed, so the upload
-    overlaps the writing) and, as it is written, through the XSD check; committed only once the whole
-    document validated: a failed check leaves nothing in `outgoing/`."""
+    overlaps the writing) and, as it is written, through the XSD check (for a big file in a helper process,
+    on another core); committed only once the whole document validated: a failed check leaves nothing in
+    `outgoing/`."""
     data = message.data
     name = output_name(data.sender, data.file_id)
-    with staged_write(services.blobs, OUTGOING_CONTAINER, name) as writer:
-        check = StreamingCheck()
-        write_pain001(_document(services, message), tee(cast(BinaryIO, check), writer))
-        error = check.first_error()
+    document = _document(services, message)
+    transactions = sum(group.nb_of_txs for group in document.header.groups)
+    with (staged_write(services.blobs, OUTGOING_CONTAINER, name) as writer,
+          services.schema_checks.open(transactions) as check):  # fmt: skip
+        write_pain001(document, tee(cast(BinaryIO, check), writer))
+        try:
+            error = check.first_error()
+        except SchemaCheckUnavailable as exc:
+            log.warning("file %s: %s; checking its pain.001 again in this process", data.file_id, exc)
+            _check_written_again(services, message)
+            error = None
         if error is not None:
-            _raise_schema_report(services, message, error)
+            _check_written_again(services, message)
+            raise schema_error([error])  # the full check disagreed: at least the first error
         writer.commit()
 
 
-def _raise_schema_report(services: Services, message: FileAdapted, first: str) -> NoReturn:
-    """The file failed its XSD check (a bug in the writer, so rare): write it again, the same bytes, into
-    a temporary file, whose full check lists every error with its line."""
+def _check_written_again(services: Services, message: FileAdapted) -> None:
+    """Write the same document again, the same bytes, into a temporary file and check it whole in this
+    process: raises the report that lists every error with its line. Only when the streaming check failed
+    (a bug in the writer) or gave no verdict, so rare."""
     with tempfile.TemporaryFile() as again:
         write_pain001(_document(services, message), again)
         again.seek(0)
         validate_pain001(again)
-    raise schema_error([first])  # the full check disagreed: at least the first error
 
 
 def _document(services: Services, message: FileAdapted) -> CanonicalDocument:

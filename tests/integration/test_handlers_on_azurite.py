@@ -12,6 +12,8 @@ from azure.storage.blob import BlobServiceClient
 
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.adapters.azure_table import AzureTablePaymentIndex
+from shared.adapters.schema_check_process import HelperProcessChecks
+from shared.domain.pain001 import validate_pain001
 from shared.handlers.adaptor import handle_file_validated
 from shared.handlers.compensation import handle_validator_compensation
 from shared.handlers.creator import handle_file_adapted
@@ -24,7 +26,7 @@ from shared.handlers.poison import handle_blob_poison
 from shared.handlers.reference_loader import CachedReferenceTable
 from shared.handlers.validator import handle_incoming_file
 from shared.services import Services
-from shared.topology import FILE_ADAPTED_QUEUE, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER
+from shared.topology import FILE_ADAPTED_QUEUE, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER, OUTGOING_CONTAINER
 from tests.fakes import FAKE_EXECUTION_DATE, SAMPLE_REFERENCE, FakeClock, FakePublisher
 from tests.invariants import assert_terminal_state
 from tests.samplefiles import payment_csv
@@ -64,6 +66,25 @@ def test_large_file_is_delivered_through_azurite_with_the_claim_check(
     handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
     handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE))
     assert_terminal_state(store, file_id, "delivered")
+
+
+def test_a_file_checked_in_the_helper_process_is_delivered_through_azurite(
+    blob_service: BlobServiceClient, table_service: TableServiceClient,
+) -> None:
+    services, store, publisher = services_on(blob_service, table_service)
+    services.schema_checks = checks = HelperProcessChecks(min_transactions=100, cores=2)
+    try:
+        store.write(INCOMING_CONTAINER, "acme-payroll/big.csv",
+                    payment_csv(500, execution_date=FAKE_EXECUTION_DATE))  # fmt: skip
+        file_id = handle_incoming_file(services, "acme-payroll/big.csv").file_id
+        handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
+        handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE))
+        assert checks.helper_pid is not None  # the check ran in the helper
+    finally:
+        checks.stop()
+    assert_terminal_state(store, file_id, "delivered")
+    [output] = [name for name in store.list_names(OUTGOING_CONTAINER, "")]
+    validate_pain001(store.open_reader(OUTGOING_CONTAINER, output).stream)
 
 
 def test_adaptor_failure_ends_failed_on_azurite(

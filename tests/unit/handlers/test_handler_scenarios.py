@@ -3,6 +3,7 @@ terminal-state invariant (one terminal state, its evidence, nothing left behind)
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -17,6 +18,7 @@ from shared.handlers.faults import InjectedFault
 from shared.handlers.status import file_status
 from shared.handlers.timeline import read_events
 from shared.handlers.validator import handle_incoming_file
+from shared.ports import SchemaCheckUnavailable
 from shared.topology import (
     FILE_ADAPTED_QUEUE,
     FILE_FAILED_TOPIC,
@@ -241,6 +243,66 @@ def test_output_that_fails_its_xsd_check_never_reaches_outgoing_and_the_error_ha
         write_pain001(document, Replacing())
 
     services, blobs, publisher, _ = make_services()
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(3, execution_date=FAKE_EXECUTION_DATE))
+    handle_incoming_file(services, NAME)
+    handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
+    monkeypatch.setattr(creator, "write_pain001", broken_writer)
+    with pytest.raises(Pain001SchemaError, match=r"line \d+: .*PmtMtd"):
+        handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE))
+    assert list(blobs.list_names(OUTGOING_CONTAINER, "")) == []
+
+
+class _NoVerdict:
+    """A check that takes the whole document and then can give no verdict, as a helper that died."""
+
+    def __init__(self) -> None:
+        self.fed = 0
+
+    def write(self, data: bytes) -> int:
+        self.fed += len(data)
+        return len(data)
+
+    def first_error(self) -> str | None:
+        raise SchemaCheckUnavailable("the pain.001 check helper ended before it answered")
+
+
+class _NoVerdictChecks:
+    def __init__(self) -> None:
+        self.opened: list[_NoVerdict] = []
+
+    def open(self, transactions: int) -> contextlib.AbstractContextManager[_NoVerdict]:
+        self.opened.append(_NoVerdict())
+        return contextlib.nullcontext(self.opened[-1])
+
+
+def test_a_check_that_gives_no_verdict_is_done_again_in_process_before_the_file_is_delivered() -> None:
+    services, blobs, publisher, _ = make_services()
+    services.schema_checks = checks = _NoVerdictChecks()
+    blobs.put(INCOMING_CONTAINER, NAME, payment_csv(3, execution_date=FAKE_EXECUTION_DATE))
+    file_id = handle_incoming_file(services, NAME).file_id
+    handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
+    assert handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE)).state == "delivered"
+    assert len(checks.opened) == 1 and checks.opened[0].fed > 0  # the document went to the check first
+    [output] = list(blobs.list_names(OUTGOING_CONTAINER, ""))
+    validate_pain001(blobs.read(OUTGOING_CONTAINER, output))
+    assert_terminal_state(blobs, file_id, "delivered")
+
+
+def test_a_broken_document_whose_check_gives_no_verdict_is_still_refused_with_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.domain.pain001 import Pain001SchemaError, write_pain001
+    from shared.handlers import creator
+
+    def broken_writer(document, out):  # type: ignore[no-untyped-def]
+        class Replacing:
+            def write(self, data: bytes) -> int:
+                return out.write(data.replace(b"<PmtMtd>TRF</PmtMtd>", b"<PmtMtd>XXX</PmtMtd>"))
+
+        write_pain001(document, Replacing())
+
+    services, blobs, publisher, _ = make_services()
+    services.schema_checks = _NoVerdictChecks()
     blobs.put(INCOMING_CONTAINER, NAME, payment_csv(3, execution_date=FAKE_EXECUTION_DATE))
     handle_incoming_file(services, NAME)
     handle_file_validated(services, deliver(publisher, FILE_VALIDATED_QUEUE))
