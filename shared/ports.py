@@ -145,7 +145,7 @@ class Clock(Protocol):
         rehearsals)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PaymentClaim:
     """One payment id of a sender, claimed by a file; `version` is the store's ETag of the claim."""
 

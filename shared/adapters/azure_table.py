@@ -61,7 +61,7 @@ class AzureTablePaymentIndex:
             by_block.setdefault(_block_id(sender, claim.payment_id), []).append(claim)
         if not by_block:
             return True
-        adding = {claim.payment_id for claim in new}
+        adding = {claim.payment_id for claim in new} if takeover else None  # None: every claim is new
         operations = []
         for block_id, claims in by_block.items():
             operation = self._write_claims(block_id, claims, adding)
@@ -71,18 +71,20 @@ class AzureTablePaymentIndex:
         return self._committed(operations)
 
     def _write_claims(self, block_id: BlockId, claims: list[PaymentClaim],
-                      adding: set[str]) -> Operation | None:
+                      adding: set[str] | None) -> Operation | None:
         """The operation that puts `claims` into their block, from the version `existing` read (None: that
-        read is missing or no longer fits, so the caller must read again)."""
+        read is missing or no longer fits, so the caller must read again). `adding` are the new ids among
+        `claims`, the rest being takeovers; None when all are new."""
         with self._lock:
             read = self._read.pop(block_id, None)
         if read is None:
-            if any(claim.payment_id not in adding for claim in claims):
+            if adding is not None and any(claim.payment_id not in adding for claim in claims):
                 return None  # a takeover needs the version it was decided on
             return Operation("create", Block(*block_id).add(claims).entity())
         for claim in claims:
             held = read.holds(claim.payment_id)
-            if (claim.payment_id in adding) != (held is None) or (held and held.version != claim.version):
+            new = adding is None or claim.payment_id in adding
+            if new != (held is None) or (held and held.version != claim.version):
                 return None  # decided on another version of the block than the one remembered
         return Operation("replace", read.add(claims).entity(), read.etag)
 

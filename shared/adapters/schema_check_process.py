@@ -128,6 +128,7 @@ def _start() -> subprocess.Popen[bytes]:
     assert process.stdin is not None
     with contextlib.suppress(OSError, AttributeError):  # Linux only; a smaller pipe only means more waits
         fcntl.fcntl(process.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    log.info("started the pain.001 check helper (pid %d) for big documents", process.pid)
     return process
 
 

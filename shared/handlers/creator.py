@@ -77,9 +77,8 @@ def _write_output(services: Services, message: FileAdapted) -> None:
     data = message.data
     name = output_name(data.sender, data.file_id)
     document = _document(services, message)
-    transactions = sum(group.nb_of_txs for group in document.header.groups)
     with (staged_write(services.blobs, OUTGOING_CONTAINER, name) as writer,
-          services.schema_checks.open(transactions) as check):  # fmt: skip
+          services.schema_checks.open(document.header.nb_of_txs) as check):  # fmt: skip
         write_pain001(document, tee(cast(BinaryIO, check), writer))
         try:
             error = check.first_error()

@@ -27,6 +27,7 @@ from typing import Any, cast
 from shared.contracts.timeline import TerminalRecord
 from shared.domain.claim_keys import claim_order
 from shared.domain.duplicate_window import OwnerState, claim_blocks
+from shared.domain.frozen import positional_constructor
 from shared.domain.issues import DUPLICATE_PAYMENT, ValidationIssue
 from shared.domain.spill import RUN, SortedSpill
 from shared.domain.validation import MAX_REPORTED_ISSUES
@@ -36,6 +37,7 @@ from shared.services import Services
 
 log = logging.getLogger(__name__)
 RACE_RETRIES = 5  # a batch re-read this many times while racing files keep changing it, then retried
+_new_claim = positional_constructor(PaymentClaim)  # `PaymentClaim(*fields)`, about twice as fast
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,8 @@ def _claim_batch(services: Services, request: ClaimRequest, batch: Sequence[tupl
                  owners: _Owners) -> list[DuplicatePayment]:
     index = services.payments
     now = services.clock.now()
-    mine = [PaymentClaim(pid, request.file_id, request.blob_name, now) for pid, _ in batch]
+    file_id, blob_name = request.file_id, request.blob_name
+    mine = [_new_claim(pid, file_id, blob_name, now, "") for pid, _ in batch]  # a 100k file: 100k claims
     if index.claim(request.sender, mine, ()):
         return []
     ids = [pid for pid, _ in batch]
