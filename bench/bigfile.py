@@ -108,7 +108,11 @@ def drop(service: BlobServiceClient, name: str, path: Path) -> str:
 
 
 def run_size(size: int, round_number: int, timeout: float, warm_up: bool = True) -> dict[str, object]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-bigfile-"))
+    with tempfile.TemporaryDirectory(prefix="bench-bigfile-") as folder:  # the files and the stack's data
+        return _run_in(Path(folder), size, round_number, timeout, warm_up)
+
+
+def _run_in(folder: Path, size: int, round_number: int, timeout: float, warm_up: bool) -> dict[str, object]:
     path, warm_path = folder / f"big-{size}.csv", folder / "warm-up.csv"
     generate(path, size)
     generate(warm_path, WARM_UP_ROWS, seed=1)
