@@ -144,3 +144,15 @@ def test_without_pipeline_today_the_banks_date_is_the_clocks_and_nothing_is_logg
 def test_a_malformed_pipeline_today_names_the_setting_and_the_format(value: str) -> None:
     with pytest.raises(ConfigurationError, match=r"PIPELINE_TODAY=.* is invalid: set it to a date as YYYY-"):
         build_services(Settings.from_env({**STORAGE, "PIPELINE_TODAY": value}))
+
+
+def test_the_app_checks_a_big_pain001_in_its_helper_process_and_starts_none_until_then() -> None:
+    from shared.adapters.schema_check_process import HELPER_MIN_TRANSACTIONS, HelperProcessChecks
+    from shared.domain.pain001 import StreamingCheck
+
+    checks = build_services(Settings.from_env(STORAGE)).schema_checks
+    assert isinstance(checks, HelperProcessChecks)
+    assert checks.helper_pid is None  # built without a process; a small file never starts one
+    with checks.open(HELPER_MIN_TRANSACTIONS - 1) as check:
+        assert isinstance(check, StreamingCheck)
+    assert checks.helper_pid is None
