@@ -10,8 +10,8 @@ kept. It reads the document in frames on its stdin (4-byte big-endian length, th
 ends a document) and answers each document with one frame of JSON (`{"error": null}` or the first error).
 It exits when its stdin closes, which is also what happens when the app process ends however it ends,
 so it never outlives its parent. It serves one document at a time: `HelperProcessChecks.open` gives the
-helper's check only for a document of at least `HELPER_MIN_TRANSACTIONS` payments, on a machine with two
-cores or more, and when the helper is free; otherwise the in-process `StreamingCheck`.
+helper's check only for a document of at least `HELPER_MIN_TRANSACTIONS` payments, on a POSIX machine
+with two cores or more, and when the helper is free; otherwise the in-process `StreamingCheck`.
 
 A helper that dies, stops answering (`ANSWER_TIMEOUT`) or answers nonsense is discarded (the next big
 document starts a new one) and `first_error` raises `SchemaCheckUnavailable`: the caller then checks the
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -50,7 +49,9 @@ class HelperProcessChecks:
 
     def __init__(self, min_transactions: int = HELPER_MIN_TRANSACTIONS, cores: int | None = None) -> None:
         self._min = min_transactions
-        self._cores = _cores() if cores is None else cores
+        # Pipes are waited on with select() and sized with fcntl: POSIX only (Azure's Python workers are
+        # Linux). Elsewhere (`func start` on Windows) every check stays in process.
+        self._cores = (_cores() if cores is None else cores) if os.name == "posix" else 1
         self._helper = _Helper()
         atexit.register(self._helper.stop)
 
@@ -126,6 +127,8 @@ def _start() -> subprocess.Popen[bytes]:
     process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, env=env)  # fmt: skip
     assert process.stdin is not None
+    import fcntl  # POSIX only: HelperProcessChecks never starts a helper elsewhere
+
     with contextlib.suppress(OSError, AttributeError):  # Linux only; a smaller pipe only means more waits
         fcntl.fcntl(process.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
     log.info("started the pain.001 check helper (pid %d) for big documents", process.pid)

@@ -88,11 +88,19 @@ def test_the_helper_gives_the_in_process_verdicts_and_is_kept_for_the_next_docum
     assert checks.helper_pid == first_helper
 
 
-def test_small_documents_a_single_core_and_a_busy_helper_are_checked_in_process() -> None:
+def test_small_documents_a_single_core_windows_and_a_busy_helper_are_checked_in_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     single = HelperProcessChecks(min_transactions=10, cores=1)
     with single.open(1_000_000) as check:
         assert isinstance(check, StreamingCheck)
     assert single.helper_pid is None
+    with monkeypatch.context() as windows:
+        windows.setattr(os, "name", "nt")  # `func start` on Windows: no fcntl, no select() on pipes
+        on_windows = HelperProcessChecks(min_transactions=10, cores=2)
+    with on_windows.open(1_000_000) as check:
+        assert isinstance(check, StreamingCheck)
+    assert on_windows.helper_pid is None
     checks = HelperProcessChecks(min_transactions=10, cores=2)
     try:
         with checks.open(9) as small:
