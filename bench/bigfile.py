@@ -32,6 +32,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
 from azure.storage.blob import BlobServiceClient
@@ -137,8 +138,8 @@ def _run_in(folder: Path, size: int, round_number: int, timeout: float, warm_up:
         stack.stop()
     # Measured before and after the stack's run, the machine's drift in between counts for both sides.
     core_after = run_ours(path)
-    core = {key: (core_before[key] + core_after[key]) / 2 for key in ("seconds", "wall")}
-    core["walls"] = (core_before["wall"], core_after["wall"])  # type: ignore[assignment]
+    core: dict[str, Any] = {key: (core_before[key] + core_after[key]) / 2 for key in ("seconds", "wall")}
+    core["walls"] = (core_before["wall"], core_after["wall"])
     return {"size": size, "steps": steps, "core": core, "rss": rss.peak, "warm_up": warm_steps}
 
 

@@ -1,5 +1,5 @@
-"""Small binary-stream adapters: a hashing pass-through reader, a reader over an iterator of chunks, and
-a read-ahead that fetches the next chunk while the current one is used.
+"""Small binary-stream adapters: a hashing pass-through reader, a reader over an iterator of chunks, a
+read-ahead that fetches the next chunk while the current one is used, and pieces gathered into blocks.
 
 The readers are `io.RawIOBase` wrapped in `io.BufferedReader`, so callers (csv via TextIOWrapper, lxml,
 the storage SDK) get a real `BinaryIO` and memory stays at a chunk or two whatever the blob size.
@@ -135,6 +135,29 @@ def read_ahead(chunks: Iterable[bytes]) -> Iterator[bytes]:
             yield cast(bytes, item)
     finally:
         stop.set()
+
+
+class Blocks:
+    """Written pieces gathered into blocks of at least `size` bytes, so a consumer that costs per call (a
+    parser's feed, a pipe frame) is called once per block, not once per piece."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._pending: list[bytes] = []
+        self._count = 0
+
+    def add(self, data: bytes) -> bytes | None:
+        """Take a piece; the block gathered so far once it reached `size`, else None."""
+        self._pending.append(data)
+        self._count += len(data)
+        return self.rest() if self._count >= self._size else None
+
+    def rest(self) -> bytes:
+        """What is gathered (possibly nothing), taken out."""
+        block = b"".join(self._pending)
+        self._pending.clear()
+        self._count = 0
+        return block
 
 
 def sha256_of(stream: BinaryIO) -> tuple[str, int]:

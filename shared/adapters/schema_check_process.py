@@ -35,6 +35,7 @@ from typing import IO, BinaryIO
 
 from shared.domain.pain001 import StreamingCheck
 from shared.ports import SchemaCheck, SchemaCheckUnavailable
+from shared.streams import Blocks
 
 log = logging.getLogger(__name__)
 HELPER_MIN_TRANSACTIONS = 20_000  # about 7 MB of pain.001, 0.2 s of checking: below, a helper gains little
@@ -140,12 +141,12 @@ class _HelperCheck:
 
     def __init__(self, helper: _Helper) -> None:
         self._helper = helper
-        self._pending: list[bytes] = []
-        self._size = 0
+        self._blocks = Blocks(FRAME)
         self._stdin: IO[bytes] | None = None
         self._stdout: IO[bytes] | None = None
         self._failure: str | None = None  # why no verdict can be had
-        self._verdict: tuple[str | None] | None = None
+        self._answered = False
+        self._error: str | None = None  # the verdict, once answered
         self._released = False
         try:
             self._stdin, self._stdout = helper.pipes()
@@ -153,40 +154,30 @@ class _HelperCheck:
             self._failure = f"could not be started ({exc})"
 
     def write(self, data: bytes) -> int:
-        if self._failure is None:
-            self._pending.append(data)
-            self._size += len(data)
-            if self._size >= FRAME:
-                self._send()
+        if self._failure is None and (block := self._blocks.add(data)) is not None:
+            self._frame(block)
         return len(data)
 
     def first_error(self) -> str | None:
-        if self._verdict is None and self._failure is None:
-            self._send()
+        if not self._answered and self._failure is None:
+            if block := self._blocks.rest():
+                self._frame(block)
             self._frame(b"")
-            answer = self._answer() if self._failure is None else None
-            if answer is not None:
-                self._verdict = answer
-        if self._verdict is None:
+            if self._failure is None:
+                self._answer()
+        if not self._answered:
             self._give_up()
             raise SchemaCheckUnavailable(f"the pain.001 check helper {self._failure}")
-        return self._verdict[0]
+        return self._error
 
     def close(self) -> None:
         """End the document (a caller that stopped writing midway ends it here, the verdict unread)."""
-        if self._verdict is None and self._failure is None:
+        if not self._answered and self._failure is None:
             with contextlib.suppress(SchemaCheckUnavailable):
                 self.first_error()
         if self._failure is not None:
             self._give_up()
         self._release()
-
-    def _send(self) -> None:
-        block = b"".join(self._pending)
-        self._pending.clear()
-        self._size = 0
-        if block:
-            self._frame(block)
 
     def _frame(self, data: bytes) -> None:
         if self._failure is not None or self._stdin is None:
@@ -199,26 +190,27 @@ class _HelperCheck:
         except OSError as exc:  # BrokenPipeError: the helper is gone
             self._failure = f"stopped taking the document ({exc})"
 
-    def _answer(self) -> tuple[str | None] | None:
+    def _answer(self) -> None:
+        """Wait for the verdict: `_answered` and `_error`, or `_failure` saying why there is none."""
         assert self._stdout is not None
         ready, _, _ = select.select([self._stdout], [], [], ANSWER_TIMEOUT)
         if not ready:
             self._failure = f"gave no verdict within {ANSWER_TIMEOUT:.0f} s"
-            return None
+            return
         try:
             body = _read_frame(self._stdout)
             verdict = json.loads(body) if body is not None else None
         except (OSError, ValueError) as exc:
             self._failure = f"answered something unreadable ({exc})"
-            return None
+            return
         if verdict is None:
             self._failure = "ended before it answered"
-            return None
+            return
         error = verdict.get("error") if isinstance(verdict, dict) else 0
         if error is not None and not isinstance(error, str):
             self._failure = f"answered something unreadable ({verdict!r:.100})"
-            return None
-        return (error,)
+            return
+        self._answered, self._error = True, error
 
     def _give_up(self) -> None:
         if not self._released:

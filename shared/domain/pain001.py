@@ -22,6 +22,7 @@ from schwifty import IBAN
 
 from shared.domain import pain001_elements as xml
 from shared.domain.canonical import CanonicalDocument, CanonicalDocumentError, CreditTransfer, PaymentGroup
+from shared.streams import Blocks
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 MAX_SCHEMA_ERRORS = 20
@@ -153,17 +154,13 @@ class StreamingCheck:
     def __init__(self) -> None:
         self._parser = etree.XMLPullParser(events=("start",), schema=schema(), huge_tree=True, tag=_ROOT_TAG)
         self._root: etree._Element | None = None
-        self._pending: list[bytes] = []
-        self._size = 0
+        self._blocks = Blocks(_BLOCK)
         self._error: str | None = None
         self._closed = False
 
     def write(self, data: bytes) -> int:
-        if self._error is None:
-            self._pending.append(data)
-            self._size += len(data)
-            if self._size >= _BLOCK:
-                self._feed()
+        if self._error is None and (block := self._blocks.add(data)) is not None:
+            self._feed(block)
         return len(data)
 
     def first_error(self) -> str | None:
@@ -171,14 +168,11 @@ class StreamingCheck:
         if not self._closed:
             self._closed = True
             if self._error is None:
-                self._feed()
+                self._feed(self._blocks.rest())
                 self._guard(self._parser.close)
         return self._error
 
-    def _feed(self) -> None:
-        block = b"".join(self._pending)
-        self._pending.clear()
-        self._size = 0
+    def _feed(self, block: bytes) -> None:
         if block:
             self._guard(lambda: self._parser.feed(block))
         if self._root is None and self._error is None:
