@@ -209,7 +209,7 @@ def _children_cpu() -> float:
     total = 0.0
     for child in psutil.Process().children(recursive=True):
         with contextlib.suppress(psutil.Error):
-            if "schema_check_process" in " ".join(child.cmdline()):
+            if HelperProcessChecks.__module__ in child.cmdline():  # `python -m <that module>`
                 times = child.cpu_times()
                 total += times.user + times.system
     return total
