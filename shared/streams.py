@@ -1,5 +1,6 @@
 """Small binary-stream adapters: a hashing pass-through reader, a reader over an iterator of chunks, a
-read-ahead that fetches the next chunk while the current one is used, and pieces gathered into blocks.
+read-ahead that fetches the next chunk while the current one is used, pieces gathered into blocks, and a
+gzip reader with bounded memory.
 
 The readers are `io.RawIOBase` wrapped in `io.BufferedReader`, so callers (csv via TextIOWrapper, lxml,
 the storage SDK) get a real `BinaryIO` and memory stays at a chunk or two whatever the blob size.
@@ -12,10 +13,12 @@ import hashlib
 import io
 import queue
 import threading
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, cast
 
 CHUNK = 1024 * 1024
+GZIP_WBITS = 31  # zlib's window bits for the gzip format (header and CRC-32 trailer), not raw deflate
 
 
 class _HashingRaw(io.RawIOBase):
@@ -165,3 +168,35 @@ def sha256_of(stream: BinaryIO) -> tuple[str, int]:
     tally = HashTally(stream)
     tally.drain()
     return tally.hexdigest, tally.size
+
+
+class GzipError(ValueError):
+    """A gzip stream is corrupt, truncated, or followed by other bytes."""
+
+
+def gunzip(stream: BinaryIO) -> BinaryIO:
+    """A forward-only `BinaryIO` of the decompressed bytes of one gzip member read from `stream`.
+
+    Each step inflates at most CHUNK bytes, so memory stays bounded whatever the ratio (a small corrupt
+    or hostile blob cannot expand in memory all at once). Raises `GzipError` while reading when the data
+    is not gzip, fails its CRC, ends early, or has bytes after its end."""
+    return stream_from_chunks(_inflate(stream))
+
+
+def _inflate(stream: BinaryIO) -> Iterator[bytes]:
+    inflater = zlib.decompressobj(GZIP_WBITS)
+    try:
+        while not inflater.eof:
+            data = inflater.unconsumed_tail or stream.read(CHUNK)
+            if not data:  # the input is used up: what zlib still holds (at most its window), then the end
+                if rest := inflater.flush():
+                    yield rest
+                if not inflater.eof:
+                    raise GzipError("the gzip stream ends before its end marker (truncated)")
+                break
+            if piece := inflater.decompress(data, CHUNK):
+                yield piece
+    except zlib.error as exc:
+        raise GzipError(f"not a valid gzip stream: {exc}") from None
+    if inflater.unused_data or stream.read(1):
+        raise GzipError("bytes follow the end of the gzip stream")

@@ -1,7 +1,9 @@
 """The record carrier inside a message: the records themselves, or a claim-check reference to a blob.
 
-Discriminated on `kind`. A blob reference holds the same records as NDJSON (one JSON object per line);
-`size` and `sha256` let the reader detect a truncated or replaced staging blob.
+Discriminated on `kind`. A blob reference holds the same records as NDJSON (one JSON object per line),
+gzip-compressed when `encoding` says so (what this version writes; `identity`, the default, is what
+earlier versions wrote and is still read). `size` and `sha256` are of the blob as stored, so the reader
+detects a truncated or replaced staging blob.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ class InlineRecords(BaseModel):
 
 
 class BlobReference(BaseModel):
-    """Claim-check: the records are in `container/name` as NDJSON."""
+    """Claim-check: the records are in `container/name` as NDJSON (gzip-compressed if `encoding` is gzip)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -30,6 +32,7 @@ class BlobReference(BaseModel):
     name: str = Field(min_length=1)
     size: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    encoding: Literal["identity", "gzip"] = "identity"
 
 
 Payload = Annotated[InlineRecords | BlobReference, Field(discriminator="kind")]

@@ -31,7 +31,7 @@ STEP = "adaptor"
 
 
 def canonical_name(file_id: str) -> str:
-    return f"{staging_prefix(file_id)}canonical.ndjson"
+    return f"{staging_prefix(file_id)}canonical.ndjson.gz"
 
 
 def handle_file_validated(services: Services, delivery: Delivery) -> StepOutcome:

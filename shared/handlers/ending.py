@@ -49,7 +49,7 @@ def ended_message_id(file_id: str) -> str:
 
 def issues_blob_name(file_id: str) -> str:
     """Claim-check for a long list of issues: beside the timeline, which outlives staging."""
-    return f"{timeline_prefix(file_id)}ended-issues.ndjson"
+    return f"{timeline_prefix(file_id)}ended-issues.ndjson.gz"
 
 
 def announce_ending(services: Services, file_id: str, known: Ending | None = None) -> bool:

@@ -158,7 +158,7 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
                    "message": file.sender_problem}
         return _reject(services, file, {"state": "rejected", "error_count": 1, "errors": [problem]})
     reference = services.reference.load()  # once: validated and named from the same version of the table
-    staged = f"{staging_prefix(file.file_id)}validated.ndjson"
+    staged = f"{staging_prefix(file.file_id)}validated.ndjson.gz"
     with (RecordSpool(services.blobs, staged, services.claim_check_threshold) as spool,
           tempfile.SpooledTemporaryFile(max_size=ORIGINAL_IN_MEMORY) as copy,
           staged_write(services.blobs, WORKFLOW_CONTAINER, _archive_name(file)) as archived,

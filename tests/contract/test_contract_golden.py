@@ -48,6 +48,15 @@ def test_payload_union_is_discriminated_on_kind() -> None:
     assert isinstance(blob.data.payload, BlobReference)  # type: ignore[union-attr]
 
 
+def test_a_blob_reference_of_an_earlier_version_is_plain_ndjson() -> None:
+    """Versions before the gzip claim-check wrote no `encoding`: their messages still decode, as identity."""
+    document = load("file.validated.v1.blob.json")
+    del document["data"]["payload"]["encoding"]
+    payload = decode_message(json.dumps(document)).data.payload  # type: ignore[union-attr]
+    assert isinstance(payload, BlobReference)
+    assert payload.encoding == "identity"
+
+
 def mutate(name: str, path: str, value: Any) -> bytes:
     document = load(name)
     target = document
@@ -80,6 +89,10 @@ def mutate(name: str, path: str, value: Any) -> bytes:
             r"data\.row_count: Field required",
         ),
         (mutate("file.validated.v1.inline.json", "data.payload.kind", "ftp"), r"data\.payload"),
+        (
+            mutate("file.validated.v1.blob.json", "data.payload.encoding", "zstd"),
+            r"data\.payload\.blob\.encoding",
+        ),
         (mutate("file.failed.v1.json", "data.compensate", "creator"), r"data\.compensate"),
         (mutate("file.failed.v1.json", "occurred_at", "2026-11-20T08:00:00"), "occurred_at"),
         (mutate("file.failed.v1.json", "surprise", 1), "surprise: Extra inputs are not permitted"),

@@ -105,7 +105,7 @@ def test_many_errors_travel_by_claim_check_beside_the_timeline() -> None:
 
     data = ended(publisher.to(FILE_ENDED_TOPIC)[0].body).data
     assert isinstance(data.issues, BlobReference)
-    assert data.issues.name == f"timeline/{data.file_id}/ended-issues.ndjson"
+    assert data.issues.name == f"timeline/{data.file_id}/ended-issues.ndjson.gz"
     records = list(iter_records(blobs, data.issues))
     assert len(records) == data.error_count == 400 and records[-1]["payment_id"] == "P-399"
     assert json.loads(json.dumps(records[0]))["severity"] == "error"

@@ -3,12 +3,15 @@ the registry's ownership rule and the once-only terminal state."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -30,7 +33,7 @@ from shared.handlers.timeline import (
 )
 from shared.handlers.validator import handle_incoming_file
 from shared.settings import ConfigurationError, Settings, blob_trigger_source
-from shared.streams import HashTally, read_ahead, stream_from_chunks
+from shared.streams import CHUNK, HashTally, gunzip, read_ahead, stream_from_chunks
 from shared.topology import FILE_ADAPTED_QUEUE, FILE_VALIDATED_QUEUE, INCOMING_CONTAINER, WORKFLOW_CONTAINER
 from tests.fakes import FAKE_EXECUTION_DATE, FakeBlobStore, FakeClock, make_services
 from tests.samplefiles import payment_csv
@@ -75,15 +78,20 @@ def test_file_id_ignores_etag_quoting_and_handles_blobs_outside_a_sender_folder(
     assert normalise_etag('W/"abc"') == "abc"
 
 
-def test_claim_check_detects_a_replaced_staging_blob() -> None:
-    blobs = FakeBlobStore()
-    with RecordSpool(blobs, "staging/f/validated.ndjson", threshold=1024) as spool:
-        for n in range(50):
+def _staged(blobs: FakeBlobStore, count: int = 50) -> BlobReference:
+    with RecordSpool(blobs, "staging/f/validated.ndjson.gz", threshold=1024) as spool:
+        for n in range(count):
             spool.add({"n": n, "pad": "x" * 100})
         reference = spool.to_payload()
     assert isinstance(reference, BlobReference)
+    return reference
+
+
+def test_claim_check_detects_a_replaced_staging_blob() -> None:
+    blobs = FakeBlobStore()
+    reference = _staged(blobs)
     assert [r["n"] for r in iter_records(blobs, reference)] == list(range(50))
-    blobs.write(WORKFLOW_CONTAINER, reference.name, b'{"n": 0}\n')
+    blobs.write(WORKFLOW_CONTAINER, reference.name, gzip.compress(b'{"n": 0}\n', mtime=0))
     with pytest.raises(ClaimCheckError, match="does not match its reference"):
         list(iter_records(blobs, reference))
     blobs.delete(WORKFLOW_CONTAINER, reference.name)
@@ -91,19 +99,57 @@ def test_claim_check_detects_a_replaced_staging_blob() -> None:
         list(iter_records(blobs, reference))
 
 
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda stored: b'{"n": 0}\n', "not a valid gzip stream"),
+        (lambda stored: stored[: len(stored) // 2], "truncated"),
+        (lambda stored: stored + b"\x00", "bytes follow the end"),
+    ],
+    ids=["not-gzip", "truncated", "trailing-bytes"],
+)
+def test_a_damaged_compressed_staging_blob_is_corrupt_not_read(damage: Any, reason: str) -> None:
+    blobs = FakeBlobStore()
+    reference = _staged(blobs)
+    blobs.write(WORKFLOW_CONTAINER, reference.name, damage(blobs.read(WORKFLOW_CONTAINER, reference.name)))
+    with pytest.raises(ClaimCheckError, match=f"is corrupt: .*{reason}"):
+        list(iter_records(blobs, reference))
+
+
+def test_a_plain_ndjson_blob_of_an_earlier_version_is_still_read() -> None:
+    """Versions before the gzip claim-check staged plain NDJSON and wrote no `encoding`."""
+    blobs = FakeBlobStore()
+    lines = b"".join(ndjson_line({"n": n}) for n in range(3))
+    blobs.write(WORKFLOW_CONTAINER, "staging/f/validated.ndjson", lines)
+    reference = BlobReference(container=WORKFLOW_CONTAINER, name="staging/f/validated.ndjson",
+                              size=len(lines), sha256=hashlib.sha256(lines).hexdigest())  # fmt: skip
+    assert reference.encoding == "identity"
+    assert [r["n"] for r in iter_records(blobs, reference)] == [0, 1, 2]
+
+
 def test_a_staged_payload_is_every_line_in_order_with_its_size_and_sha256() -> None:
-    """Lines are written in blocks: a payload of several blocks is still every record, byte for byte."""
+    """Lines are written in blocks: a payload of several blocks is still every record, byte for byte,
+    stored as one gzip stream whose size and sha256 the reference carries."""
     blobs = FakeBlobStore()
     records = [{"n": n, "pad": "é" * 300} for n in range(2000)]  # ~1.2 MB: several blocks, spilled to disk
-    with RecordSpool(blobs, "staging/f/validated.ndjson", threshold=192 * 1024) as spool:
+    with RecordSpool(blobs, "staging/f/validated.ndjson.gz", threshold=192 * 1024) as spool:
         for record in records:
             spool.add(record)
         reference = spool.to_payload()
     assert isinstance(reference, BlobReference)
-    staged = blobs.read(WORKFLOW_CONTAINER, reference.name)
-    assert staged == b"".join(ndjson_line(r) for r in records)
-    assert (reference.size, reference.sha256) == (len(staged), hashlib.sha256(staged).hexdigest())
+    assert reference.encoding == "gzip"
+    stored = blobs.read(WORKFLOW_CONTAINER, reference.name)
+    assert gzip.decompress(stored) == b"".join(ndjson_line(r) for r in records)
+    assert (reference.size, reference.sha256) == (len(stored), hashlib.sha256(stored).hexdigest())
     assert list(iter_records(blobs, reference)) == records
+
+
+def test_the_same_records_stage_the_same_bytes() -> None:
+    """A redelivery stages the blob its first run staged (block ids name their content)."""
+    first, second = FakeBlobStore(), FakeBlobStore()
+    one, two = _staged(first, 3000), _staged(second, 3000)
+    assert one == two
+    assert first.read(WORKFLOW_CONTAINER, one.name) == second.read(WORKFLOW_CONTAINER, two.name)
 
 
 def _writers(blobs: FakeBlobStore) -> list[tuple[str, str, str]]:
@@ -119,8 +165,8 @@ def test_an_accepted_big_file_commits_its_staged_archive_records_and_output() ->
     assert handle_file_adapted(services, deliver(publisher, FILE_ADAPTED_QUEUE)).state == "delivered"
     assert sorted(_writers(blobs)) == [
         ("outgoing", f"{file_id}.xml", "committed"), ("workflow", "big.csv", "committed"),
-        ("workflow", "canonical.ndjson", "committed"), ("workflow", "ended-issues.ndjson", "committed"),
-        ("workflow", "validated.ndjson", "committed"),
+        ("workflow", "canonical.ndjson.gz", "committed"), ("workflow", "ended-issues.ndjson.gz", "committed"),
+        ("workflow", "validated.ndjson.gz", "committed"),
     ]  # fmt: skip
 
 
@@ -133,7 +179,7 @@ def test_a_rejected_big_file_stages_nothing_anyone_can_see() -> None:
     assert handle_incoming_file(services, "acme-payroll/bad.csv").state == "rejected"
     # (its 39 good records stayed in memory: a spool starts a blob at SPOOL_BUFFER bytes)
     assert sorted(_writers(blobs)) == [("workflow", "bad.csv", "aborted"),
-                                       ("workflow", "ended-issues.ndjson", "committed")]  # fmt: skip
+                                       ("workflow", "ended-issues.ndjson.gz", "committed")]  # fmt: skip
     assert not list(blobs.list_names(WORKFLOW_CONTAINER, "archive/"))
     assert not list(blobs.list_names(WORKFLOW_CONTAINER, "staging/"))
 
@@ -232,3 +278,19 @@ def test_a_claim_and_its_record_are_one_blob_so_one_read_tells_the_ending() -> N
     assert claim_ending(blobs, clock, "c", "failed") == "failed"
     assert write_terminal(blobs, clock, "c", "failed", replacing="our claim", failed_step="adaptor")
     assert (read_terminal(blobs, "c") or {}).get("failed_step") == "adaptor"
+
+
+def test_gunzip_inflates_a_stream_in_bounded_memory() -> None:
+    """64 MiB of zeros compress to ~64 KB; reading them back holds a few CHUNKs at a time, never the whole."""
+    data = bytes(64 * 1024 * 1024)
+    compressed = gzip.compress(data, compresslevel=1, mtime=0)
+    del data
+    tracemalloc.start()
+    try:
+        stream = gunzip(io.BytesIO(compressed))
+        total = sum(len(piece) for piece in iter(lambda: stream.read(CHUNK), b""))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert total == 64 * 1024 * 1024
+    assert peak < 8 * CHUNK  # ~7 CHUNKs of copies in the buffers; unbounded, it would be the whole 64

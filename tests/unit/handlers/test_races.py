@@ -125,7 +125,8 @@ def test_compensation_delivered_late_leaves_a_delivered_file_alone() -> None:
 
 def test_adaptor_redelivered_while_the_creator_finishes_leaves_no_staging() -> None:
     services, blobs, _, file_id, validated, adapted = adapted_file()
-    blobs.before_write("workflow/staging/*/canonical.ndjson", lambda: handle_file_adapted(services, adapted))
+    blobs.before_write("workflow/staging/*/canonical.ndjson.gz",
+                       lambda: handle_file_adapted(services, adapted))  # fmt: skip
 
     handle_file_validated(services, replace(validated, delivery_count=2))
 
@@ -164,7 +165,7 @@ def test_validator_run_straddling_the_whole_failed_chain_leaves_nothing_behind()
         handle_validator_compensation(services, deliver_failed(publisher, "validator"))
         assert_terminal_state(blobs, file_id, "failed")
 
-    blobs.before_write("workflow/staging/*/validated.ndjson", first_run_fails_completely)
+    blobs.before_write("workflow/staging/*/validated.ndjson.gz", first_run_fails_completely)
     outcome = handle_incoming_file(services, NAME, etag)
 
     assert outcome.state == "already_processed"
