@@ -18,7 +18,7 @@ from shared.contracts import (
 from shared.domain.adaptation import adapt
 from shared.domain.canonical import CanonicalHeader, document_records
 from shared.domain.payments import Payment
-from shared.handlers.claimcheck import RecordSpool, iter_records, staging_prefix
+from shared.handlers.claimcheck import SPOOLED_SUFFIX, RecordSpool, iter_records, staging_prefix
 from shared.handlers.debtor import debtor_from
 from shared.handlers.inbound import Delivery, run_step
 from shared.handlers.outcome import StepOutcome, already_ended, discard_if_ended
@@ -31,7 +31,7 @@ STEP = "adaptor"
 
 
 def canonical_name(file_id: str) -> str:
-    return f"{staging_prefix(file_id)}canonical.ndjson.gz"
+    return f"{staging_prefix(file_id)}canonical{SPOOLED_SUFFIX}"
 
 
 def handle_file_validated(services: Services, delivery: Delivery) -> StepOutcome:

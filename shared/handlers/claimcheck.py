@@ -35,6 +35,9 @@ ENVELOPE_ALLOWANCE = 8 * 1024
 # update per 256 KiB instead of per ~250-byte record.
 SPOOL_BUFFER = 256 * 1024
 GZIP_LEVEL = 1
+# The ending of every name a spool writes to: the blob's format is the spool's, so callers name only the
+# document (`staging/<file id>/validated`), never how it is stored.
+SPOOLED_SUFFIX = ".ndjson.gz"
 
 
 class ClaimCheckError(RuntimeError):

@@ -24,7 +24,7 @@ from shared.contracts.timeline import TerminalRecord, TimelineEvent
 from shared.domain.ids import make_msg_id
 from shared.domain.row_ids import payment_ids_by_row
 from shared.handlers.blobops import base_name
-from shared.handlers.claimcheck import RecordSpool
+from shared.handlers.claimcheck import SPOOLED_SUFFIX, RecordSpool
 from shared.handlers.publishing import publish
 from shared.handlers.status import read_report
 from shared.handlers.timeline import file_facts, read_events, read_terminal, timeline_prefix
@@ -49,7 +49,7 @@ def ended_message_id(file_id: str) -> str:
 
 def issues_blob_name(file_id: str) -> str:
     """Claim-check for a long list of issues: beside the timeline, which outlives staging."""
-    return f"{timeline_prefix(file_id)}ended-issues.ndjson.gz"
+    return f"{timeline_prefix(file_id)}ended-issues{SPOOLED_SUFFIX}"
 
 
 def announce_ending(services: Services, file_id: str, known: Ending | None = None) -> bool:

@@ -25,7 +25,7 @@ from shared.domain.reference import ReferenceTable
 from shared.domain.validation import ValidationResult, validate_payment_file
 from shared.handlers import registry
 from shared.handlers.blobops import base_name, copy_blob, staged_write, tee
-from shared.handlers.claimcheck import RecordSpool, staging_prefix
+from shared.handlers.claimcheck import SPOOLED_SUFFIX, RecordSpool, staging_prefix
 from shared.handlers.debtor import debtor_data
 from shared.handlers.ending import announce_ending, issue_record, refused_ending
 from shared.handlers.identity import incoming_file_id, normalise_etag, sender_or_none
@@ -158,7 +158,7 @@ def _process(services: Services, file: IncomingFile, reader: StreamedBlob) -> Va
                    "message": file.sender_problem}
         return _reject(services, file, {"state": "rejected", "error_count": 1, "errors": [problem]})
     reference = services.reference.load()  # once: validated and named from the same version of the table
-    staged = f"{staging_prefix(file.file_id)}validated.ndjson.gz"
+    staged = f"{staging_prefix(file.file_id)}validated{SPOOLED_SUFFIX}"
     with (RecordSpool(services.blobs, staged, services.claim_check_threshold) as spool,
           tempfile.SpooledTemporaryFile(max_size=ORIGINAL_IN_MEMORY) as copy,
           staged_write(services.blobs, WORKFLOW_CONTAINER, _archive_name(file)) as archived,
