@@ -5,13 +5,15 @@ a big file) adds to the writing, and a thread cannot overlap it. A helper proces
 and uploads while the helper validates what it was sent. The verdict is the same `StreamingCheck`'s, and
 the creator still commits only a document that validated.
 
-One helper per app process, started on first use (`python -m shared.adapters.schema_check_process`) and
-kept. It reads the document in frames on its stdin (4-byte big-endian length, then the bytes; length 0
-ends a document) and answers each document with one frame of JSON (`{"error": null}` or the first error).
-It exits when its stdin closes, which is also what happens when the app process ends however it ends,
-so it never outlives its parent. It serves one document at a time: `HelperProcessChecks.open` gives the
-helper's check only for a document of at least `HELPER_MIN_TRANSACTIONS` payments, on a POSIX machine
-with two cores or more, and when the helper is free; otherwise the in-process `StreamingCheck`.
+One helper per app process (`python -m shared.adapters.schema_check_process`), started by the first
+document of any size (a small one is still checked in process; the helper then gets ready for the first
+big one in the background) and kept. It reads the document in frames on its stdin (4-byte big-endian
+length, then the bytes; length 0 ends a document) and answers each document with one frame of JSON
+(`{"error": null}` or the first error). It exits when its stdin closes, which is also what happens when
+the app process ends however it ends, so it never outlives its parent. It serves one document at a time:
+`HelperProcessChecks.open` gives the helper's check only for a document of at least
+`HELPER_MIN_TRANSACTIONS` payments, on a POSIX machine with two cores or more, and when the helper is
+free; otherwise the in-process `StreamingCheck`.
 
 A helper that dies, stops answering (`ANSWER_TIMEOUT`) or answers nonsense is discarded (the next big
 document starts a new one) and `first_error` raises `SchemaCheckUnavailable`: the caller then checks the
@@ -54,11 +56,14 @@ class HelperProcessChecks:
         # Linux). Elsewhere (`func start` on Windows) every check stays in process.
         self._cores = (_cores() if cores is None else cores) if os.name == "posix" else 1
         self._helper = _Helper()
+        self._warmed = False  # the first document got the helper going (once: one that dies is not chased)
         atexit.register(self._helper.stop)
 
     @contextlib.contextmanager
     def open(self, transactions: int) -> Iterator[SchemaCheck]:
-        if transactions < self._min or self._cores < 2 or not self._helper.reserve():
+        if self._cores < 2 or transactions < self._min or not self._helper.reserve():
+            if self._cores >= 2 and not self._warmed:
+                self._warm()
             yield StreamingCheck()
             return
         check = _HelperCheck(self._helper)
@@ -66,6 +71,21 @@ class HelperProcessChecks:
             yield check
         finally:
             check.close()
+
+    def _warm(self) -> None:
+        """Start the helper now, without waiting for it, if none runs: an app that creates files is
+        likely to create a big one, and the helper's start (Python, lxml, the XSD: ~0.15 s of the other
+        core) would otherwise come first on that document's path, where the helper is the slower side
+        (measured: a 100,000-payment creator 1.16-1.22 s with a running helper, 1.38-1.39 s starting it)."""
+        self._warmed = True
+        if not self._helper.reserve():
+            return  # a document holds it: it runs
+        try:
+            self._helper.pipes()
+        except OSError as exc:  # the big document will try again, and check in process if it must
+            log.warning("could not start the pain.001 check helper ahead of a big document: %s", exc)
+        finally:
+            self._helper.release()
 
     @property
     def helper_pid(self) -> int | None:

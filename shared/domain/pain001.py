@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from lxml import etree
-from schwifty import IBAN
 
 from shared.domain import pain001_elements as xml
 from shared.domain.canonical import CanonicalDocument, CanonicalDocumentError, CreditTransfer, PaymentGroup
@@ -51,6 +50,10 @@ def parse_pain001_schema() -> etree.XMLSchema:
 @lru_cache(maxsize=1024)
 def _debtor_agent_bic(iban: str) -> str | None:
     # schwifty's bank registry knows many banks' BICs; when it does not, we say NOTPROVIDED (EPC usage).
+    # Imported here, not with the module: the check helper imports this module and never writes, and
+    # without schwifty it starts in ~0.15 s instead of ~0.26 s (Python, lxml and the XSD left).
+    from schwifty import IBAN
+
     bic = IBAN(iban, allow_invalid=True).bic
     return None if bic is None else str(bic.compact)
 

@@ -146,13 +146,11 @@ def test_a_malformed_pipeline_today_names_the_setting_and_the_format(value: str)
         build_services(Settings.from_env({**STORAGE, "PIPELINE_TODAY": value}))
 
 
-def test_the_app_checks_a_big_pain001_in_its_helper_process_and_starts_none_until_then() -> None:
-    from shared.adapters.schema_check_process import HELPER_MIN_TRANSACTIONS, HelperProcessChecks
-    from shared.domain.pain001 import StreamingCheck
+def test_the_app_checks_a_big_pain001_in_its_helper_process_and_starts_none_when_built() -> None:
+    from shared.adapters.schema_check_process import HelperProcessChecks
 
     checks = build_services(Settings.from_env(STORAGE)).schema_checks
     assert isinstance(checks, HelperProcessChecks)
-    assert checks.helper_pid is None  # built without a process; a small file never starts one
-    with checks.open(HELPER_MIN_TRANSACTIONS - 1) as check:
-        assert isinstance(check, StreamingCheck)
+    # Nothing starts before a document: the first one, of any size, starts the helper (an integration
+    # test, tests/integration/test_schema_check_process.py, follows it with a real process).
     assert checks.helper_pid is None
