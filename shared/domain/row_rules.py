@@ -197,8 +197,41 @@ def execution_date(value: str, earliest: date, latest: date) -> date | Problem:
     if not value:
         return Problem(codes.MISSING_VALUE, "an execution date is required")
     if parsed is None:
-        return Problem(codes.INVALID_DATE, f"{value!r} is not a valid date YYYY-MM-DD")
+        return Problem(codes.INVALID_DATE, _not_a_date(value))
     return Problem(codes.DATE_OUTSIDE_WINDOW, f"{value} is outside the allowed window {earliest} .. {latest}")
+
+
+# Dates as spreadsheets in many countries write them: day.month.year, or day and month either way round
+# with `/` or `-`.
+_LOCAL_DATE_RE = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4})")
+
+
+def _not_a_date(value: str) -> str:
+    """Why `value` is not a YYYY-MM-DD date, with the date the sender meant where the way it is written
+    leaves one reading (dots are day first; a part above 12 is the day), and both where it leaves two."""
+    if _DATE_RE.fullmatch(value):
+        return f"{value!r} is not a day of the calendar; write an existing date as YYYY-MM-DD"
+    local = _LOCAL_DATE_RE.fullmatch(value)
+    if local is None:
+        return f"{value!r} is not a date; write it as YYYY-MM-DD (year, month, day)"
+    first, separator, second, year = int(local[1]), local[2], int(local[3]), int(local[4])
+    readings = {_calendar_day(year, second, first)}  # day first
+    if separator != ".":
+        readings.add(_calendar_day(year, first, second))  # month first
+    meant = sorted(day.isoformat() for day in readings if day is not None)
+    if len(meant) == 1:
+        return f"{value!r} is not written as YYYY-MM-DD; write {meant[0]}"
+    if meant:
+        return (f"{value!r} is not written as YYYY-MM-DD, and could be {meant[0]} or {meant[1]}; "
+                "write the one you mean as YYYY-MM-DD")
+    return f"{value!r} is not a date; write it as YYYY-MM-DD (year, month, day)"
+
+
+def _calendar_day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 _COUNTRY_RE = re.compile(r"[A-Z]{2}")

@@ -142,16 +142,35 @@ def _optional_columns(
         if want != have
     ]
     if len(fields) < len(COLUMNS):
-        wrong.append(f"{len(fields)} columns instead of at least {len(COLUMNS)}")
+        columns = f"{len(fields)} column{'' if len(fields) == 1 else 's'}"
+        wrong.append(f"{columns} instead of at least {len(COLUMNS)}")
     if unknown:
         wrong.append(f"unknown optional columns {', '.join(map(repr, unknown))}")
     if repeated:
         wrong.append(f"columns given twice: {', '.join(map(repr, repeated))}")
-    result.add(ValidationIssue(
-        1, None, codes.HEADER_MISMATCH,
-        f"the header must start with exactly {HEADER!r}, optionally followed by any of "
-        f"{', '.join(OPTIONAL_COLUMNS)}; got {got!r} ({'; '.join(wrong[:3])}). Rows were not checked.",
-    ))  # fmt: skip
+    if (separator := _other_separator(fields)) is not None:
+        message = (f"the columns are separated by {separator}, not commas: save the file as comma-separated "
+                   f"CSV (UTF-8), with the header {HEADER!r}. Rows were not checked.")
+    else:
+        message = (f"the header must start with exactly {HEADER!r}, optionally followed by any of "
+                   f"{', '.join(OPTIONAL_COLUMNS)}; got {got!r} ({'; '.join(wrong[:3])}). "
+                   "Rows were not checked.")
+    result.add(ValidationIssue(1, None, codes.HEADER_MISMATCH, message))
+    return None
+
+
+_OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _other_separator(fields: list[str]) -> str | None:
+    """The separator a header uses instead of commas (a spreadsheet saved with another list separator,
+    as European locales do by default), when splitting at it gives the required columns."""
+    if len(fields) >= len(COLUMNS):
+        return None
+    line = ",".join(fields)
+    for separator, name in _OTHER_SEPARATORS.items():
+        if tuple(part.strip() for part in line.split(separator)[: len(COLUMNS)]) == COLUMNS:
+            return name
     return None
 
 

@@ -395,3 +395,50 @@ def test_an_unknown_or_repeated_optional_column_is_a_header_mismatch(
     result, _ = run_validation(csv_file(row(), header=HEADER + extra), reference)
     assert codes_at(result) == [(1, None, "header_mismatch")]
     assert "creditor_country" in result.issues[0].message  # it names the columns that may follow
+
+
+@pytest.mark.parametrize(
+    ("separator", "name"), [(";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")]
+)
+def test_a_header_separated_by_something_else_than_commas_says_so(
+    reference: ReferenceTable, separator: str, name: str
+) -> None:
+    # A spreadsheet saved in a European locale separates with semicolons by default.
+    header = HEADER.replace(",", separator)
+    result, payments = run_validation(csv_file(row(), header=header), reference)
+    assert codes_at(result) == [(1, None, "header_mismatch")]
+    message = result.issues[0].message
+    assert message.startswith(f"the columns are separated by {name}, not commas: save the file as "
+                              "comma-separated CSV (UTF-8)")
+    assert HEADER in message and payments == []
+
+
+def test_a_header_that_is_merely_wrong_does_not_blame_the_separator(reference: ReferenceTable) -> None:
+    result, _ = run_validation(csv_file(row(), header="payment_id;debtor_iban"), reference)
+    message = result.issues[0].message
+    assert "separated by" not in message and "2 columns" not in message
+    assert "1 column instead of at least 10" in message  # one field: the line has no comma
+
+
+@pytest.mark.parametrize(
+    ("written", "advice"),
+    [
+        ("14.01.2031", "is not written as YYYY-MM-DD; write 2031-01-14"),  # day first, with dots
+        ("1.2.2031", "is not written as YYYY-MM-DD; write 2031-02-01"),
+        ("13/01/2031", "is not written as YYYY-MM-DD; write 2031-01-13"),  # 13 can only be the day
+        ("01-13-2031", "is not written as YYYY-MM-DD; write 2031-01-13"),
+        ("03/04/2031", "is not written as YYYY-MM-DD, and could be 2031-03-04 or 2031-04-03; "
+                       "write the one you mean as YYYY-MM-DD"),
+        ("04/04/2031", "is not written as YYYY-MM-DD; write 2031-04-04"),  # both readings agree
+        ("31.02.2031", "is not a date; write it as YYYY-MM-DD (year, month, day)"),
+        ("2031-02-30", "is not a day of the calendar; write an existing date as YYYY-MM-DD"),
+        ("20310130", "is not a date; write it as YYYY-MM-DD (year, month, day)"),
+        ("next friday", "is not a date; write it as YYYY-MM-DD (year, month, day)"),
+    ],
+)
+def test_a_date_not_written_as_yyyy_mm_dd_says_which_date_to_write(
+    reference: ReferenceTable, written: str, advice: str
+) -> None:
+    result, _ = run_validation(csv_file(row(execution_date=written)), reference)
+    assert codes_at(result) == [(2, "execution_date", "invalid_date")]
+    assert result.issues[0].message == f"row 2, execution_date: {written!r} {advice}"
