@@ -202,22 +202,26 @@ def execution_date(value: str, earliest: date, latest: date) -> date | Problem:
 
 
 # Dates as spreadsheets in many countries write them: day.month.year, or day and month either way round
-# with `/` or `-`.
+# with `/` or `-`; and the year first with other separators or without leading zeros.
 _LOCAL_DATE_RE = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4})")
+_YEAR_FIRST_RE = re.compile(r"(\d{4})([./-])(\d{1,2})\2(\d{1,2})")
 
 
 def _not_a_date(value: str) -> str:
     """Why `value` is not a YYYY-MM-DD date, with the date the sender meant where the way it is written
-    leaves one reading (dots are day first; a part above 12 is the day), and both where it leaves two."""
+    leaves one reading (year first; dots are day first; a part above 12 is the day), and both where it
+    leaves two."""
     if _DATE_RE.fullmatch(value):
         return f"{value!r} is not a day of the calendar; write an existing date as YYYY-MM-DD"
-    local = _LOCAL_DATE_RE.fullmatch(value)
-    if local is None:
-        return f"{value!r} is not a date; write it as YYYY-MM-DD (year, month, day)"
-    first, separator, second, year = int(local[1]), local[2], int(local[3]), int(local[4])
-    readings = {_calendar_day(year, second, first)}  # day first
-    if separator != ".":
-        readings.add(_calendar_day(year, first, second))  # month first
+    if year_first := _YEAR_FIRST_RE.fullmatch(value):
+        readings = {_calendar_day(int(year_first[1]), int(year_first[3]), int(year_first[4]))}
+    elif local := _LOCAL_DATE_RE.fullmatch(value):
+        first, separator, second, year = int(local[1]), local[2], int(local[3]), int(local[4])
+        readings = {_calendar_day(year, second, first)}  # day first
+        if separator != ".":
+            readings.add(_calendar_day(year, first, second))  # month first
+    else:
+        readings = set()
     meant = sorted(day.isoformat() for day in readings if day is not None)
     if len(meant) == 1:
         return f"{value!r} is not written as YYYY-MM-DD; write {meant[0]}"

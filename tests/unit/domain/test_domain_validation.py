@@ -432,6 +432,9 @@ def test_a_header_that_is_merely_wrong_does_not_blame_the_separator(reference: R
         ("04/04/2031", "is not written as YYYY-MM-DD; write 2031-04-04"),  # both readings agree
         ("31.02.2031", "is not a date; write it as YYYY-MM-DD (year, month, day)"),
         ("2031-02-30", "is not a day of the calendar; write an existing date as YYYY-MM-DD"),
+        ("2031/01/14", "is not written as YYYY-MM-DD; write 2031-01-14"),  # year first: one reading
+        ("2031-1-4", "is not written as YYYY-MM-DD; write 2031-01-04"),
+        ("2031/02/30", "is not a date; write it as YYYY-MM-DD (year, month, day)"),
         ("20310130", "is not a date; write it as YYYY-MM-DD (year, month, day)"),
         ("next friday", "is not a date; write it as YYYY-MM-DD (year, month, day)"),
     ],
