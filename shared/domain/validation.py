@@ -135,28 +135,32 @@ def _optional_columns(
     repeated = sorted({name for name in optional if optional.count(name) > 1})
     if required == COLUMNS and not unknown and not repeated:
         return optional
-    got = ",".join(fields)
+    if (separator := _other_separator(fields)) is not None:
+        message = (f"the columns are separated by {separator}, not commas: save the file as comma-separated "
+                   f"CSV (UTF-8), with the header {HEADER!r}. Rows were not checked.")
+    else:
+        message = (f"the header must start with exactly {HEADER!r}, optionally followed by any of "
+                   f"{', '.join(OPTIONAL_COLUMNS)}; got {','.join(fields)!r} "
+                   f"({'; '.join(_header_faults(fields, unknown, repeated)[:3])}). Rows were not checked.")
+    result.add(ValidationIssue(1, None, codes.HEADER_MISMATCH, message))
+    return None
+
+
+def _header_faults(fields: list[str], unknown: list[str], repeated: list[str]) -> list[str]:
+    """What is wrong with a comma-separated header, column by column, then as a whole."""
     wrong = [
         f"column {n}: expected {want!r}, got {have!r}"
         for n, (want, have) in enumerate(zip(COLUMNS, fields, strict=False), start=1)
         if want != have
     ]
     if len(fields) < len(COLUMNS):
-        columns = f"{len(fields)} column{'' if len(fields) == 1 else 's'}"
-        wrong.append(f"{columns} instead of at least {len(COLUMNS)}")
+        counted = f"{len(fields)} column{'' if len(fields) == 1 else 's'}"
+        wrong.append(f"{counted} instead of at least {len(COLUMNS)}")
     if unknown:
         wrong.append(f"unknown optional columns {', '.join(map(repr, unknown))}")
     if repeated:
         wrong.append(f"columns given twice: {', '.join(map(repr, repeated))}")
-    if (separator := _other_separator(fields)) is not None:
-        message = (f"the columns are separated by {separator}, not commas: save the file as comma-separated "
-                   f"CSV (UTF-8), with the header {HEADER!r}. Rows were not checked.")
-    else:
-        message = (f"the header must start with exactly {HEADER!r}, optionally followed by any of "
-                   f"{', '.join(OPTIONAL_COLUMNS)}; got {got!r} ({'; '.join(wrong[:3])}). "
-                   "Rows were not checked.")
-    result.add(ValidationIssue(1, None, codes.HEADER_MISMATCH, message))
-    return None
+    return wrong
 
 
 _OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
