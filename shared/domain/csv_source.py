@@ -30,6 +30,7 @@ class CsvRecord:
     row: int
     fields: list[str]
     issue: ValidationIssue | None = None
+    text: str = ""  # an unreadable record's last physical line, as read (what a person would look at)
 
 
 @dataclass(slots=True)
@@ -37,6 +38,7 @@ class _LineReader:
     stream: BinaryIO
     max_bytes: int
     line_no: int = 0
+    line: str = ""  # the last line yielded
     bytes_read: int = 0
     too_large: ValidationIssue | None = None
     problems: dict[int, ValidationIssue] = field(default_factory=dict)
@@ -64,6 +66,7 @@ class _LineReader:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 line = self._undecodable(raw, exc)
+            self.line = line
             yield line
 
     def _skip_long_line(self) -> bytes:
@@ -115,7 +118,7 @@ class CsvSource:
                 if lines.too_large is not None:
                     return  # the cut-off, not the sender, broke this record
                 end = lines.line_no
-                yield CsvRecord(start, [], self._malformed(start, exc))
+                yield CsvRecord(start, [], self._malformed(start, exc), lines.line.rstrip("\r\n"))
                 continue
             end = lines.line_no
             problem = self._problem_between(start, end) if problems else None

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 from shared.domain import issues as codes
 from shared.domain.addresses import CREDITOR_ADDRESS_COLUMNS
-from shared.domain.csv_source import CsvSource
+from shared.domain.csv_source import CsvRecord, CsvSource
 from shared.domain.dedup import SeenIds
 from shared.domain.issues import ValidationIssue, ValidationWarning
 from shared.domain.payments import Payment
@@ -93,7 +93,7 @@ def validate_payment_file(
             result.add(
                 ValidationIssue(None, None, codes.EMPTY_FILE, f"file is empty; expected the header {HEADER}")
             )
-    elif (optional := _optional_columns(header.fields, header.issue, result)) is not None:
+    elif (optional := _optional_columns(header, result)) is not None:
         checker = RowChecker(policy, sender, earliest, latest, warn=result.warn, optional=optional)
         _check_rows(records, checker, result, on_payment)
         if result.row_count == 0 and source.too_large is None:
@@ -123,12 +123,13 @@ def _sender_policy(sender: str, reference: ReferenceTable, result: ValidationRes
     return policy
 
 
-def _optional_columns(
-    fields: list[str], issue: ValidationIssue | None, result: ValidationResult
-) -> tuple[str, ...] | None:
+def _optional_columns(header: CsvRecord, result: ValidationResult) -> tuple[str, ...] | None:
     """The optional columns after the ten required ones, or None (and an issue) for a wrong header."""
-    if issue is not None:
-        result.add(issue)
+    fields = header.fields
+    if header.issue is not None:
+        # Quoted names separated by semicolons are not even CSV to a comma reader: say what they are.
+        separator = _other_separator([header.text]) if header.issue.code == codes.MALFORMED_ROW else None
+        result.add(header.issue if separator is None else _separated_by(separator))
         return None
     required, optional = tuple(fields[: len(COLUMNS)]), tuple(fields[len(COLUMNS) :])
     unknown = [name for name in optional if name not in OPTIONAL_COLUMNS]
@@ -136,14 +137,23 @@ def _optional_columns(
     if required == COLUMNS and not unknown and not repeated:
         return optional
     if (separator := _other_separator(fields)) is not None:
-        message = (f"the columns are separated by {separator}, not commas: save the file as comma-separated "
-                   f"CSV (UTF-8), with the header {HEADER!r}. Rows were not checked.")
-    else:
-        message = (f"the header must start with exactly {HEADER!r}, optionally followed by any of "
-                   f"{', '.join(OPTIONAL_COLUMNS)}; got {','.join(fields)!r} "
-                   f"({'; '.join(_header_faults(fields, unknown, repeated)[:3])}). Rows were not checked.")
-    result.add(ValidationIssue(1, None, codes.HEADER_MISMATCH, message))
+        result.add(_separated_by(separator))
+        return None
+    result.add(ValidationIssue(
+        1, None, codes.HEADER_MISMATCH,
+        f"the header must start with exactly {HEADER!r}, optionally followed by any of "
+        f"{', '.join(OPTIONAL_COLUMNS)}; got {','.join(fields)!r} "
+        f"({'; '.join(_header_faults(fields, unknown, repeated)[:3])}). Rows were not checked.",
+    ))  # fmt: skip
     return None
+
+
+def _separated_by(separator: str) -> ValidationIssue:
+    return ValidationIssue(
+        1, None, codes.HEADER_MISMATCH,
+        f"the columns are separated by {separator}, not commas: save the file as comma-separated CSV "
+        f"(UTF-8), with the header {HEADER!r}. Rows were not checked.",
+    )  # fmt: skip
 
 
 def _header_faults(fields: list[str], unknown: list[str], repeated: list[str]) -> list[str]:
@@ -173,7 +183,7 @@ def _other_separator(fields: list[str]) -> str | None:
         return None
     line = ",".join(fields)
     for separator, name in _OTHER_SEPARATORS.items():
-        if tuple(part.strip() for part in line.split(separator)[: len(COLUMNS)]) == COLUMNS:
+        if tuple(part.strip().strip('"') for part in line.split(separator)[: len(COLUMNS)]) == COLUMNS:
             return name
     return None
 

@@ -413,6 +413,20 @@ def test_a_header_separated_by_something_else_than_commas_says_so(
     assert HEADER in message and payments == []
 
 
+def test_a_quoted_header_separated_by_semicolons_says_so_too(reference: ReferenceTable) -> None:
+    # Not even CSV to a comma reader ('"payment_id";…' breaks its quoting): still the separator's fault.
+    header = ";".join(f'"{column}"' for column in HEADER.split(","))
+    result, payments = run_validation(csv_file(row(), header=header), reference)
+    assert codes_at(result) == [(1, None, "header_mismatch")]
+    assert result.issues[0].message.startswith("the columns are separated by semicolons, not commas")
+    assert payments == []
+
+
+def test_a_malformed_header_not_split_by_another_separator_keeps_its_error(reference: ReferenceTable) -> None:
+    result, _ = run_validation(csv_file(row(), header='"payment_id"x,' + HEADER.split(",", 1)[1]), reference)
+    assert codes_at(result) == [(1, None, "malformed_row")]
+
+
 def test_a_header_that_is_merely_wrong_does_not_blame_the_separator(reference: ReferenceTable) -> None:
     result, _ = run_validation(csv_file(row(), header="payment_id;debtor_iban"), reference)
     message = result.issues[0].message
