@@ -174,9 +174,52 @@ def _amount_format_problem(value: str) -> Problem:
         why = "has leading zeros; write it without them"
     elif len(value.replace(".", "")) > MAX_AMOUNT_DIGITS and re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
         why = f"has more than {MAX_AMOUNT_DIGITS} digits, more than pain.001 can carry"
+    elif (meant := _amount_meant(value)) is not None:
+        return Problem(codes.INVALID_AMOUNT, f"{value!r} {meant}")
     else:
         why = "is not a decimal amount; write digits with a dot for decimals and no thousands separators"
     return Problem(codes.INVALID_AMOUNT, f"{value!r} {why} (e.g. 1250.50)")
+
+
+# An amount with a currency sign or code before or after it, as a spreadsheet formats money.
+_WITH_CURRENCY_RE = re.compile(
+    r"(?:[A-Za-z]{3}|[€$£¥])\s?([0-9][0-9.,'\u2019\u00a0\u202f ]*)"
+    r"|([0-9][0-9.,'\u2019\u00a0\u202f ]*?)\s?(?:[A-Za-z]{3}|[€$£¥])"
+)
+# The ways of writing thousands and decimals that leave one reading, with what each is called
+# (apostrophes, spaces and the no-break spaces of French and Swiss locales between thousands too).
+_LOCAL_AMOUNTS = (
+    (re.compile(r"([0-9]+),([0-9]{1,2})"), "has a comma for the decimals"),
+    (re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+)\.([0-9]{1,2})"), "has commas between the thousands"),
+    (re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+),([0-9]{1,2})"),
+     "has dots between the thousands and a comma for the decimals"),
+    (re.compile(r"([0-9]{1,3}(?:['\u2019\u00a0\u202f ][0-9]{3})+)(?:[.,]([0-9]{1,2}))?"),
+     "has separators between the thousands"),
+)
+
+
+def _amount_meant(value: str) -> str | None:
+    """What is wrong with an amount written as people write money, and the amount to write instead,
+    where its form leaves one reading; None otherwise."""
+    if (with_currency := _WITH_CURRENCY_RE.fullmatch(value)) is not None:
+        number = (with_currency[1] or with_currency[2]).strip()
+        reading = ("", number) if _AMOUNT_RE.fullmatch(number) else _local_reading(number)
+        if reading is None:
+            return None
+        return (f"has a currency sign or code in it; write {reading[1]} (the currency goes in the currency "
+                "column)")
+    reading = _local_reading(value)
+    return None if reading is None else f"{reading[0]}; write {reading[1]}"
+
+
+def _local_reading(number: str) -> tuple[str, str] | None:
+    """(How `number` separates its thousands or decimals, the amount it means) for a form that leaves
+    one reading; None for any other."""
+    for pattern, why in _LOCAL_AMOUNTS:
+        if (found := pattern.fullmatch(number)) is not None:
+            whole = re.sub(r"[^0-9]", "", found[1])
+            return why, f"{whole}.{found[2]}" if found[2] else whole
+    return None
 
 
 @lru_cache(maxsize=4096)

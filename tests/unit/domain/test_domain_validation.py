@@ -459,3 +459,32 @@ def test_a_date_not_written_as_yyyy_mm_dd_says_which_date_to_write(
     result, _ = run_validation(csv_file(row(execution_date=written)), reference)
     assert codes_at(result) == [(2, "execution_date", "invalid_date")]
     assert result.issues[0].message == f"row 2, execution_date: {written!r} {advice}"
+
+
+_IN_CURRENCY_COLUMN = "(the currency goes in the currency column)"
+_GENERAL = ("is not a decimal amount; write digits with a dot for decimals and no thousands separators "
+            "(e.g. 1250.50)")
+
+
+@pytest.mark.parametrize(
+    ("written", "advice"),
+    [
+        ("12,50", "has a comma for the decimals; write 12.50"),
+        ("1,234.56", "has commas between the thousands; write 1234.56"),
+        ("1.234,56", "has dots between the thousands and a comma for the decimals; write 1234.56"),
+        ("1'234.56", "has separators between the thousands; write 1234.56"),  # Swiss
+        ("1\u202f234,56", "has separators between the thousands; write 1234.56"),  # French, narrow no-break
+        ("€12.50", f"has a currency sign or code in it; write 12.50 {_IN_CURRENCY_COLUMN}"),
+        ("12,50 EUR", f"has a currency sign or code in it; write 12.50 {_IN_CURRENCY_COLUMN}"),
+        ("1,234", _GENERAL),  # no single reading (thousands, or three decimals?): the general advice
+        ("12.50.1", _GENERAL),
+        ("¥1,234", _GENERAL),
+    ],
+)
+def test_an_amount_written_as_people_write_money_names_the_amount_to_write(
+    reference: ReferenceTable, written: str, advice: str
+) -> None:
+    quoted = f'"{written}"' if "," in written else written  # as a spreadsheet saves it
+    result, _ = run_validation(csv_file(row(amount=quoted)), reference)
+    assert codes_at(result) == [(2, "amount", "invalid_amount")]
+    assert result.issues[0].message == f"row 2, amount: {written!r} {advice}"
