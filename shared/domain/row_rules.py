@@ -118,6 +118,10 @@ def currency(value: str, allowed: frozenset[str] | None, sender: str) -> str | P
     if not value:
         return Problem(codes.MISSING_VALUE, "a currency is required")
     if _CURRENCY_RE.fullmatch(value) is None or minor_units(value) is None:
+        upper = value.upper()
+        if upper != value and _CURRENCY_RE.fullmatch(upper) and minor_units(upper) is not None:
+            return Problem(codes.INVALID_CURRENCY, f"{value!r}: currency codes are written in upper case; "
+                           f"write {upper}")
         return Problem(
             codes.INVALID_CURRENCY, f"{value!r} is not an ISO 4217 currency code (upper case, e.g. EUR)"
         )

@@ -488,3 +488,20 @@ def test_an_amount_written_as_people_write_money_names_the_amount_to_write(
     result, _ = run_validation(csv_file(row(amount=quoted)), reference)
     assert codes_at(result) == [(2, "amount", "invalid_amount")]
     assert result.issues[0].message == f"row 2, amount: {written!r} {advice}"
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("eur", "'eur': currency codes are written in upper case; write EUR"),
+        ("Eur", "'Eur': currency codes are written in upper case; write EUR"),
+        ("euro", "'euro' is not an ISO 4217 currency code (upper case, e.g. EUR)"),
+        ("xyz", "'xyz' is not an ISO 4217 currency code (upper case, e.g. EUR)"),
+    ],
+)
+def test_a_currency_code_in_lower_case_names_the_code_to_write(
+    reference: ReferenceTable, written: str, message: str
+) -> None:
+    result, _ = run_validation(csv_file(row(currency=written)), reference)
+    assert (2, "currency", "invalid_currency") in codes_at(result)
+    assert f"row 2, currency: {message}" in [issue.message for issue in result.issues]
