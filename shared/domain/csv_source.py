@@ -30,7 +30,6 @@ class CsvRecord:
     row: int
     fields: list[str]
     issue: ValidationIssue | None = None
-    text: str = ""  # an unreadable record's last physical line, as read (what a person would look at)
 
 
 @dataclass(slots=True)
@@ -38,7 +37,7 @@ class _LineReader:
     stream: BinaryIO
     max_bytes: int
     line_no: int = 0
-    line: str = ""  # the last line yielded
+    first: bytes = b""  # line 1 as read, without its BOM: what a header the CSV reader refused said
     bytes_read: int = 0
     too_large: ValidationIssue | None = None
     problems: dict[int, ValidationIssue] = field(default_factory=dict)
@@ -60,13 +59,12 @@ class _LineReader:
                     f"{self.line_no}. Split it into several files.",
                 )  # fmt: skip
                 return
-            if self.line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]  # the UTF-8 BOM is allowed once, at the very start
+            if self.line_no == 1:
+                self.first = raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM is allowed once, here
             try:  # decoded here, not in a method: this runs on every line
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 line = self._undecodable(raw, exc)
-            self.line = line
             yield line
 
     def _skip_long_line(self) -> bytes:
@@ -103,6 +101,11 @@ class CsvSource:
     def too_large(self) -> ValidationIssue | None:
         return self._lines.too_large
 
+    @property
+    def first_line(self) -> str:
+        """The file's first line as text (undecodable bytes replaced), once it has been read."""
+        return self._lines.first.decode("utf-8", errors="replace").rstrip("\r\n")
+
     def __iter__(self) -> Iterator[CsvRecord]:
         lines = self._lines
         problems = lines.problems  # the same dict throughout: filled by `lines` as it reads
@@ -118,7 +121,7 @@ class CsvSource:
                 if lines.too_large is not None:
                     return  # the cut-off, not the sender, broke this record
                 end = lines.line_no
-                yield CsvRecord(start, [], self._malformed(start, exc), lines.line.rstrip("\r\n"))
+                yield CsvRecord(start, [], self._malformed(start, exc))
                 continue
             end = lines.line_no
             problem = self._problem_between(start, end) if problems else None

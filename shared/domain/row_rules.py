@@ -117,9 +117,9 @@ def currency(value: str, allowed: frozenset[str] | None, sender: str) -> str | P
         return value
     if not value:
         return Problem(codes.MISSING_VALUE, "a currency is required")
-    if _CURRENCY_RE.fullmatch(value) is None or minor_units(value) is None:
+    if not _known_currency(value):
         upper = value.upper()
-        if upper != value and _CURRENCY_RE.fullmatch(upper) and minor_units(upper) is not None:
+        if upper != value and _known_currency(upper):
             return Problem(codes.INVALID_CURRENCY, f"{value!r}: currency codes are written in upper case; "
                            f"write {upper}")
         return Problem(
@@ -131,6 +131,10 @@ def currency(value: str, allowed: frozenset[str] | None, sender: str) -> str | P
             f"{value} is not allowed for sender {sender!r}; allowed: {', '.join(sorted(allowed))}",
         )
     return value
+
+
+def _known_currency(code: str) -> bool:
+    return _CURRENCY_RE.fullmatch(code) is not None and minor_units(code) is not None
 
 
 def amount(value: str, currency_code: str | None, limit: Decimal | None, sender: str) -> Decimal | Problem:
@@ -185,19 +189,20 @@ def _amount_format_problem(value: str) -> Problem:
     return Problem(codes.INVALID_AMOUNT, f"{value!r} {why} (e.g. 1250.50)")
 
 
+# What may stand between thousands besides commas and dots: apostrophes and spaces, the no-break ones of
+# French and Swiss locales too.
+_THOUSANDS = "'\u2019\u00a0\u202f "
 # An amount with a currency sign or code before or after it, as a spreadsheet formats money.
 _WITH_CURRENCY_RE = re.compile(
-    r"(?:[A-Za-z]{3}|[€$£¥])\s?([0-9][0-9.,'\u2019\u00a0\u202f ]*)"
-    r"|([0-9][0-9.,'\u2019\u00a0\u202f ]*?)\s?(?:[A-Za-z]{3}|[€$£¥])"
+    rf"(?:[A-Za-z]{{3}}|[€$£¥])\s?([0-9][0-9.,{_THOUSANDS}]*)|([0-9][0-9.,{_THOUSANDS}]*?)\s?(?:[A-Za-z]{{3}}|[€$£¥])"
 )
-# The ways of writing thousands and decimals that leave one reading, with what each is called
-# (apostrophes, spaces and the no-break spaces of French and Swiss locales between thousands too).
+# The ways of writing thousands and decimals that leave one reading, with what each is called.
 _LOCAL_AMOUNTS = (
     (re.compile(r"([0-9]+),([0-9]{1,2})"), "has a comma for the decimals"),
     (re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+)\.([0-9]{1,2})"), "has commas between the thousands"),
     (re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+),([0-9]{1,2})"),
      "has dots between the thousands and a comma for the decimals"),
-    (re.compile(r"([0-9]{1,3}(?:['\u2019\u00a0\u202f ][0-9]{3})+)(?:[.,]([0-9]{1,2}))?"),
+    (re.compile(rf"([0-9]{{1,3}}(?:[{_THOUSANDS}][0-9]{{3}})+)(?:[.,]([0-9]{{1,2}}))?"),
      "has separators between the thousands"),
 )
 

@@ -93,7 +93,7 @@ def validate_payment_file(
             result.add(
                 ValidationIssue(None, None, codes.EMPTY_FILE, f"file is empty; expected the header {HEADER}")
             )
-    elif (optional := _optional_columns(header, result)) is not None:
+    elif (optional := _optional_columns(header, source, result)) is not None:
         checker = RowChecker(policy, sender, earliest, latest, warn=result.warn, optional=optional)
         _check_rows(records, checker, result, on_payment)
         if result.row_count == 0 and source.too_large is None:
@@ -123,12 +123,14 @@ def _sender_policy(sender: str, reference: ReferenceTable, result: ValidationRes
     return policy
 
 
-def _optional_columns(header: CsvRecord, result: ValidationResult) -> tuple[str, ...] | None:
+def _optional_columns(header: CsvRecord, source: CsvSource,
+                      result: ValidationResult) -> tuple[str, ...] | None:  # fmt: skip
     """The optional columns after the ten required ones, or None (and an issue) for a wrong header."""
     fields = header.fields
     if header.issue is not None:
         # Quoted names separated by semicolons are not even CSV to a comma reader: say what they are.
-        separator = _other_separator([header.text]) if header.issue.code == codes.MALFORMED_ROW else None
+        malformed = header.issue.code == codes.MALFORMED_ROW
+        separator = _other_separator(source.first_line) if malformed else None
         result.add(header.issue if separator is None else _separated_by(separator))
         return None
     required, optional = tuple(fields[: len(COLUMNS)]), tuple(fields[len(COLUMNS) :])
@@ -136,7 +138,7 @@ def _optional_columns(header: CsvRecord, result: ValidationResult) -> tuple[str,
     repeated = sorted({name for name in optional if optional.count(name) > 1})
     if required == COLUMNS and not unknown and not repeated:
         return optional
-    if (separator := _other_separator(fields)) is not None:
+    if (separator := _other_separator(",".join(fields))) is not None:
         result.add(_separated_by(separator))
         return None
     result.add(ValidationIssue(
@@ -176,12 +178,9 @@ def _header_faults(fields: list[str], unknown: list[str], repeated: list[str]) -
 _OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
-def _other_separator(fields: list[str]) -> str | None:
-    """The separator a header uses instead of commas (a spreadsheet saved with another list separator,
-    as European locales do by default), when splitting at it gives the required columns."""
-    if len(fields) >= len(COLUMNS):
-        return None
-    line = ",".join(fields)
+def _other_separator(line: str) -> str | None:
+    """The separator a header line uses instead of commas (a spreadsheet saved with another list
+    separator, as European locales do by default), when splitting at it gives the required columns."""
     for separator, name in _OTHER_SEPARATORS.items():
         if tuple(part.strip().strip('"') for part in line.split(separator)[: len(COLUMNS)]) == COLUMNS:
             return name
