@@ -14,6 +14,9 @@ cpu         CPU ms per burst file in each process of the stack (psutil, the proc
             storage requests of the burst phase per file, by who made them and what they touch.
 --workers N  the devhost's worker processes (1,2 runs the bench once per count; "devhost by process"
             then splits the devhost's CPU per worker).
+--stages    where the burst's files waited, from each file's timeline (read after the CPU is sampled):
+            upload → `received` (waiting for a validator), `received` → `validated`, `validated` →
+            `adapted`, `adapted` → delivered; p50, p90 and max seconds of each.
 Azurite keeps its data in memory (no disk I/O). Loopback only; bounded by file counts and a
 deadline; everything stops by pid at the end.
 --big SIZES  big-file mode: one file of each size (e.g. 100000,1000000) through a fresh stack, its
@@ -46,7 +49,7 @@ from shared.adapters.azure_blob import AzureBlobStore
 from shared.adapters.clock import clock_from_environment
 from shared.domain.reference import parse_reference_table
 from shared.handlers.identity import incoming_file_id
-from shared.handlers.timeline import read_terminal
+from shared.handlers.timeline import read_events, read_terminal
 from shared.topology import INCOMING_CONTAINER
 
 SENDER = "acme-payroll"
@@ -92,7 +95,9 @@ def latency(bench: Bench, files: list[bytes], deadline: float) -> list[float]:
     return seconds
 
 
-def throughput(bench: Bench, files: list[bytes], deadline: float) -> tuple[float, float]:
+def throughput(bench: Bench, files: list[bytes], deadline: float
+               ) -> tuple[float, float, list[tuple[str, datetime]]]:  # fmt: skip
+    """(files/s, seconds the uploads took, each file's id and upload start)."""
     started = time.monotonic()
     with ThreadPoolExecutor(16) as pool:
         uploads = list(
@@ -103,7 +108,36 @@ def throughput(bench: Bench, files: list[bytes], deadline: float) -> tuple[float
     upload_seconds = time.monotonic() - started
     first = min(at for _, at in uploads)
     last = max(bench.delivered_at(file_id, deadline) for file_id, _ in uploads)
-    return len(files) / (last - first).total_seconds(), upload_seconds
+    return len(files) / (last - first).total_seconds(), upload_seconds, uploads
+
+
+STAGES = (
+    ("upload", "received"), ("received", "validated"), ("validated", "adapted"), ("adapted", "delivered"),
+)  # fmt: skip
+
+
+def stage_seconds(moments: list[dict[str, datetime]]) -> dict[str, list[float]]:
+    """Per stage (`upload → received`, ...), the seconds each file spent in it, from its moments (the
+    upload's start and each timeline event's `occurred_at`); a file without both ends is left out."""
+    spent: dict[str, list[float]] = {f"{start} → {end}": [] for start, end in STAGES}
+    for seen in moments:
+        for start, end in STAGES:
+            if start in seen and end in seen:
+                spent[f"{start} → {end}"].append((seen[end] - seen[start]).total_seconds())
+    return spent
+
+
+def file_moments(bench: Bench, uploads: list[tuple[str, datetime]]) -> list[dict[str, datetime]]:
+    """Each file's upload start and the first time of each of its timeline events (the terminal state's
+    included: `delivered`)."""
+    moments = []
+    for file_id, started in uploads:
+        seen = {"upload": started}
+        for event in read_events(bench.store, file_id):
+            when = datetime.fromisoformat(str(event["occurred_at"]).replace("Z", "+00:00"))
+            seen.setdefault(str(event["event"]), when)
+        moments.append(seen)
+    return moments
 
 
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
@@ -199,9 +233,10 @@ def run_once(args: argparse.Namespace, workers: int | None, files: list[bytes]) 
         time.sleep(1.0)  # let the last latency file's clean-up finish before the burst is measured
         pids = stack.pids()
         cpu_before, log_before = cpu_seconds({**pids, **per_worker}), log_size(debug_log)
-        rate, upload_seconds = throughput(bench, files[args.latency_files :], deadline)
+        rate, upload_seconds, uploads = throughput(bench, files[args.latency_files :], deadline)
         time.sleep(1.0)  # the burst's trailing clean-up (staging deletes, receipts) belongs to it too
         cpu_after, log_after = cpu_seconds({**pids, **per_worker}), log_size(debug_log)
+        stages = stage_seconds(file_moments(bench, uploads)) if args.stages else {}
     finally:
         stack.stop()
     if workers is not None:
@@ -225,6 +260,10 @@ def run_once(args: argparse.Namespace, workers: int | None, files: list[bytes]) 
     if per_worker:
         split = {name: (cpu_after[name] - cpu_before[name]) * 1000 / burst for name in per_worker}
         print("  devhost by process: " + "  ".join(f"{name} {ms:.1f}ms" for name, ms in split.items()))
+    for stage, seconds in stages.items():
+        if seconds:
+            print(f"  {stage:<22} p50 {statistics.median(seconds):.3f}s  "
+                  f"p90 {percentile(seconds, 0.9):.3f}s  max {max(seconds):.3f}s")  # fmt: skip
     if debug_log is not None:
         counts = count_requests(debug_log, log_before, log_after)
         per_file = {kind: n / burst for kind, n in counts.items()}
@@ -256,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300.0, help="overall deadline per run, seconds")
     parser.add_argument(
         "--count-requests", action="store_true", help="count storage requests per burst file, by kind"
+    )
+    parser.add_argument(
+        "--stages", action="store_true", help="where the burst's files waited, per stage (their timelines)"
     )
     parser.add_argument(
         "--workers",
