@@ -17,6 +17,9 @@ cpu         CPU ms per burst file in each process of the stack (psutil, the proc
 --stages    where the burst's files waited, from each file's timeline (read after the CPU is sampled):
             upload → `received` (waiting for a validator), `received` → `validated`, `validated` →
             `adapted`, `adapted` → delivered; p50, p90 and max seconds of each.
+Before anything is measured, WARM_UP_PER_WORKER files in each worker's share of the blobs go through at
+once, so that every worker process has imported, connected and run each step (with --workers 2, one
+warm-up file left the other worker cold: its first file took ~1 s, the latency p95).
 Azurite keeps its data in memory (no disk I/O). Loopback only; bounded by file counts and a
 deadline; everything stops by pid at the end.
 --big SIZES  big-file mode: one file of each size (e.g. 100000,1000000) through a fresh stack, its
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import os
 import re
 import statistics
@@ -42,6 +46,7 @@ from pathlib import Path
 
 import psutil
 from azure.storage.blob import BlobServiceClient
+from functions_devhost.supervisor import in_partition
 
 from localdev.stack.stack import LocalStack, StackOptions
 from samples.generate import DEFAULT_REFERENCE, generate_rows, write_csv
@@ -54,6 +59,10 @@ from shared.topology import INCOMING_CONTAINER
 
 SENDER = "acme-payroll"
 BENCH_AGENT = "bench-e2e"
+# Files at once per worker process to warm it up: each Service Bus step goes to whichever worker asks first,
+# so several make it likely that every worker runs every step once (8 files over 2 workers: a step missed
+# by a worker with chance 2 / 2**8).
+WARM_UP_PER_WORKER = 4
 
 
 def make_file(rows: int, seed: int) -> bytes:
@@ -85,6 +94,25 @@ class Bench:
                 return datetime.fromisoformat(terminal["occurred_at"])
             time.sleep(self.result_poll)
         raise TimeoutError(f"{file_id} was not delivered before the deadline")
+
+
+def warm_up_names(workers: int) -> list[str]:
+    """WARM_UP_PER_WORKER blob names in each worker's share (the devhost splits the blobs by name)."""
+    candidates = [f"{SENDER}/warm-up-{number}.csv" for number in range(1_000)]  # ~100 per share at 10 workers
+    names: list[str] = []
+    for index in range(workers):
+        share = (name for name in candidates if in_partition(INCOMING_CONTAINER, name, index, workers))
+        names += itertools.islice(share, WARM_UP_PER_WORKER)
+    return names
+
+
+def warm_up(bench: Bench, rows: int, workers: int, deadline: float) -> None:
+    names = warm_up_names(workers)
+    with ThreadPoolExecutor(len(names)) as pool:
+        uploads = list(pool.map(lambda item: bench.upload(item[1], make_file(rows, 10_000 + item[0])),
+                                enumerate(names)))  # fmt: skip
+    for file_id, _ in uploads:
+        bench.delivered_at(file_id, deadline)
 
 
 def latency(bench: Bench, files: list[bytes], deadline: float) -> list[float]:
@@ -228,7 +256,7 @@ def run_once(args: argparse.Namespace, workers: int | None, files: list[bytes]) 
         if workers is not None and workers > 1 and stack.host is not None:
             per_worker = worker_pids(stack.host.pid, workers)
         bench = Bench(stack, args.result_poll)
-        bench.delivered_at(bench.upload(f"{SENDER}/warmup.csv", make_file(args.rows, 10_000))[0], deadline)
+        warm_up(bench, args.rows, workers or 1, deadline)
         lat = latency(bench, files[: args.latency_files], deadline)
         time.sleep(1.0)  # let the last latency file's clean-up finish before the burst is measured
         pids = stack.pids()
