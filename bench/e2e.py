@@ -46,9 +46,9 @@ from pathlib import Path
 
 import psutil
 from azure.storage.blob import BlobServiceClient
-from functions_devhost.supervisor import in_partition
+from functions_devhost.supervisor import configured_worker_count, in_partition
 
-from localdev.stack.stack import LocalStack, StackOptions
+from localdev.stack.stack import REPO, LocalStack, StackOptions
 from samples.generate import DEFAULT_REFERENCE, generate_rows, write_csv
 from shared.adapters.azure_blob import AzureBlobStore
 from shared.adapters.clock import clock_from_environment
@@ -256,7 +256,8 @@ def run_once(args: argparse.Namespace, workers: int | None, files: list[bytes]) 
         if workers is not None and workers > 1 and stack.host is not None:
             per_worker = worker_pids(stack.host.pid, workers)
         bench = Bench(stack, args.result_poll)
-        warm_up(bench, args.rows, workers or 1, deadline)
+        # Without --workers the devhost runs FUNCTIONS_WORKER_PROCESS_COUNT processes (else 1).
+        warm_up(bench, args.rows, workers or configured_worker_count(REPO) or 1, deadline)
         lat = latency(bench, files[: args.latency_files], deadline)
         time.sleep(1.0)  # let the last latency file's clean-up finish before the burst is measured
         pids = stack.pids()
