@@ -109,12 +109,18 @@ class Clients:
 
 
 def delivery(message: ServiceBusReceivedMessage, entity: str) -> Delivery:
-    """What the function's `delivery_from` makes of the host's message, from the SDK's."""
-    properties: dict[Any, Any] = dict(message.application_properties or {})
+    """What the function's `delivery_from` makes of the host's message, from the SDK's (whose property
+    keys and text values arrive as bytes; the host passes them as strings)."""
+    properties = {_text(key): _text(value) for key, value in (message.application_properties or {}).items()}
+    enqueued = message.enqueued_time_utc
     return Delivery(body=b"".join(message.body), message_id=message.message_id,
                     correlation_id=message.correlation_id, delivery_count=message.delivery_count or 1,
                     application_properties=properties, entity=entity,
-                    enqueued_time=str(message.enqueued_time_utc))  # fmt: skip
+                    enqueued_time=enqueued.isoformat() if enqueued is not None else None)  # fmt: skip
+
+
+def _text(value: object) -> object:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _handle(handler: Handler, services: Services, message: ServiceBusReceivedMessage, entity: str) -> Any:
