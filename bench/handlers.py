@@ -9,7 +9,8 @@ in this one process and one after another, over real sockets: the validator on e
 pipeline order, every message the step before published (received in peek-lock with the official SDK,
 handed to the handler as a `Delivery`, completed). Only the handler's call is timed (this process's CPU,
 `time.process_time`, so the receiving and completing, which are the host's work, are left out), and
-Azurite's and the emulator's CPU over the whole run are divided by the files (psutil, by pid).
+Azurite's and the emulator's CPU over the whole run are divided by the files (psutil, by pid; the bench's
+own uploads and receives are in those two).
 
 Five warm-up files run first (imports, schwifty's registries, the first SDK connections, the pain.001
 check helper's start), so the figures are a warm worker's. For each step named in `--profile`, a cProfile
