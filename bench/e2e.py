@@ -162,7 +162,7 @@ def file_moments(bench: Bench, uploads: list[tuple[str, datetime]]) -> list[dict
     for file_id, started in uploads:
         seen = {"upload": started}
         for event in read_events(bench.store, file_id):
-            when = datetime.fromisoformat(str(event["occurred_at"]).replace("Z", "+00:00"))
+            when = datetime.fromisoformat(str(event["occurred_at"]))
             seen.setdefault(str(event["event"]), when)
         moments.append(seen)
     return moments

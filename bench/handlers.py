@@ -31,11 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psutil
 from azure.servicebus import ServiceBusClient, ServiceBusReceivedMessage, ServiceBusReceiver
 from azure.storage.blob import BlobServiceClient
 
-from bench.e2e import SENDER, make_file
+from bench.e2e import SENDER, cpu_seconds, make_file
 from localdev.stack.azurite import AzuriteProcess
 from localdev.stack.emulator import start_emulator
 from localdev.stack.stack import REFERENCE_TABLE
@@ -162,11 +161,6 @@ def _validate(services: Services, name: str) -> ValidatorOutcome:
     return opened if isinstance(opened, ValidatorOutcome) else validate_opened(services, opened)
 
 
-def _cpu(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
-
-
 def run(files: int, rows: int, profiled: set[str], top: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         azurite = AzuriteProcess(Path(folder) / "azurite", in_memory=True)
@@ -184,16 +178,16 @@ def run(files: int, rows: int, profiled: set[str], top: int) -> None:
                 one_round(clients, [make_file(rows, 100_000 + seed) for seed in range(WARM_UP_FILES)],
                           Timings(set()), "warm")  # fmt: skip
                 timings, batch = Timings(profiled), [make_file(rows, seed) for seed in range(files)]
-                nodes = (psutil.Process(azurite.pid), psutil.Process(emulator.pid))
-                before = [_cpu(node) for node in nodes]
+                servers = {"azurite": azurite.pid, "emulator": emulator.pid}
+                before = cpu_seconds(servers)
                 one_round(clients, batch, timings, "run")
-                spent = [_cpu(node) - was for node, was in zip(nodes, before, strict=True)]
+                after = cpu_seconds(servers)
         finally:
             if emulator is not None:
                 emulator.stop()
             azurite.stop()
     per_file = {step: seconds * 1000 / files for step, seconds in timings.seconds.items()}
-    azurite_cpu, emulator_cpu = spent
+    azurite_cpu, emulator_cpu = (after[name] - before[name] for name in ("azurite", "emulator"))
     print(f"{files} files of {rows} rows, in process; CPU ms per file:")
     print("  " + "  ".join(f"{step} {ms:.2f}" for step, ms in per_file.items())
           + f"  | handlers {sum(per_file.values()):.2f}"

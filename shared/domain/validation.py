@@ -138,7 +138,7 @@ def _optional_columns(header: CsvRecord, source: CsvSource,
     repeated = sorted({name for name in optional if optional.count(name) > 1})
     if required == COLUMNS and not unknown and not repeated:
         return optional
-    if (separator := _other_separator(",".join(fields))) is not None:
+    if (separator := _other_separator(source.first_line)) is not None:
         result.add(_separated_by(separator))
         return None
     result.add(ValidationIssue(
